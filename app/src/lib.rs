@@ -1,0 +1,11 @@
+//! Parley's shared crate: the vocabulary both sides speak (domain types and the
+//! wire protocol) and the Leptos user interface.
+//!
+//! Compiled natively for the server (`ssr`) and to wasm32 for the browser (`hydrate`).
+//! It knows nothing of axum, SeaORM or sockets.
+
+pub mod model;
+pub mod protocol;
+pub mod ui;
+
+pub use ui::{App, shell};

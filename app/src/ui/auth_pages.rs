@@ -1,0 +1,89 @@
+//! `/login` and `/signup`: plain HTML forms that post to the server, so they
+//! work before (and without) the WebAssembly. The server answers with a
+//! redirect: to `/` on success, back here with `?error=<code>` otherwise.
+
+use crate::protocol::ErrorCode;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The sentence shown under a form for an error code the server sent back.
+fn form_error_text(code: &str) -> &'static str {
+    match ErrorCode::parse(code) {
+        Some(ErrorCode::InvalidCredentials) => "Wrong username or password.",
+        Some(ErrorCode::UsernameTaken) => "That username is taken. Try another.",
+        Some(ErrorCode::InvalidUsername) => {
+            "Usernames are 3–32 characters: letters, digits, '_', '.' or '-'."
+        }
+        Some(ErrorCode::InvalidPassword) => "Passwords need at least 8 characters.",
+        Some(ErrorCode::InvalidDisplayName) => "Display names are 1–64 characters.",
+        _ => "Something went wrong. Please try again.",
+    }
+}
+
+/// The error (if any) and the username to refill, from the query string.
+fn form_state() -> (Option<&'static str>, String) {
+    let query = use_query_map().get_untracked();
+    let error = query.get("error").map(|code| form_error_text(&code));
+    (error, query.get("username").unwrap_or_default())
+}
+
+#[component]
+fn FormError(error: Option<&'static str>) -> impl IntoView {
+    error.map(|text| view! { <p class="form-error" role="alert">{text}</p> })
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let (error, username) = form_state();
+    view! {
+        <Title text="Sign in · Parley"/>
+        <section class="auth-card">
+            <h1 class="brand">"Parley"</h1>
+            <h2>"Sign in"</h2>
+            <form method="post" action="/login" class="auth-form">
+                <label>
+                    "Username"
+                    <input name="username" autocomplete="username" required value=username autofocus/>
+                </label>
+                <label>
+                    "Password"
+                    <input name="password" type="password" autocomplete="current-password" required/>
+                </label>
+                <FormError error/>
+                <button type="submit" class="primary">"Sign in"</button>
+            </form>
+            <p class="switch">"New here? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let (error, username) = form_state();
+    view! {
+        <Title text="Sign up · Parley"/>
+        <section class="auth-card">
+            <h1 class="brand">"Parley"</h1>
+            <h2>"Create your account"</h2>
+            <form method="post" action="/signup" class="auth-form">
+                <label>
+                    "Username"
+                    <input name="username" autocomplete="username" required minlength="3" maxlength="32"
+                        pattern="[A-Za-z0-9_.\\-]{3,32}" value=username autofocus/>
+                </label>
+                <label>
+                    "Display name " <span class="hint">"(optional)"</span>
+                    <input name="displayName" autocomplete="name" maxlength="64"/>
+                </label>
+                <label>
+                    "Password"
+                    <input name="password" type="password" autocomplete="new-password" required minlength="8"/>
+                </label>
+                <FormError error/>
+                <button type="submit" class="primary">"Sign up"</button>
+            </form>
+            <p class="switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,58 @@
+//! The Leptos user interface: the HTML shell, the router and the pages.
+
+mod auth_pages;
+mod chat_list;
+mod session;
+mod widgets;
+
+pub use session::current_user;
+#[cfg(feature = "ssr")]
+pub use session::Viewer;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The whole HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Pages render with their data in place (`SsrMode::Async`), so the first paint is
+    // complete and the forms work before the WebAssembly has arrived.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/parley.css"/>
+        <Title text="Parley"/>
+        <Router>
+            <main class="app">
+                <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
+                    <Route path=StaticSegment("") view=chat_list::ChatListPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=auth_pages::LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=auth_pages::SignupPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,14 @@
+//! Accounts and sessions: passwords, tokens, and who is making a request.
+
+mod error;
+mod origin;
+mod password;
+mod request;
+mod service;
+mod token;
+
+pub use error::AuthError;
+pub use origin::OriginPolicy;
+pub use request::{Authenticated, SESSION_COOKIE, resolve_viewer, session_token};
+pub use service::{AuthService, SignedIn};
+pub use token::SessionToken;

@@ -1,0 +1,69 @@
+//! Password hashing with argon2id (the crate's defaults: 19 MiB, 2 passes).
+
+use super::AuthError;
+use app::model::Password;
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use std::sync::LazyLock;
+
+/// A real hash of a throw-away password. Checking a login for an unknown user
+/// against it costs as much as checking a known one, so timing does not tell
+/// which usernames exist.
+static DUMMY_HASH: LazyLock<Option<String>> =
+    LazyLock::new(|| hash_blocking("not-a-real-password-at-all").ok());
+
+fn hash_blocking(password: &str) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| AuthError::Hashing(error.to_string()))
+}
+
+fn verify_blocking(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Hashes off the async threads: argon2 is deliberately slow.
+pub async fn hash(password: &Password) -> Result<String, AuthError> {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|error| AuthError::Hashing(error.to_string()))?
+}
+
+/// Whether `password` matches `hash`; with `None` (no such user) it does the
+/// same work and answers false.
+pub async fn verify(password: &Password, hash: Option<String>) -> bool {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => verify_blocking(&password, &hash),
+        None => {
+            if let Some(dummy) = DUMMY_HASH.as_deref() {
+                verify_blocking(&password, dummy);
+            }
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_and_nothing_else() {
+        let password = Password::parse("correct horse".into()).unwrap();
+        let hash = hash(&password).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify(&password, Some(hash.clone())).await);
+        let wrong = Password::parse("incorrect horse".into()).unwrap();
+        assert!(!verify(&wrong, Some(hash)).await);
+        assert!(!verify(&password, None).await);
+    }
+}

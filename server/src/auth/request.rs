@@ -1,0 +1,90 @@
+//! Who is making a request: the `parley_session` cookie (browsers) or an
+//! `Authorization: Bearer` token (everything else).
+
+use super::{AuthError, SessionToken};
+use crate::{http::HttpError, state::AppState};
+use app::{model::User, ui::Viewer};
+use axum::{
+    extract::{FromRequestParts, Request, State},
+    http::{HeaderMap, Method, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use axum_extra::extract::CookieJar;
+
+pub const SESSION_COOKIE: &str = "parley_session";
+
+/// The token a request carries: the bearer header first, then the cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(SessionToken::from_client);
+    bearer.or_else(|| {
+        CookieJar::from_headers(headers)
+            .get(SESSION_COOKIE)
+            .map(|cookie| SessionToken::from_client(cookie.value()))
+    })
+}
+
+/// A request from a signed-in user; refuses with 401 otherwise.
+pub struct Authenticated {
+    pub user: User,
+    pub token: SessionToken,
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = session_token(&parts.headers).ok_or(AuthError::Unauthorized)?;
+        let user = state.auth.authenticate(&token).await?;
+        Ok(Self { user, token })
+    }
+}
+
+/// Middleware for the pages: resolves the viewer once and leaves it in the
+/// request's extensions for the Leptos components (see `app::ui::current_user`).
+/// A broken or expired session is simply "nobody signed in". Pages that need a
+/// signed-in person send strangers to /login, and the sign-in pages send a
+/// signed-in person home.
+pub async fn resolve_viewer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let viewer = match session_token(request.headers()) {
+        Some(token) => state.auth.authenticate(&token).await.ok(),
+        None => None,
+    };
+    if request.method() == Method::GET
+        && let Some(target) = page_redirect(request.uri().path(), viewer.is_some())
+    {
+        return Redirect::to(target).into_response();
+    }
+    request.extensions_mut().insert(Viewer(viewer));
+    next.run(request).await
+}
+
+fn page_redirect(path: &str, signed_in: bool) -> Option<&'static str> {
+    let private = path == "/" || path.starts_with("/chats/");
+    let sign_in_page = path == "/login" || path == "/signup";
+    match (signed_in, private, sign_in_page) {
+        (false, true, _) => Some("/login"),
+        (true, _, true) => Some("/"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_redirect;
+
+    #[test]
+    fn strangers_go_to_login_and_members_go_home() {
+        assert_eq!(page_redirect("/", false), Some("/login"));
+        assert_eq!(page_redirect("/chats/abc", false), Some("/login"));
+        assert_eq!(page_redirect("/login", true), Some("/"));
+        assert_eq!(page_redirect("/signup", true), Some("/"));
+        assert_eq!(page_redirect("/login", false), None);
+        assert_eq!(page_redirect("/", true), None);
+        assert_eq!(page_redirect("/pkg/parley.css", false), None);
+    }
+}

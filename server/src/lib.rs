@@ -1,0 +1,10 @@
+//! The Parley server: configuration, start-up, HTTP, storage and authentication.
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

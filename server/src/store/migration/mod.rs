@@ -1,0 +1,14 @@
+//! Schema migrations, one file each, applied in order at start-up.
+
+mod m20261125_000001_create_schema;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_schema::Migration)]
+    }
+}

@@ -1,0 +1,74 @@
+//! Storage: SeaORM entities, migrations, and the queries the server needs. The
+//! only code that writes SQL and the only place that knows about transactions.
+
+mod entity;
+mod migration;
+mod sessions;
+mod users;
+
+pub use sessions::NewSession;
+pub use users::{NewUser, StoredUser};
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Why a storage operation failed, in the terms callers act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the row (e.g. a username already taken).
+    #[error("already exists")]
+    Conflict,
+    /// The database could not be reached or did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(DbErr),
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(error: DbErr) -> Self {
+        if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            return Self::Conflict;
+        }
+        match error {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(error),
+            other => Self::Database(other),
+        }
+    }
+}
+
+/// A handle on the database; cheap to clone (it wraps a pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if the URL says `mode=rwc`) and brings the
+    /// schema up to date.
+    pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(database_url);
+        options
+            .acquire_timeout(Duration::from_secs(5))
+            .sqlx_logging(false)
+            // WAL lets readers proceed while one writer commits; the busy timeout
+            // makes concurrent writers wait for each other instead of failing.
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+        let db = Database::connect(options).await?;
+        migration::Migrator::up(&db, None).await?;
+        Ok(Self { db })
+    }
+
+    /// A trivial query: is the database answering?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! People's accounts.
+
+use super::{Store, StoreError, entity::user};
+use app::model::{DisplayName, User, UserId, Username};
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, entity::prelude::*};
+
+/// An account about to be created; its fields are already valid.
+pub struct NewUser<'a> {
+    pub username: &'a Username,
+    pub display_name: &'a DisplayName,
+    pub password_hash: String,
+}
+
+/// An account as stored, with the secret the public [`User`] leaves out.
+#[derive(Clone, Debug)]
+pub struct StoredUser {
+    pub user: User,
+    pub password_hash: String,
+}
+
+impl From<user::Model> for StoredUser {
+    fn from(row: user::Model) -> Self {
+        Self {
+            user: User {
+                id: UserId(row.id),
+                username: row.username,
+                display_name: row.display_name,
+            },
+            password_hash: row.password_hash,
+        }
+    }
+}
+
+impl Store {
+    /// Creates an account; [`StoreError::Conflict`] when the username is taken.
+    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, StoreError> {
+        let row = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            username: Set(new.username.as_str().to_owned()),
+            display_name: Set(new.display_name.as_str().to_owned()),
+            password_hash: Set(new.password_hash),
+            created_at: Set(Utc::now()),
+            last_seen_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(StoredUser::from(row).user)
+    }
+
+    pub async fn find_user_by_username(
+        &self,
+        username: &Username,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        let row = user::Entity::find()
+            .filter(user::Column::Username.eq(username.as_str()))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(StoredUser::from))
+    }
+}

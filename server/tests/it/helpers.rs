@@ -1,0 +1,96 @@
+//! `spawn_app()`: a real Parley server for one test.
+
+use app::protocol::{AuthReply, ErrorReply};
+use parley_server::{config::Settings, startup::Application};
+use reqwest::{StatusCode, redirect};
+use serde_json::{Value, json};
+use std::{net::SocketAddr, path::PathBuf};
+use tempfile::TempDir;
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// A client that keeps cookies but does not follow redirects, so tests see them.
+    pub http: reqwest::Client,
+    pub db_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+pub fn settings_for(db_file: PathBuf) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".parse().expect("a literal address"),
+        database_url: format!("sqlite://{}?mode=rwc", db_file.display()),
+        allowed_origins: vec![],
+        cookie_secure: false,
+        session_days: 30,
+        log: "warn".into(),
+        site_root: "target/site".into(),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db_dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(db_dir).await
+}
+
+/// Starts a server on the SQLite file in `db_dir` (fresh, or left by an earlier server).
+pub async fn spawn_app_in(db_dir: TempDir) -> TestApp {
+    spawn_app_with(db_dir, |_| {}).await
+}
+
+pub async fn spawn_app_with(db_dir: TempDir, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    parley_server::telemetry::init("warn");
+    let mut settings = settings_for(db_dir.path().join("parley.db"));
+    configure(&mut settings);
+    let application = Application::build(settings).await.expect("server starts");
+    let addr = application.local_addr().expect("bound");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("http client");
+    TestApp { addr, http, db_dir, stop: Some(stop), server: Some(server) }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server gracefully and hands back its database directory.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server stops cleanly");
+        }
+        self.db_dir
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http.post(self.url(path)).json(body).send().await.expect("request")
+    }
+
+    /// Signs a new user up through the JSON API.
+    pub async fn signup(&self, username: &str, password: &str) -> AuthReply {
+        let response =
+            self.post_json("/api/auth/signup", &json!({"username": username, "password": password})).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "signup of {username}");
+        response.json().await.expect("auth reply")
+    }
+
+    pub async fn me(&self, token: &str) -> reqwest::Response {
+        self.http.get(self.url("/api/me")).bearer_auth(token).send().await.expect("request")
+    }
+}
+
+/// Reads an error body, asserting it has the documented shape.
+pub async fn error_of(response: reqwest::Response) -> ErrorReply {
+    response.json().await.expect("error body is {error: {code, message}}")
+}

@@ -1,0 +1,6 @@
+//! Integration tests: each test starts the real server on a random port with its
+//! own SQLite file in a temp dir, and talks to it over real sockets.
+
+mod accounts;
+mod helpers;
+mod pages;
