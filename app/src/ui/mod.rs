@@ -25,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -39,6 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    mark_hydrated();
 
     // Pages render with their data in place (`SsrMode::Async`), so the first paint is
     // complete and the forms work before the WebAssembly has arrived.
@@ -55,4 +57,15 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Marks `<html data-hydrated>` once the WebAssembly runs the page, so tests (and
+/// styles) can tell a live page from a server-rendered one. Effects run only in
+/// the browser.
+fn mark_hydrated() {
+    Effect::new(|| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+    });
 }

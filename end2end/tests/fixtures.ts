@@ -1,0 +1,85 @@
+import { test as base, expect, Page } from '@playwright/test';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const workspace = path.resolve(__dirname, '..', '..');
+const binary = process.env.PARLEY_BIN ?? path.join(workspace, 'target', 'debug', 'parley');
+
+/** A real Parley server on a random port with its own SQLite file. */
+export class ParleyServer {
+  private child?: ChildProcess;
+  private port = 0;
+  readonly dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server; a restart reuses the port it had, so pages can reconnect. */
+  async start(): Promise<void> {
+    const child = spawn(binary, ['--addr', `127.0.0.1:${this.port}`], {
+      cwd: workspace,
+      env: {
+        ...process.env,
+        DATABASE_URL: `sqlite://${path.join(this.dataDir, 'parley.db')}?mode=rwc`,
+        LEPTOS_SITE_ROOT: path.join(workspace, 'target', 'site'),
+        RUST_LOG: 'info',
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.child = child;
+    this.port = await new Promise<number>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error(`parley did not start: ${seen}`)), 30_000);
+      child.once('exit', (code) => reject(new Error(`parley exited with ${code}: ${seen}`)));
+      child.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const match = seen.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+    });
+    // Keep draining the server's log so it never blocks on a full pipe.
+    child.stdout!.on('data', () => {});
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** Fails the test on any uncaught error in the page (a broken hydration, say). */
+export function watchForPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
+  });
+  return errors;
+}
+
+/** Waits until the WebAssembly has taken over the server-rendered page. */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator('html[data-hydrated]')).toHaveCount(1);
+}
+
+export const test = base.extend<{ server: ParleyServer }>({
+  server: async ({}, use) => {
+    const server = new ParleyServer();
+    await server.start();
+    await use(server);
+    await server.stop();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  },
+});
+
+export { expect };
