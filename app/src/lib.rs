@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod protocol;
+pub mod status;
 pub mod ui;
 
 pub use ui::{App, shell};

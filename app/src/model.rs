@@ -1,6 +1,7 @@
 //! Domain types: ids, users, and the values that are parsed once at the edge so
 //! that an invalid one cannot exist further in.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
@@ -32,14 +33,107 @@ opaque_id!(
     /// Identifies a person's account.
     UserId
 );
+opaque_id!(
+    /// Identifies a chat (direct or group).
+    ChatId
+);
+opaque_id!(
+    /// Identifies a stored message.
+    MessageId
+);
 
-/// A person as others see them.
+/// A message's place in its chat: 1, 2, 3… with no gaps. Receipts are
+/// watermarks over it.
+pub type Seq = i64;
+
+/// A person as others see them, with their presence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// Has at least one connected socket (several tabs count as one).
+    #[serde(default)]
+    pub online: bool,
+    /// When their last socket went away; absent while online or never seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    Direct,
+    Group,
+}
+
+impl ChatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Group => "group",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chat {
+    pub id: ChatId,
+    pub kind: ChatKind,
+    /// A group's name; direct chats have none (show the other person's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub members: Vec<User>,
+}
+
+/// A chat as the chat list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSummary {
+    pub chat: Chat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+    /// Messages after the reader's seen watermark that others sent.
+    pub unread_count: u64,
+}
+
+/// How far a message has got, as its sender sees it. Ordered: sent < delivered < seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    /// Stored; the recipient has no device online.
+    Sent,
+    /// On a device of the recipient's.
+    Delivered,
+    /// On the recipient's screen with the chat open.
+    Seen,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: MessageId,
+    pub chat_id: ChatId,
+    pub seq: Seq,
+    pub sender_id: UserId,
+    /// The sender's own id for the message, which makes resending safe.
+    pub client_id: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    /// The lowest status over the members other than the sender.
+    pub status: MessageStatus,
+}
+
+/// One member's watermarks in a chat: everything up to `delivered_seq` reached a
+/// device of theirs, everything up to `seen_seq` was on their screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    pub user_id: UserId,
+    pub delivered_seq: Seq,
+    pub seen_seq: Seq,
 }
 
 /// Why a value from outside was refused. Each variant maps to one wire error code.
@@ -51,6 +145,12 @@ pub enum ValidationError {
     Password,
     #[error("display name must be 1–64 characters")]
     DisplayName,
+    #[error("a message must be 1–4000 characters (after trimming)")]
+    Body,
+    #[error("a client id must be 1–64 characters")]
+    ClientId,
+    #[error("a group name must be 1–64 characters")]
+    GroupName,
 }
 
 /// A valid username: 3–32 of `[a-z0-9_.-]`, lower-cased on the way in.
@@ -139,6 +239,63 @@ impl DisplayName {
     }
 }
 
+/// A message body: trimmed, 1–4000 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Body(String);
+
+impl Body {
+    pub const MAX_CHARS: usize = 4000;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let body = raw.trim();
+        let chars = body.chars().count();
+        if (1..=Self::MAX_CHARS).contains(&chars) {
+            Ok(Self(body.to_owned()))
+        } else {
+            Err(ValidationError::Body)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The client's id for a message it sends (a UUID, say): 1–64 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let chars = raw.chars().count();
+        if (1..=Self::MAX_CHARS).contains(&chars) && !raw.chars().any(char::is_control) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ValidationError::ClientId)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A group's name: trimmed, 1–64 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupName(String);
+
+impl GroupName {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        DisplayName::parse(raw).map(|name| Self(name.0)).map_err(|_| ValidationError::GroupName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +335,28 @@ mod tests {
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse(&"m".repeat(65)).is_err());
         assert!(DisplayName::parse("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn bodies_are_trimmed_and_bounded_in_characters() {
+        assert_eq!(Body::parse("  hi \n").unwrap().as_str(), "hi");
+        assert_eq!(Body::parse(" \n\t "), Err(ValidationError::Body));
+        assert!(Body::parse(&"é".repeat(4000)).is_ok());
+        assert_eq!(Body::parse(&"é".repeat(4001)), Err(ValidationError::Body));
+    }
+
+    #[test]
+    fn client_ids_are_short_and_printable() {
+        assert!(ClientId::parse("3f2a-1").is_ok());
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse(&"c".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn statuses_are_ordered_sent_delivered_seen() {
+        assert!(MessageStatus::Sent < MessageStatus::Delivered);
+        assert!(MessageStatus::Delivered < MessageStatus::Seen);
+        assert_eq!(serde_json::to_string(&MessageStatus::Delivered).unwrap(), "\"delivered\"");
     }
 
     #[test]

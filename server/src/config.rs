@@ -27,6 +27,14 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_SESSION_DAYS", default_value_t = 30)]
     pub session_days: u32,
 
+    /// Events a socket may send per second, sustained (more gets `rate_limited`).
+    #[arg(long, env = "PARLEY_EVENTS_PER_SECOND", default_value_t = 20.0)]
+    pub events_per_second: f64,
+
+    /// Events a socket may send in a burst above the sustained rate.
+    #[arg(long, env = "PARLEY_EVENT_BURST", default_value_t = 60.0)]
+    pub event_burst: f64,
+
     /// Log filter in `tracing` syntax, e.g. `info,parley_server=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod realtime;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

@@ -4,6 +4,7 @@ use crate::{
     auth::{self, AuthService, OriginPolicy},
     config::Settings,
     http,
+    realtime::{self, RateLimit, RealtimeConfig},
     state::AppState,
     store::Store,
 };
@@ -11,6 +12,7 @@ use app::{App, shell};
 use axum::{Router, middleware};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use socketioxide::SocketIo;
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -18,6 +20,7 @@ use tower_http::trace::TraceLayer;
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    io: SocketIo,
 }
 
 impl Application {
@@ -33,16 +36,25 @@ impl Application {
             settings: Arc::new(settings),
             leptos_options,
         };
-        Ok(Self { listener, router: router(state) })
+        let (socket_layer, io) = SocketIo::builder().build_layer();
+        realtime::register(&io, realtime_config(&state));
+        let router = router(state).layer(socket_layer);
+        Ok(Self { listener, router, io })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    /// Serves until `shutdown` resolves, then closes every socket (their
+    /// disconnect handlers run: presence, typing) and lets requests in flight finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
+        let io = self.io;
+        let shutdown = async move {
+            shutdown.await;
+            io.close().await;
+        };
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
     }
 }
@@ -55,6 +67,15 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build()
+}
+
+fn realtime_config(state: &AppState) -> RealtimeConfig {
+    RealtimeConfig {
+        store: state.store.clone(),
+        auth: state.auth.clone(),
+        origins: state.origins.clone(),
+        rate_limit: RateLimit { per_second: state.settings.events_per_second, burst: state.settings.event_burst },
+    }
 }
 
 fn router(state: AppState) -> Router {

@@ -25,9 +25,16 @@ impl From<AuthError> for HttpError {
 
 fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidUsername | ErrorCode::InvalidPassword | ErrorCode::InvalidDisplayName => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        ErrorCode::InvalidUsername
+        | ErrorCode::InvalidPassword
+        | ErrorCode::InvalidDisplayName
+        | ErrorCode::InvalidBody
+        | ErrorCode::InvalidClientId
+        | ErrorCode::InvalidGroupName
+        | ErrorCode::InvalidMembers => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::NotMember => StatusCode::FORBIDDEN,
+        ErrorCode::UserNotFound => StatusCode::NOT_FOUND,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::UsernameTaken => StatusCode::CONFLICT,
         ErrorCode::InvalidCredentials | ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::BadRequest => StatusCode::BAD_REQUEST,

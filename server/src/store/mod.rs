@@ -1,11 +1,16 @@
 //! Storage: SeaORM entities, migrations, and the queries the server needs. The
 //! only code that writes SQL and the only place that knows about transactions.
 
+mod chats;
 mod entity;
+mod messages;
 mod migration;
+mod receipts;
 mod sessions;
 mod users;
 
+pub use chats::{ChatRecord, Member};
+pub use messages::{Appended, NewMessage, Page, StoredMessage};
 pub use sessions::NewSession;
 pub use users::{NewUser, StoredUser};
 

@@ -26,6 +26,8 @@ impl From<user::Model> for StoredUser {
                 id: UserId(row.id),
                 username: row.username,
                 display_name: row.display_name,
+                online: false,
+                last_seen_at: row.last_seen_at,
             },
             password_hash: row.password_hash,
         }

@@ -24,6 +24,8 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         allowed_origins: vec![],
         cookie_secure: false,
         session_days: 30,
+        events_per_second: 20.0,
+        event_burst: 60.0,
         log: "warn".into(),
         site_root: "target/site".into(),
     }

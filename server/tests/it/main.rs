@@ -4,3 +4,5 @@
 mod accounts;
 mod helpers;
 mod pages;
+mod realtime;
+mod socket_client;

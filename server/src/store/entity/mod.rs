@@ -1,4 +1,7 @@
 //! SeaORM entities: one file per table. Private to the store.
 
+pub mod chat;
+pub mod chat_member;
+pub mod message;
 pub mod session;
 pub mod user;

@@ -1,45 +1,7 @@
-//! The wire: every request, reply and error that crosses between a client and
-//! the server. JSON is camelCase; ids are opaque strings.
-//!
-//! HTTP (non-browser clients: bots, tests, the benchmark):
-//!
-//! | request | body | reply |
-//! |---|---|---|
-//! | `POST /api/auth/signup` | [`SignupRequest`] | 201 [`AuthReply`] |
-//! | `POST /api/auth/login`  | [`LoginRequest`]  | 200 [`AuthReply`]; 401 `invalid_credentials` |
-//! | `POST /api/auth/logout` | — (cookie or `Authorization: Bearer`) | 204 |
-//! | `GET /api/me`           | — | 200 [`User`] or 401 `unauthorized` |
-//!
-//! Every error is an [`ErrorReply`]: `{"error": {"code": "...", "message": "..."}}`.
+//! Errors on the wire: a code a program can act on and a sentence a person can read.
 
-use crate::model::{User, ValidationError};
+use crate::model::ValidationError;
 use serde::{Deserialize, Serialize};
-
-/// `POST /api/auth/signup`
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignupRequest {
-    pub username: String,
-    pub password: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-}
-
-/// `POST /api/auth/login`
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-/// The reply to a successful sign-up or login: a bearer token and who it is for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthReply {
-    pub token: String,
-    pub user: User,
-}
 
 /// Machine-readable reason for a refusal; `snake_case` on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,12 +10,19 @@ pub enum ErrorCode {
     InvalidUsername,
     InvalidPassword,
     InvalidDisplayName,
+    InvalidBody,
+    InvalidClientId,
+    InvalidGroupName,
+    InvalidMembers,
     UsernameTaken,
     InvalidCredentials,
     Unauthorized,
     OriginNotAllowed,
     BadRequest,
     NotFound,
+    UserNotFound,
+    NotMember,
+    RateLimited,
     Unavailable,
     Internal,
 }
@@ -64,12 +33,19 @@ impl ErrorCode {
             Self::InvalidUsername => "invalid_username",
             Self::InvalidPassword => "invalid_password",
             Self::InvalidDisplayName => "invalid_display_name",
+            Self::InvalidBody => "invalid_body",
+            Self::InvalidClientId => "invalid_client_id",
+            Self::InvalidGroupName => "invalid_group_name",
+            Self::InvalidMembers => "invalid_members",
             Self::UsernameTaken => "username_taken",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthorized => "unauthorized",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::BadRequest => "bad_request",
             Self::NotFound => "not_found",
+            Self::UserNotFound => "user_not_found",
+            Self::NotMember => "not_member",
+            Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -101,6 +77,9 @@ impl From<ValidationError> for ApiError {
             ValidationError::Username => ErrorCode::InvalidUsername,
             ValidationError::Password => ErrorCode::InvalidPassword,
             ValidationError::DisplayName => ErrorCode::InvalidDisplayName,
+            ValidationError::Body => ErrorCode::InvalidBody,
+            ValidationError::ClientId => ErrorCode::InvalidClientId,
+            ValidationError::GroupName => ErrorCode::InvalidGroupName,
         };
         Self::new(code, error.to_string())
     }
@@ -133,16 +112,5 @@ mod tests {
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
         }
         assert_eq!(ErrorCode::parse("no_such_code"), None);
-    }
-
-    #[test]
-    fn signup_display_name_is_optional_and_camel_case() {
-        let request: SignupRequest =
-            serde_json::from_value(json!({"username": "mike", "password": "pw", "displayName": "Mike"}))
-                .unwrap();
-        assert_eq!(request.display_name.as_deref(), Some("Mike"));
-        let bare: SignupRequest =
-            serde_json::from_value(json!({"username": "mike", "password": "pw"})).unwrap();
-        assert_eq!(bare.display_name, None);
     }
 }

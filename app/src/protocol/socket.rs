@@ -1,0 +1,301 @@
+//! Socket.IO, namespace `/`, path `/socket.io/`. The handshake carries the
+//! `parley_session` cookie (browsers) or `auth: {token}`.
+//!
+//! Client → server, every one with an ack ([`super::Ack`] of its reply):
+//!
+//! | event | payload | ok reply |
+//! |---|---|---|
+//! | `createChat`  | [`CreateChat`]  | [`Chat`] |
+//! | `listChats`   | [`ListChats`]   | `[ChatSummary]`, newest activity first |
+//! | `joinRoom`    | [`JoinRoom`]    | [`RoomJoined`] |
+//! | `leaveRoom`   | [`LeaveRoom`]   | [`Done`] |
+//! | `sendMessage` | [`SendMessage`] | [`Message`] |
+//! | `typing`      | [`Typing`]      | [`Done`] |
+//! | `history`     | [`History`]     | `[Message]`, ascending seq |
+//! | `markSeen`    | [`MarkSeen`]    | [`Done`] |
+//!
+//! Server → client:
+//!
+//! | event | payload | sent to |
+//! |---|---|---|
+//! | `newMessage`   | [`NewMessage`] ([`Message`])      | the chat's room and every member's personal room |
+//! | `statusUpdate` | [`StatusUpdate`]                  | the chat's room and the members' personal rooms |
+//! | `showTyping`   | [`ShowTyping`]                    | the chat's room except the typer |
+//! | `presence`     | [`Presence`]                      | users who share a chat with that user |
+//! | `chatCreated`  | [`ChatCreated`] ([`ChatSummary`]) | every member's personal room |
+
+use super::{ClientEvent, ServerEvent};
+use crate::model::{Chat, ChatId, ChatKind, ChatSummary, Message, Receipt, Seq, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The empty reply, `{}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {}
+
+/// Starts a chat. A direct chat names exactly one other person; asking again for
+/// the same two people returns the existing chat. A group needs a name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateChat {
+    pub kind: ChatKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Usernames of the other members (the creator is always a member).
+    pub members: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListChats {}
+
+/// Opens a chat: the socket enters its room (so messages arriving are "seen")
+/// and everything in it is marked seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinRoom {
+    pub chat_id: ChatId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomJoined {
+    pub chat: Chat,
+    /// The latest messages (at most 50), ascending seq.
+    pub messages: Vec<Message>,
+    /// Every member's watermarks, for per-member "message info".
+    pub receipts: Vec<Receipt>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaveRoom {
+    pub chat_id: ChatId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessage {
+    pub chat_id: ChatId,
+    /// The sender's own id for this message; resending with it is safe.
+    pub client_id: String,
+    pub body: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Typing {
+    pub chat_id: ChatId,
+    pub is_typing: bool,
+}
+
+/// A page of messages. `beforeSeq` pages back, `afterSeq` catches up; with
+/// neither, the latest. `limit` defaults to 50 and is capped at 100.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct History {
+    pub chat_id: ChatId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<Seq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_seq: Option<Seq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl History {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// The latest page of a chat.
+    pub fn latest(chat_id: ChatId) -> Self {
+        Self { chat_id, before_seq: None, after_seq: None, limit: None }
+    }
+}
+
+/// Everything up to `seq` has been on the reader's screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkSeen {
+    pub chat_id: ChatId,
+    pub seq: Seq,
+}
+
+/// A message was stored in a chat of yours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NewMessage(pub Message);
+
+/// Which watermark moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptKind {
+    Delivered,
+    /// Seen implies delivered: a member's delivered watermark is never below it.
+    Seen,
+}
+
+/// A member's watermark advanced: every message up to `up_to_seq` is now
+/// `status` for `user_id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusUpdate {
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+    pub status: ReceiptKind,
+    pub up_to_seq: Seq,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowTyping {
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+    pub username: String,
+    pub is_typing: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Presence {
+    pub user_id: UserId,
+    pub online: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// You are a member of a new chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChatCreated(pub ChatSummary);
+
+macro_rules! client_events {
+    ($($event:ty => $name:literal, $reply:ty;)*) => {
+        $(impl ClientEvent for $event {
+            const NAME: &'static str = $name;
+            type Reply = $reply;
+        })*
+        /// Every client → server event name.
+        pub const CLIENT_EVENTS: &[&str] = &[$($name),*];
+    };
+}
+
+macro_rules! server_events {
+    ($($event:ty => $name:literal;)*) => {
+        $(impl ServerEvent for $event {
+            const NAME: &'static str = $name;
+        })*
+        /// Every server → client event name.
+        pub const SERVER_EVENTS: &[&str] = &[$($name),*];
+    };
+}
+
+client_events! {
+    CreateChat => "createChat", Chat;
+    ListChats => "listChats", Vec<ChatSummary>;
+    JoinRoom => "joinRoom", RoomJoined;
+    LeaveRoom => "leaveRoom", Done;
+    SendMessage => "sendMessage", Message;
+    Typing => "typing", Done;
+    History => "history", Vec<Message>;
+    MarkSeen => "markSeen", Done;
+}
+
+server_events! {
+    NewMessage => "newMessage";
+    StatusUpdate => "statusUpdate";
+    ShowTyping => "showTyping";
+    Presence => "presence";
+    ChatCreated => "chatCreated";
+}
+
+#[cfg(test)]
+mod tests {
+    //! Golden JSON: what other clients rely on.
+    use super::*;
+    use crate::model::{MessageId, MessageStatus};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    const CHAT: &str = "00000000-0000-0000-0000-00000000000c";
+    const USER: &str = "00000000-0000-0000-0000-00000000000a";
+
+    fn chat_id() -> ChatId {
+        CHAT.parse().unwrap()
+    }
+
+    #[test]
+    fn send_message_payload_is_camel_case() {
+        let payload: SendMessage =
+            serde_json::from_value(json!({"chatId": CHAT, "clientId": "c-1", "body": "hi"})).unwrap();
+        assert_eq!(payload, SendMessage { chat_id: chat_id(), client_id: "c-1".into(), body: "hi".into() });
+    }
+
+    #[test]
+    fn a_message_looks_like_the_spec() {
+        let message = Message {
+            id: MessageId(Uuid::from_u128(1)),
+            chat_id: chat_id(),
+            seq: 7,
+            sender_id: USER.parse().unwrap(),
+            client_id: "c-1".into(),
+            body: "hello".into(),
+            created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            status: MessageStatus::Delivered,
+        };
+        assert_eq!(
+            serde_json::to_value(NewMessage(message)).unwrap(),
+            json!({
+                "id": "00000000-0000-0000-0000-000000000001",
+                "chatId": CHAT,
+                "seq": 7,
+                "senderId": USER,
+                "clientId": "c-1",
+                "body": "hello",
+                "createdAt": "2026-11-25T10:00:00Z",
+                "status": "delivered"
+            })
+        );
+    }
+
+    #[test]
+    fn status_update_and_typing_look_like_the_spec() {
+        let update = StatusUpdate {
+            chat_id: chat_id(),
+            user_id: USER.parse().unwrap(),
+            status: ReceiptKind::Seen,
+            up_to_seq: 3,
+        };
+        assert_eq!(
+            serde_json::to_value(update).unwrap(),
+            json!({"chatId": CHAT, "userId": USER, "status": "seen", "upToSeq": 3})
+        );
+        let typing: Typing = serde_json::from_value(json!({"chatId": CHAT, "isTyping": true})).unwrap();
+        assert!(typing.is_typing);
+    }
+
+    #[test]
+    fn history_bounds_are_optional() {
+        let history: History = serde_json::from_value(json!({"chatId": CHAT})).unwrap();
+        assert_eq!((history.before_seq, history.after_seq, history.limit), (None, None, None));
+        let list: ListChats = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(list, ListChats {});
+    }
+
+    #[test]
+    fn create_chat_takes_a_kind_and_usernames() {
+        let create: CreateChat =
+            serde_json::from_value(json!({"kind": "group", "name": "Crew", "members": ["mike", "sara"]}))
+                .unwrap();
+        assert_eq!(create.kind, ChatKind::Group);
+        assert_eq!(create.members, ["mike", "sara"]);
+        assert!(serde_json::from_value::<CreateChat>(json!({"kind": "channel", "members": []})).is_err());
+    }
+
+    #[test]
+    fn event_names_are_unique() {
+        let mut names: Vec<_> = CLIENT_EVENTS.iter().chain(SERVER_EVENTS).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), CLIENT_EVENTS.len() + SERVER_EVENTS.len());
+    }
+}

@@ -1,0 +1,108 @@
+//! Who is online and who has a chat open, across every node.
+//!
+//! Nothing here is kept in this process: the facts live in Socket.IO rooms,
+//! which the adapter (local, or Redis for several nodes) spans.
+//!
+//! - `user:<userId>`: every socket of that user → "is online".
+//! - `chat:<chatId>`: every socket with the chat open → broadcasts to the chat.
+//! - `viewer:<chatId>:<userId>`: that user's sockets with the chat open → "is in
+//!   the room". (The adapter can list a room's sockets but not who owns them.)
+
+use app::{
+    model::{ChatId, UserId},
+    protocol::ServerEvent,
+};
+use futures::future::join_all;
+use socketioxide::{SocketIo, adapter::Adapter};
+use std::collections::HashSet;
+
+pub struct Cluster<A: Adapter> {
+    io: SocketIo<A>,
+}
+
+impl<A: Adapter> Clone for Cluster<A> {
+    fn clone(&self) -> Self {
+        Self { io: self.io.clone() }
+    }
+}
+
+/// Where one member is: the seed's two questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Whereabouts {
+    pub user_id: UserId,
+    pub in_room: bool,
+    pub online: bool,
+}
+
+impl<A: Adapter> Cluster<A> {
+    pub fn new(io: SocketIo<A>) -> Self {
+        Self { io }
+    }
+
+    pub fn user_room(user: UserId) -> String {
+        format!("user:{user}")
+    }
+
+    pub fn chat_room(chat: ChatId) -> String {
+        format!("chat:{chat}")
+    }
+
+    pub fn viewer_room(chat: ChatId, user: UserId) -> String {
+        format!("viewer:{chat}:{user}")
+    }
+
+    /// How many sockets are in `room` on all nodes. An adapter error (Redis
+    /// down) counts as none: the answer errs towards "offline", which only
+    /// delays a tick.
+    async fn sockets_in(&self, room: String) -> usize {
+        match self.io.to(room).fetch_sockets().await {
+            Ok(sockets) => sockets.len(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot look up sockets");
+                0
+            }
+        }
+    }
+
+    pub async fn is_online(&self, user: UserId) -> bool {
+        self.sockets_in(Self::user_room(user)).await > 0
+    }
+
+    /// Each of `users`: in the chat's room, online at all (looked up concurrently).
+    pub async fn whereabouts(&self, chat: ChatId, users: &[UserId]) -> Vec<Whereabouts> {
+        join_all(users.iter().map(|&user_id| async move {
+            let in_room = self.sockets_in(Self::viewer_room(chat, user_id)).await > 0;
+            let online = in_room || self.is_online(user_id).await;
+            Whereabouts { user_id, in_room, online }
+        }))
+        .await
+    }
+
+    /// Which of `users` are online.
+    pub async fn online_among(&self, users: &[UserId]) -> HashSet<UserId> {
+        let online = join_all(users.iter().map(|&user| async move { (user, self.is_online(user).await) })).await;
+        online.into_iter().filter_map(|(user, online)| online.then_some(user)).collect()
+    }
+
+    /// Emits to the chat's room and to each member's personal room; a socket in
+    /// several of them gets the event once.
+    pub async fn emit_to_chat<E: ServerEvent>(&self, chat: ChatId, members: &[UserId], event: &E) {
+        let mut rooms = vec![Self::chat_room(chat)];
+        rooms.extend(members.iter().map(|&member| Self::user_room(member)));
+        self.emit_to_rooms(rooms, event).await;
+    }
+
+    /// Emits to each user's personal room.
+    pub async fn emit_to_users<E: ServerEvent>(&self, users: &[UserId], event: &E) {
+        if users.is_empty() {
+            return;
+        }
+        self.emit_to_rooms(users.iter().map(|&user| Self::user_room(user)).collect(), event).await;
+    }
+
+    async fn emit_to_rooms<E: ServerEvent>(&self, rooms: Vec<String>, event: &E) {
+        if let Err(error) = self.io.to(rooms).emit(E::NAME, event).await {
+            tracing::warn!(%error, event = E::NAME, "broadcast failed");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Real time over Socket.IO: the handshake, one typed handler per client event,
+//! and who is where. Handlers are thin: authorize, commit, announce, then the ack.
+//!
+//! | file | events |
+//! |---|---|
+//! | `chats.rs`    | `createChat`, `listChats` |
+//! | `rooms.rs`    | `joinRoom`, `leaveRoom`, `markSeen`, `history` |
+//! | `messages.rs` | `sendMessage` |
+//! | `typing.rs`   | `typing` |
+//! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
+
+mod chats;
+mod cluster;
+mod connection;
+mod dispatch;
+mod handshake;
+mod messages;
+mod presence;
+mod rate_limit;
+mod rooms;
+mod typing;
+mod views;
+
+pub use cluster::Cluster;
+pub use rate_limit::RateLimit;
+
+use crate::{
+    auth::{AuthService, OriginPolicy},
+    store::Store,
+};
+use app::{model::User, protocol};
+use connection::Connection;
+use dispatch::{Ctx, on};
+use socketioxide::{
+    SocketIo,
+    adapter::Adapter,
+    extract::{SocketRef, TryData},
+    handler::ConnectHandler,
+};
+use socketioxide_core::adapter::DefinedAdapter;
+use std::sync::Arc;
+
+/// What every handler reaches: the store and the cluster-wide view of sockets.
+pub struct Realtime<A: Adapter> {
+    pub store: Store,
+    pub cluster: Cluster<A>,
+}
+
+// Not derived: the derive would demand `A: Clone`, which adapters are not.
+impl<A: Adapter> Clone for Realtime<A> {
+    fn clone(&self) -> Self {
+        Self { store: self.store.clone(), cluster: self.cluster.clone() }
+    }
+}
+
+/// Everything the namespace needs besides the `SocketIo` itself.
+#[derive(Clone)]
+pub struct RealtimeConfig {
+    pub store: Store,
+    pub auth: AuthService,
+    pub origins: OriginPolicy,
+    pub rate_limit: RateLimit,
+}
+
+/// Registers the default namespace `/` on `io`: the handshake checks, then each
+/// connected socket gets the typed handlers.
+pub fn register<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, config: RealtimeConfig) -> A::InitRes {
+    let realtime = Realtime { store: config.store.clone(), cluster: Cluster::new(io.clone()) };
+    let rate_limit = config.rate_limit;
+    let on_connect = move |socket: SocketRef<A>| {
+        let realtime = realtime.clone();
+        async move { connected(realtime, socket, rate_limit).await }
+    };
+    let handshake = move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
+        let config = config.clone();
+        async move { handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await }
+    };
+    io.ns("/", on_connect.with(handshake))
+}
+
+async fn connected<A: Adapter>(realtime: Realtime<A>, socket: SocketRef<A>, rate_limit: RateLimit) {
+    let Some(user) = socket.extensions.get::<User>() else {
+        // The handshake always leaves the user; without one there is nobody to serve.
+        let _ = socket.disconnect();
+        return;
+    };
+    let connection = Arc::new(Connection::new(user, rate_limit));
+    socket.join(Cluster::<A>::user_room(connection.user.id));
+
+    on::<protocol::CreateChat, A, _, _>(&socket, &realtime, &connection, chats::create_chat);
+    on::<protocol::ListChats, A, _, _>(&socket, &realtime, &connection, chats::list_chats);
+    on::<protocol::JoinRoom, A, _, _>(&socket, &realtime, &connection, rooms::join_room);
+    on::<protocol::LeaveRoom, A, _, _>(&socket, &realtime, &connection, rooms::leave_room);
+    on::<protocol::MarkSeen, A, _, _>(&socket, &realtime, &connection, rooms::mark_seen);
+    on::<protocol::History, A, _, _>(&socket, &realtime, &connection, rooms::history);
+    on::<protocol::SendMessage, A, _, _>(&socket, &realtime, &connection, messages::send_message);
+    on::<protocol::Typing, A, _, _>(&socket, &realtime, &connection, typing::typing);
+
+    socket.on_disconnect({
+        let realtime = realtime.clone();
+        let connection = connection.clone();
+        move |socket: SocketRef<A>| async move {
+            presence::went_away(Ctx { realtime, connection, socket }).await;
+        }
+    });
+    presence::came_online(Ctx { realtime, connection, socket }).await;
+}

@@ -1,0 +1,93 @@
+//! Building what clients see from what the store holds: members with their
+//! presence, messages with their status, and the authorization every event
+//! starts with.
+
+use super::{Realtime, dispatch::Ctx};
+use crate::store::{ChatRecord, Member, StoredMessage};
+use app::{
+    model::{Chat, ChatId, Message, Receipt, User, UserId},
+    protocol::{ApiError, ErrorCode, ReceiptKind, StatusUpdate},
+    status::message_status,
+};
+use socketioxide::adapter::Adapter;
+
+/// A chat the current user belongs to, with everyone's watermarks.
+pub struct MemberOf {
+    pub chat: ChatRecord,
+    pub members: Vec<Member>,
+}
+
+impl MemberOf {
+    pub fn member_ids(&self) -> Vec<UserId> {
+        self.members.iter().map(|member| member.user.id).collect()
+    }
+
+    pub fn receipts(&self) -> Vec<Receipt> {
+        self.members.iter().map(|member| member.receipt).collect()
+    }
+}
+
+impl<A: Adapter> Ctx<A> {
+    pub fn me(&self) -> &User {
+        &self.connection.user
+    }
+
+    /// The chat, if it exists (`not_found`) and the user is in it (`not_member`).
+    pub async fn member_of(&self, chat_id: ChatId) -> Result<MemberOf, ApiError> {
+        let chat = self
+            .realtime
+            .store
+            .chat(chat_id)
+            .await?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such chat"))?;
+        let members = self.realtime.store.members(chat_id).await?;
+        if !members.iter().any(|member| member.user.id == self.me().id) {
+            return Err(ApiError::new(ErrorCode::NotMember, "you are not a member of this chat"));
+        }
+        Ok(MemberOf { chat, members })
+    }
+}
+
+impl<A: Adapter> Realtime<A> {
+    /// The chat as clients see it: members with their presence filled in.
+    pub async fn chat_view(&self, chat: &ChatRecord, members: &[Member]) -> Chat {
+        let ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
+        let online = self.cluster.online_among(&ids).await;
+        let members = members
+            .iter()
+            .map(|member| {
+                let mut user = member.user.clone();
+                user.online = online.contains(&user.id);
+                if user.online {
+                    user.last_seen_at = None;
+                }
+                user
+            })
+            .collect();
+        Chat { id: chat.id, kind: chat.kind, name: chat.name.clone(), members }
+    }
+
+    /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`.
+    pub async fn announce_receipt(
+        &self,
+        chat_id: ChatId,
+        members: &[UserId],
+        user_id: UserId,
+        status: ReceiptKind,
+        up_to_seq: i64,
+    ) {
+        let update = StatusUpdate { chat_id, user_id, status, up_to_seq };
+        self.cluster.emit_to_chat(chat_id, members, &update).await;
+    }
+}
+
+/// Stored messages with their status under these receipts.
+pub fn with_statuses(messages: Vec<StoredMessage>, receipts: &[Receipt]) -> Vec<Message> {
+    messages
+        .into_iter()
+        .map(|message| {
+            let status = message_status(receipts, message.sender_id, message.seq);
+            message.with_status(status)
+        })
+        .collect()
+}

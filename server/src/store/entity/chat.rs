@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "chats")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// "direct" or "group".
+    pub kind: String,
+    pub name: Option<String>,
+    /// "<lower user id>:<higher user id>" for direct chats, unique.
+    #[sea_orm(unique)]
+    pub direct_key: Option<String>,
+    /// The seq of the newest message (0: none yet).
+    pub last_seq: i64,
+    pub created_at: DateTimeUtc,
+    pub last_activity_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::chat_member::Entity")]
+    Member,
+}
+
+impl Related<super::chat_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Member.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,89 @@
+//! Receipt watermarks. They only ever move forward: every update is
+//! conditional on the new value being higher, so concurrent or late updates
+//! cannot pull one back.
+
+use super::{
+    Store, StoreError,
+    entity::{chat, chat_member, user},
+};
+use app::{
+    model::{ChatId, Seq, UserId},
+    protocol::ReceiptKind,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, QuerySelect, entity::prelude::*,
+    sea_query::{Expr, ExprTrait},
+};
+
+impl Store {
+    /// Moves a member's `kind` watermark up to `to` (seen moves delivered along).
+    /// Returns the strongest watermark that actually moved, if any.
+    pub async fn advance_receipt(
+        &self,
+        chat_id: ChatId,
+        user_id: UserId,
+        kind: ReceiptKind,
+        to: Seq,
+    ) -> Result<Option<ReceiptKind>, StoreError> {
+        let seen_moved = kind == ReceiptKind::Seen
+            && raise(&self.db, chat_id, user_id, chat_member::Column::SeenSeq, to).await?;
+        let delivered_moved = raise(&self.db, chat_id, user_id, chat_member::Column::DeliveredSeq, to).await?;
+        Ok(if seen_moved {
+            Some(ReceiptKind::Seen)
+        } else if delivered_moved {
+            Some(ReceiptKind::Delivered)
+        } else {
+            None
+        })
+    }
+
+    /// Marks everything in every chat of the user's as delivered (their device is
+    /// online now). Returns the chats where the watermark moved, with its new value.
+    pub async fn deliver_everything_to(&self, user_id: UserId) -> Result<Vec<(ChatId, Seq)>, StoreError> {
+        let behind: Vec<(Uuid, Seq)> = chat_member::Entity::find()
+            .select_only()
+            .column(chat_member::Column::ChatId)
+            .column(chat::Column::LastSeq)
+            .inner_join(chat::Entity)
+            .filter(chat_member::Column::UserId.eq(user_id.0))
+            .filter(Expr::col((chat_member::Entity, chat_member::Column::DeliveredSeq)).lt(Expr::col((chat::Entity, chat::Column::LastSeq))))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut moved = Vec::new();
+        for (chat_id, last_seq) in behind {
+            let chat_id = ChatId(chat_id);
+            if raise(&self.db, chat_id, user_id, chat_member::Column::DeliveredSeq, last_seq).await? {
+                moved.push((chat_id, last_seq));
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Remembers when the user was last online.
+    pub async fn set_last_seen(&self, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        user::ActiveModel { id: Set(user_id.0), last_seen_at: Set(Some(at)), ..Default::default() }
+            .update(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// `SET column = to WHERE column < to`: true when the row moved.
+async fn raise(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    user_id: UserId,
+    column: chat_member::Column,
+    to: Seq,
+) -> Result<bool, StoreError> {
+    let result = chat_member::Entity::update_many()
+        .col_expr(column, Expr::value(to))
+        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .filter(chat_member::Column::UserId.eq(user_id.0))
+        .filter(column.lt(to))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
