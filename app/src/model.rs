@@ -288,7 +288,9 @@ pub struct GroupName(String);
 
 impl GroupName {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        DisplayName::parse(raw).map(|name| Self(name.0)).map_err(|_| ValidationError::GroupName)
+        DisplayName::parse(raw)
+            .map(|name| Self(name.0))
+            .map_err(|_| ValidationError::GroupName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -303,13 +305,27 @@ mod tests {
     #[test]
     fn usernames_are_lower_cased_and_trimmed() {
         assert_eq!(Username::parse("  Harley ").unwrap().as_str(), "harley");
-        assert_eq!(Username::parse("mike.o-k_9").unwrap().as_str(), "mike.o-k_9");
+        assert_eq!(
+            Username::parse("mike.o-k_9").unwrap().as_str(),
+            "mike.o-k_9"
+        );
     }
 
     #[test]
     fn usernames_outside_the_rules_are_refused() {
-        for bad in ["ab", "", "has space", "émile", "semi;colon", &"x".repeat(33)] {
-            assert_eq!(Username::parse(bad), Err(ValidationError::Username), "{bad:?}");
+        for bad in [
+            "ab",
+            "",
+            "has space",
+            "émile",
+            "semi;colon",
+            &"x".repeat(33),
+        ] {
+            assert_eq!(
+                Username::parse(bad),
+                Err(ValidationError::Username),
+                "{bad:?}"
+            );
         }
         assert!(Username::parse(&"x".repeat(32)).is_ok());
     }
@@ -356,7 +372,10 @@ mod tests {
     fn statuses_are_ordered_sent_delivered_seen() {
         assert!(MessageStatus::Sent < MessageStatus::Delivered);
         assert!(MessageStatus::Delivered < MessageStatus::Seen);
-        assert_eq!(serde_json::to_string(&MessageStatus::Delivered).unwrap(), "\"delivered\"");
+        assert_eq!(
+            serde_json::to_string(&MessageStatus::Delivered).unwrap(),
+            "\"delivered\""
+        );
     }
 
     #[test]

@@ -49,7 +49,11 @@ mod tests {
     }
 
     fn receipt(n: u128, delivered_seq: Seq, seen_seq: Seq) -> Receipt {
-        Receipt { user_id: user(n), delivered_seq, seen_seq }
+        Receipt {
+            user_id: user(n),
+            delivered_seq,
+            seen_seq,
+        }
     }
 
     #[test]
@@ -65,7 +69,10 @@ mod tests {
     fn a_direct_message_takes_the_recipients_status() {
         let receipts = [receipt(1, 9, 9), receipt(2, 4, 2)];
         assert_eq!(message_status(&receipts, user(1), 2), MessageStatus::Seen);
-        assert_eq!(message_status(&receipts, user(1), 4), MessageStatus::Delivered);
+        assert_eq!(
+            message_status(&receipts, user(1), 4),
+            MessageStatus::Delivered
+        );
         assert_eq!(message_status(&receipts, user(1), 9), MessageStatus::Sent);
     }
 
@@ -78,16 +85,27 @@ mod tests {
 
     #[test]
     fn a_group_message_is_only_as_far_as_its_slowest_member() {
-        let receipts = [receipt(1, 7, 7), receipt(2, 7, 7), receipt(3, 7, 6), receipt(4, 6, 6)];
+        let receipts = [
+            receipt(1, 7, 7),
+            receipt(2, 7, 7),
+            receipt(3, 7, 6),
+            receipt(4, 6, 6),
+        ];
         assert_eq!(message_status(&receipts, user(1), 6), MessageStatus::Seen);
         assert_eq!(message_status(&receipts, user(1), 7), MessageStatus::Sent);
         let receipts = [receipt(1, 7, 7), receipt(2, 7, 7), receipt(3, 7, 6)];
-        assert_eq!(message_status(&receipts, user(1), 7), MessageStatus::Delivered);
+        assert_eq!(
+            message_status(&receipts, user(1), 7),
+            MessageStatus::Delivered
+        );
     }
 
     #[test]
     fn with_nobody_else_in_the_chat_a_message_counts_as_seen() {
-        assert_eq!(message_status(&[receipt(1, 0, 0)], user(1), 1), MessageStatus::Seen);
+        assert_eq!(
+            message_status(&[receipt(1, 0, 0)], user(1), 1),
+            MessageStatus::Seen
+        );
     }
 
     #[test]

@@ -11,7 +11,11 @@ pub struct Settings {
     pub addr: SocketAddr,
 
     /// Database: `sqlite://FILE?mode=rwc` or `postgres://USER:PASS@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://parley.db?mode=rwc")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://parley.db?mode=rwc"
+    )]
     pub database_url: String,
 
     /// Other origins (besides the server's own) whose pages may use this server,

@@ -8,6 +8,8 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();
     telemetry::init(&settings.log);
     let application = Application::build(settings).await?;
-    application.run_until_stopped(parley_server::shutdown::signal()).await?;
+    application
+        .run_until_stopped(parley_server::shutdown::signal())
+        .await?;
     Ok(())
 }

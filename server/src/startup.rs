@@ -39,7 +39,11 @@ impl Application {
         let (socket_layer, io) = SocketIo::builder().build_layer();
         realtime::register(&io, realtime_config(&state));
         let router = router(state).layer(socket_layer);
-        Ok(Self { listener, router, io })
+        Ok(Self {
+            listener,
+            router,
+            io,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -48,14 +52,19 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then closes every socket (their
     /// disconnect handlers run: presence, typing) and lets requests in flight finish.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
         let io = self.io;
         let shutdown = async move {
             shutdown.await;
             io.close().await;
         };
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
     }
 }
 
@@ -74,7 +83,10 @@ fn realtime_config(state: &AppState) -> RealtimeConfig {
         store: state.store.clone(),
         auth: state.auth.clone(),
         origins: state.origins.clone(),
-        rate_limit: RateLimit { per_second: state.settings.events_per_second, burst: state.settings.event_burst },
+        rate_limit: RateLimit {
+            per_second: state.settings.events_per_second,
+            burst: state.settings.event_burst,
+        },
     }
 }
 
@@ -87,7 +99,10 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_viewer))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve_viewer,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

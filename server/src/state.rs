@@ -1,6 +1,10 @@
 //! What every handler can reach.
 
-use crate::{auth::{AuthService, OriginPolicy}, config::Settings, store::Store};
+use crate::{
+    auth::{AuthService, OriginPolicy},
+    config::Settings,
+    store::Store,
+};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;

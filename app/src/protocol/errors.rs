@@ -67,7 +67,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -98,7 +101,9 @@ mod tests {
 
     #[test]
     fn error_reply_has_the_documented_shape() {
-        let reply = ErrorReply { error: ApiError::new(ErrorCode::UsernameTaken, "taken") };
+        let reply = ErrorReply {
+            error: ApiError::new(ErrorCode::UsernameTaken, "taken"),
+        };
         assert_eq!(
             serde_json::to_value(&reply).unwrap(),
             json!({"error": {"code": "username_taken", "message": "taken"}})
@@ -107,7 +112,11 @@ mod tests {
 
     #[test]
     fn error_codes_round_trip_through_their_wire_names() {
-        for code in [ErrorCode::InvalidUsername, ErrorCode::Unauthorized, ErrorCode::Internal] {
+        for code in [
+            ErrorCode::InvalidUsername,
+            ErrorCode::Unauthorized,
+            ErrorCode::Internal,
+        ] {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
             assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
         }

@@ -45,9 +45,10 @@ mod tests {
 
     #[test]
     fn signup_display_name_is_optional_and_camel_case() {
-        let request: SignupRequest =
-            serde_json::from_value(json!({"username": "mike", "password": "pw", "displayName": "Mike"}))
-                .unwrap();
+        let request: SignupRequest = serde_json::from_value(
+            json!({"username": "mike", "password": "pw", "displayName": "Mike"}),
+        )
+        .unwrap();
         assert_eq!(request.display_name.as_deref(), Some("Mike"));
         let bare: SignupRequest =
             serde_json::from_value(json!({"username": "mike", "password": "pw"})).unwrap();

@@ -108,7 +108,12 @@ impl History {
 
     /// The latest page of a chat.
     pub fn latest(chat_id: ChatId) -> Self {
-        Self { chat_id, before_seq: None, after_seq: None, limit: None }
+        Self {
+            chat_id,
+            before_seq: None,
+            after_seq: None,
+            limit: None,
+        }
     }
 }
 
@@ -226,8 +231,16 @@ mod tests {
     #[test]
     fn send_message_payload_is_camel_case() {
         let payload: SendMessage =
-            serde_json::from_value(json!({"chatId": CHAT, "clientId": "c-1", "body": "hi"})).unwrap();
-        assert_eq!(payload, SendMessage { chat_id: chat_id(), client_id: "c-1".into(), body: "hi".into() });
+            serde_json::from_value(json!({"chatId": CHAT, "clientId": "c-1", "body": "hi"}))
+                .unwrap();
+        assert_eq!(
+            payload,
+            SendMessage {
+                chat_id: chat_id(),
+                client_id: "c-1".into(),
+                body: "hi".into()
+            }
+        );
     }
 
     #[test]
@@ -269,26 +282,34 @@ mod tests {
             serde_json::to_value(update).unwrap(),
             json!({"chatId": CHAT, "userId": USER, "status": "seen", "upToSeq": 3})
         );
-        let typing: Typing = serde_json::from_value(json!({"chatId": CHAT, "isTyping": true})).unwrap();
+        let typing: Typing =
+            serde_json::from_value(json!({"chatId": CHAT, "isTyping": true})).unwrap();
         assert!(typing.is_typing);
     }
 
     #[test]
     fn history_bounds_are_optional() {
         let history: History = serde_json::from_value(json!({"chatId": CHAT})).unwrap();
-        assert_eq!((history.before_seq, history.after_seq, history.limit), (None, None, None));
+        assert_eq!(
+            (history.before_seq, history.after_seq, history.limit),
+            (None, None, None)
+        );
         let list: ListChats = serde_json::from_value(json!({})).unwrap();
         assert_eq!(list, ListChats {});
     }
 
     #[test]
     fn create_chat_takes_a_kind_and_usernames() {
-        let create: CreateChat =
-            serde_json::from_value(json!({"kind": "group", "name": "Crew", "members": ["mike", "sara"]}))
-                .unwrap();
+        let create: CreateChat = serde_json::from_value(
+            json!({"kind": "group", "name": "Crew", "members": ["mike", "sara"]}),
+        )
+        .unwrap();
         assert_eq!(create.kind, ChatKind::Group);
         assert_eq!(create.members, ["mike", "sara"]);
-        assert!(serde_json::from_value::<CreateChat>(json!({"kind": "channel", "members": []})).is_err());
+        assert!(
+            serde_json::from_value::<CreateChat>(json!({"kind": "channel", "members": []}))
+                .is_err()
+        );
     }
 
     #[test]

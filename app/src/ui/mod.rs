@@ -5,9 +5,9 @@ mod chat_list;
 mod session;
 mod widgets;
 
-pub use session::current_user;
 #[cfg(feature = "ssr")]
 pub use session::Viewer;
+pub use session::current_user;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -15,5 +15,8 @@ pub struct Viewer(pub Option<User>);
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
     let parts: http::request::Parts =
         use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
-    Ok(parts.extensions.get::<Viewer>().and_then(|viewer| viewer.0.clone()))
+    Ok(parts
+        .extensions
+        .get::<Viewer>()
+        .and_then(|viewer| viewer.0.clone()))
 }

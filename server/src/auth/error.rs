@@ -54,7 +54,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => ApiError::new(ErrorCode::BadRequest, "already exists"),
             StoreError::Unavailable(_) => {
                 tracing::warn!(%error, "store unavailable");
-                ApiError::new(ErrorCode::Unavailable, "the database is unavailable; try again")
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again",
+                )
             }
             StoreError::Database(_) => {
                 tracing::error!(%error, "store");

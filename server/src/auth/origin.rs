@@ -21,7 +21,10 @@ impl OriginPolicy {
     /// A request without an `Origin` header is not from a foreign page (browsers
     /// send one on every cross-origin request), so it passes.
     pub fn permits(&self, headers: &HeaderMap) -> bool {
-        let Some(origin) = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) else {
+        let Some(origin) = headers
+            .get(header::ORIGIN)
+            .and_then(|value| value.to_str().ok())
+        else {
             return true;
         };
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
@@ -31,7 +34,10 @@ impl OriginPolicy {
 
 /// The page came from this very server: its origin's host is our `Host`.
 fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|value| value.to_str().ok()) else {
+    let Some(host) = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+    else {
         return false;
     };
     let host = host.to_ascii_lowercase();

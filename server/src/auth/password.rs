@@ -23,8 +23,11 @@ fn hash_blocking(password: &str) -> Result<String, AuthError> {
 }
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Hashes off the async threads: argon2 is deliberately slow.

@@ -37,7 +37,10 @@ pub struct Authenticated {
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = session_token(&parts.headers).ok_or(AuthError::Unauthorized)?;
         let user = state.auth.authenticate(&token).await?;
         Ok(Self { user, token })
@@ -49,7 +52,11 @@ impl FromRequestParts<AppState> for Authenticated {
 /// A broken or expired session is simply "nobody signed in". Pages that need a
 /// signed-in person send strangers to /login, and the sign-in pages send a
 /// signed-in person home.
-pub async fn resolve_viewer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve_viewer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let viewer = match session_token(request.headers()) {
         Some(token) => state.auth.authenticate(&token).await.ok(),
         None => None,

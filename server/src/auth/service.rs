@@ -45,7 +45,11 @@ impl AuthService {
         let password_hash = password::hash(&password).await?;
         let user = self
             .store
-            .create_user(NewUser { username: &username, display_name: &display_name, password_hash })
+            .create_user(NewUser {
+                username: &username,
+                display_name: &display_name,
+                password_hash,
+            })
             .await?;
         tracing::info!(user = %user.id, username = %user.username, "signed up");
         self.start_session(user).await
@@ -83,7 +87,8 @@ impl AuthService {
 
     async fn start_session(&self, user: User) -> Result<SignedIn, AuthError> {
         let token = SessionToken::generate();
-        let ttl = chrono::Duration::from_std(self.session_ttl).unwrap_or(chrono::Duration::days(30));
+        let ttl =
+            chrono::Duration::from_std(self.session_ttl).unwrap_or(chrono::Duration::days(30));
         self.store
             .create_session(NewSession {
                 token_hash: &token.hash(),

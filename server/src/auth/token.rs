@@ -58,6 +58,9 @@ mod tests {
         let token = SessionToken::generate();
         assert_eq!(token.hash().len(), 64);
         assert!(!token.hash().contains(token.as_str()));
-        assert_eq!(token.hash(), SessionToken::from_client(token.as_str()).hash());
+        assert_eq!(
+            token.hash(),
+            SessionToken::from_client(token.as_str()).hash()
+        );
     }
 }

@@ -16,7 +16,10 @@ use axum::{
 };
 
 fn reply(signed_in: SignedIn) -> Json<AuthReply> {
-    Json(AuthReply { token: signed_in.token.as_str().to_owned(), user: signed_in.user })
+    Json(AuthReply {
+        token: signed_in.token.as_str().to_owned(),
+        user: signed_in.user,
+    })
 }
 
 pub async fn signup(
@@ -25,7 +28,11 @@ pub async fn signup(
 ) -> Result<(StatusCode, Json<AuthReply>), HttpError> {
     let signed_in = state
         .auth
-        .signup(&request.username, request.password, request.display_name.as_deref())
+        .signup(
+            &request.username,
+            request.password,
+            request.display_name.as_deref(),
+        )
         .await?;
     Ok((StatusCode::CREATED, reply(signed_in)))
 }
@@ -34,12 +41,18 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<AuthReply>, HttpError> {
-    let signed_in = state.auth.login(&request.username, request.password).await?;
+    let signed_in = state
+        .auth
+        .login(&request.username, request.password)
+        .await?;
     Ok(reply(signed_in))
 }
 
 /// Ends the session the request carries. Idempotent: no session, still 204.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode, HttpError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, HttpError> {
     if let Some(token) = session_token(&headers) {
         state.auth.logout(&token).await?;
     }

@@ -11,7 +11,9 @@ pub fn session_cookie(state: &AppState, token: &str) -> Cookie<'static> {
 
 /// Replaces the cookie with an empty one that has already expired.
 pub fn cleared_session_cookie(state: &AppState) -> Cookie<'static> {
-    base(state, String::new()).max_age(time_duration(std::time::Duration::ZERO)).build()
+    base(state, String::new())
+        .max_age(time_duration(std::time::Duration::ZERO))
+        .build()
 }
 
 fn base(state: &AppState, value: String) -> CookieBuilder<'static> {
@@ -23,7 +25,5 @@ fn base(state: &AppState, value: String) -> CookieBuilder<'static> {
 }
 
 fn time_duration(duration: std::time::Duration) -> cookie::time::Duration {
-    cookie::time::Duration::seconds(
-        i64::try_from(duration.as_secs()).unwrap_or(i64::MAX),
-    )
+    cookie::time::Duration::seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
 }

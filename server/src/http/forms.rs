@@ -1,12 +1,12 @@
 //! The HTML form posts behind /signup, /login and the sign-out button. They
 //! answer with redirects (post/redirect/get), so they work without WebAssembly.
 
+use super::HttpError;
 use super::cookie::{cleared_session_cookie, session_cookie};
 use crate::{
     auth::{AuthError, session_token},
     state::AppState,
 };
-use super::HttpError;
 use app::protocol::{ApiError, ErrorCode};
 use axum::{
     Form,
@@ -41,7 +41,10 @@ pub async fn signup(
     if !state.origins.permits(&headers) {
         return foreign_origin();
     }
-    let result = state.auth.signup(&form.username, form.password, form.display_name.as_deref()).await;
+    let result = state
+        .auth
+        .signup(&form.username, form.password, form.display_name.as_deref())
+        .await;
     signed_in_or_back(&state, jar, result, "/signup", &form.username)
 }
 
@@ -67,7 +70,11 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: Cook
     {
         tracing::warn!(%error, "logout: session not deleted");
     }
-    (jar.add(cleared_session_cookie(&state)), Redirect::to("/login")).into_response()
+    (
+        jar.add(cleared_session_cookie(&state)),
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 /// Success: set the cookie and go to the chat list. Failure: back to the form
@@ -87,14 +94,20 @@ fn signed_in_or_back(
         Err(error) => {
             let error = ApiError::from(error);
             let username: String = username.chars().take(64).collect();
-            let query = serde_urlencoded::to_string([("error", error.code.as_str()), ("username", &username)])
-                .unwrap_or_default();
+            let query = serde_urlencoded::to_string([
+                ("error", error.code.as_str()),
+                ("username", &username),
+            ])
+            .unwrap_or_default();
             Redirect::to(&format!("{form_path}?{query}")).into_response()
         }
     }
 }
 
 fn foreign_origin() -> Response {
-    HttpError(ApiError::new(ErrorCode::OriginNotAllowed, "this form may only be posted from Parley's own pages"))
-        .into_response()
+    HttpError(ApiError::new(
+        ErrorCode::OriginNotAllowed,
+        "this form may only be posted from Parley's own pages",
+    ))
+    .into_response()
 }

@@ -12,10 +12,22 @@ pub struct Health {
 
 pub async fn check(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(Health { status: "ok", database: "up" })),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database: "up",
+            }),
+        ),
         Err(error) => {
             tracing::warn!(%error, "health check: database down");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "degraded", database: "down" }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "degraded",
+                    database: "down",
+                }),
+            )
         }
     }
 }

@@ -18,7 +18,10 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
     let (chat, created) = match request.kind {
         ChatKind::Direct => {
             let [other] = others.as_slice() else {
-                return Err(ApiError::new(ErrorCode::InvalidMembers, "a direct chat is with exactly one other person"));
+                return Err(ApiError::new(
+                    ErrorCode::InvalidMembers,
+                    "a direct chat is with exactly one other person",
+                ));
             };
             ctx.realtime.store.direct_chat(me, other.id).await?
         }
@@ -30,23 +33,38 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
                     format!("a group has 2–{MAX_GROUP_MEMBERS} members, you included"),
                 ));
             }
-            let members: Vec<UserId> = std::iter::once(me).chain(others.iter().map(|user| user.id)).collect();
-            (ctx.realtime.store.create_group(&name, &members).await?, true)
+            let members: Vec<UserId> = std::iter::once(me)
+                .chain(others.iter().map(|user| user.id))
+                .collect();
+            (
+                ctx.realtime.store.create_group(&name, &members).await?,
+                true,
+            )
         }
     };
     let members = ctx.realtime.store.members(chat.id).await?;
     let view = ctx.realtime.chat_view(&chat, &members).await;
     if created {
-        let summary = ChatSummary { chat: view.clone(), last_message: None, unread_count: 0 };
+        let summary = ChatSummary {
+            chat: view.clone(),
+            last_message: None,
+            unread_count: 0,
+        };
         let member_ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
-        ctx.realtime.cluster.emit_to_users(&member_ids, &ChatCreated(summary)).await;
+        ctx.realtime
+            .cluster
+            .emit_to_users(&member_ids, &ChatCreated(summary))
+            .await;
     }
     Ok(view)
 }
 
 /// The named users other than the creator, each once; `user_not_found` names
 /// any that do not exist.
-async fn other_members<A: Adapter>(ctx: &Ctx<A>, usernames: &[String]) -> Result<Vec<User>, ApiError> {
+async fn other_members<A: Adapter>(
+    ctx: &Ctx<A>,
+    usernames: &[String],
+) -> Result<Vec<User>, ApiError> {
     let mut wanted: Vec<Username> = Vec::new();
     let mut unknown: Vec<&str> = Vec::new();
     for raw in usernames {
@@ -63,15 +81,24 @@ async fn other_members<A: Adapter>(ctx: &Ctx<A>, usernames: &[String]) -> Result
     }
     let found = ctx.realtime.store.find_users(&wanted).await?;
     unknown.extend(
-        wanted.iter().filter(|name| !found.iter().any(|user| user.username == name.as_str())).map(Username::as_str),
+        wanted
+            .iter()
+            .filter(|name| !found.iter().any(|user| user.username == name.as_str()))
+            .map(Username::as_str),
     );
     if !unknown.is_empty() {
-        return Err(ApiError::new(ErrorCode::UserNotFound, format!("no such user: {}", unknown.join(", "))));
+        return Err(ApiError::new(
+            ErrorCode::UserNotFound,
+            format!("no such user: {}", unknown.join(", ")),
+        ));
     }
     Ok(found)
 }
 
-pub async fn list_chats<A: Adapter>(ctx: Ctx<A>, _: ListChats) -> Result<Vec<ChatSummary>, ApiError> {
+pub async fn list_chats<A: Adapter>(
+    ctx: Ctx<A>,
+    _: ListChats,
+) -> Result<Vec<ChatSummary>, ApiError> {
     let chats = ctx.realtime.store.chats_of(ctx.me().id).await?;
     let mut summaries = Vec::with_capacity(chats.len());
     for (chat, mine) in chats {
@@ -80,17 +107,27 @@ pub async fn list_chats<A: Adapter>(ctx: Ctx<A>, _: ListChats) -> Result<Vec<Cha
     Ok(summaries)
 }
 
-async fn summary<A: Adapter>(ctx: &Ctx<A>, chat: &ChatRecord, mine: Receipt) -> Result<ChatSummary, ApiError> {
+async fn summary<A: Adapter>(
+    ctx: &Ctx<A>,
+    chat: &ChatRecord,
+    mine: Receipt,
+) -> Result<ChatSummary, ApiError> {
     let store = &ctx.realtime.store;
     let members = store.members(chat.id).await?;
     let receipts: Vec<Receipt> = members.iter().map(|member| member.receipt).collect();
-    let last_message = store.messages(chat.id, Page::Latest, 1).await?.pop().map(|message| {
-        let status = message_status(&receipts, message.sender_id, message.seq);
-        message.with_status(status)
-    });
+    let last_message = store
+        .messages(chat.id, Page::Latest, 1)
+        .await?
+        .pop()
+        .map(|message| {
+            let status = message_status(&receipts, message.sender_id, message.seq);
+            message.with_status(status)
+        });
     Ok(ChatSummary {
         chat: ctx.realtime.chat_view(chat, &members).await,
         last_message,
-        unread_count: store.unread_count(chat.id, ctx.me().id, mine.seen_seq).await?,
+        unread_count: store
+            .unread_count(chat.id, ctx.me().id, mine.seen_seq)
+            .await?,
     })
 }

@@ -22,7 +22,9 @@ pub struct Cluster<A: Adapter> {
 
 impl<A: Adapter> Clone for Cluster<A> {
     fn clone(&self) -> Self {
-        Self { io: self.io.clone() }
+        Self {
+            io: self.io.clone(),
+        }
     }
 }
 
@@ -73,15 +75,27 @@ impl<A: Adapter> Cluster<A> {
         join_all(users.iter().map(|&user_id| async move {
             let in_room = self.sockets_in(Self::viewer_room(chat, user_id)).await > 0;
             let online = in_room || self.is_online(user_id).await;
-            Whereabouts { user_id, in_room, online }
+            Whereabouts {
+                user_id,
+                in_room,
+                online,
+            }
         }))
         .await
     }
 
     /// Which of `users` are online.
     pub async fn online_among(&self, users: &[UserId]) -> HashSet<UserId> {
-        let online = join_all(users.iter().map(|&user| async move { (user, self.is_online(user).await) })).await;
-        online.into_iter().filter_map(|(user, online)| online.then_some(user)).collect()
+        let online = join_all(
+            users
+                .iter()
+                .map(|&user| async move { (user, self.is_online(user).await) }),
+        )
+        .await;
+        online
+            .into_iter()
+            .filter_map(|(user, online)| online.then_some(user))
+            .collect()
     }
 
     /// Emits to the chat's room and to each member's personal room; a socket in
@@ -97,7 +111,11 @@ impl<A: Adapter> Cluster<A> {
         if users.is_empty() {
             return;
         }
-        self.emit_to_rooms(users.iter().map(|&user| Self::user_room(user)).collect(), event).await;
+        self.emit_to_rooms(
+            users.iter().map(|&user| Self::user_room(user)).collect(),
+            event,
+        )
+        .await;
     }
 
     async fn emit_to_rooms<E: ServerEvent>(&self, rooms: Vec<String>, event: &E) {

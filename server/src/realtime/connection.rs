@@ -14,12 +14,19 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(user: User, rate_limit: RateLimit) -> Self {
-        Self { user, bucket: Mutex::new(TokenBucket::new(rate_limit)), typing_in: Mutex::default() }
+        Self {
+            user,
+            bucket: Mutex::new(TokenBucket::new(rate_limit)),
+            typing_in: Mutex::default(),
+        }
     }
 
     /// Takes one event's worth from the bucket; false when the client is too fast.
     pub fn admit(&self) -> bool {
-        self.bucket.lock().map(|mut bucket| bucket.take()).unwrap_or(true)
+        self.bucket
+            .lock()
+            .map(|mut bucket| bucket.take())
+            .unwrap_or(true)
     }
 
     /// Records whether this socket is typing in `chat`.
@@ -35,11 +42,17 @@ impl Connection {
 
     /// Stops typing in `chat`; true if it was typing there.
     pub fn stop_typing(&self, chat: ChatId) -> bool {
-        self.typing_in.lock().map(|mut typing_in| typing_in.remove(&chat)).unwrap_or(false)
+        self.typing_in
+            .lock()
+            .map(|mut typing_in| typing_in.remove(&chat))
+            .unwrap_or(false)
     }
 
     /// Stops typing everywhere; the chats it was typing in.
     pub fn stop_typing_everywhere(&self) -> Vec<ChatId> {
-        self.typing_in.lock().map(|mut typing_in| typing_in.drain().collect()).unwrap_or_default()
+        self.typing_in
+            .lock()
+            .map(|mut typing_in| typing_in.drain().collect())
+            .unwrap_or_default()
     }
 }

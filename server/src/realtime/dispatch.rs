@@ -19,8 +19,12 @@ pub struct Ctx<A: Adapter> {
 }
 
 /// Registers `handler` for `E` on this socket.
-pub fn on<E, A, H, Fut>(socket: &SocketRef<A>, realtime: &Realtime<A>, connection: &Arc<Connection>, handler: H)
-where
+pub fn on<E, A, H, Fut>(
+    socket: &SocketRef<A>,
+    realtime: &Realtime<A>,
+    connection: &Arc<Connection>,
+    handler: H,
+) where
     E: ClientEvent,
     A: Adapter,
     H: Fn(Ctx<A>, E) -> Fut + Clone + Send + Sync + 'static,
@@ -30,26 +34,46 @@ where
     let connection = connection.clone();
     // The closure lives inside the socket, so it must not hold the socket itself
     // (a cycle that would never be freed): the socket comes in with each event.
-    socket.on(E::NAME, move |socket: SocketRef<A>, TryData(payload): TryData<Value>, ack: AckSender<A>| {
-        let realtime = realtime.clone();
-        let handler = handler.clone();
-        let connection = connection.clone();
-        async move {
-            let reply = if !connection.admit() {
-                Err(ApiError::new(ErrorCode::RateLimited, "too many events; slow down"))
-            } else {
-                match decode::<E>(payload.unwrap_or(Value::Null)) {
-                    Ok(event) => handler(Ctx { realtime, connection, socket }, event).await,
-                    Err(error) => Err(error),
+    socket.on(
+        E::NAME,
+        move |socket: SocketRef<A>, TryData(payload): TryData<Value>, ack: AckSender<A>| {
+            let realtime = realtime.clone();
+            let handler = handler.clone();
+            let connection = connection.clone();
+            async move {
+                let reply = if !connection.admit() {
+                    Err(ApiError::new(
+                        ErrorCode::RateLimited,
+                        "too many events; slow down",
+                    ))
+                } else {
+                    match decode::<E>(payload.unwrap_or(Value::Null)) {
+                        Ok(event) => {
+                            handler(
+                                Ctx {
+                                    realtime,
+                                    connection,
+                                    socket,
+                                },
+                                event,
+                            )
+                            .await
+                        }
+                        Err(error) => Err(error),
+                    }
+                };
+                if let Err(ApiError {
+                    code: ErrorCode::Internal | ErrorCode::Unavailable,
+                    message,
+                }) = &reply
+                {
+                    tracing::warn!(event = E::NAME, %message, "event failed");
                 }
-            };
-            if let Err(ApiError { code: ErrorCode::Internal | ErrorCode::Unavailable, message }) = &reply {
-                tracing::warn!(event = E::NAME, %message, "event failed");
+                // A client that asked for no ack gets none; that is its choice.
+                let _ = ack.send(&Ack::from(reply));
             }
-            // A client that asked for no ack gets none; that is its choice.
-            let _ = ack.send(&Ack::from(reply));
-        }
-    });
+        },
+    );
 }
 
 /// The payload as `E`, or a typed refusal. A chat id that is no id of ours is
@@ -57,15 +81,23 @@ where
 /// `bad_request`.
 fn decode<E: ClientEvent>(payload: Value) -> Result<E, ApiError> {
     // An event sent with no argument reads as `{}` (e.g. `listChats`).
-    let payload = if payload.is_null() { Value::Object(Default::default()) } else { payload };
-    let malformed_chat_id = payload
-        .get("chatId")
-        .is_some_and(|id| id.as_str().is_none_or(|id| id.parse::<app::model::ChatId>().is_err()));
+    let payload = if payload.is_null() {
+        Value::Object(Default::default())
+    } else {
+        payload
+    };
+    let malformed_chat_id = payload.get("chatId").is_some_and(|id| {
+        id.as_str()
+            .is_none_or(|id| id.parse::<app::model::ChatId>().is_err())
+    });
     serde_json::from_value(payload).map_err(|error| {
         if malformed_chat_id {
             ApiError::new(ErrorCode::NotFound, "no such chat")
         } else {
-            ApiError::new(ErrorCode::BadRequest, format!("malformed {} payload: {error}", E::NAME))
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("malformed {} payload: {error}", E::NAME),
+            )
         }
     })
 }
@@ -83,7 +115,8 @@ mod tests {
 
     #[test]
     fn a_chat_id_that_is_no_id_is_an_unknown_chat() {
-        let error = decode::<SendMessage>(json!({"chatId": "nope", "clientId": "c", "body": "hi"})).unwrap_err();
+        let error = decode::<SendMessage>(json!({"chatId": "nope", "clientId": "c", "body": "hi"}))
+            .unwrap_err();
         assert_eq!(error.code, ErrorCode::NotFound);
     }
 

@@ -39,10 +39,13 @@ pub async fn check<A: Adapter>(
         .map(|token| SessionToken::from_client(&token))
         .or_else(|| session_token(headers))
         .ok_or(HandshakeError::Unauthorized)?;
-    let user = auth_service.authenticate(&token).await.map_err(|error| match error {
-        AuthError::Store(_) => HandshakeError::Unavailable,
-        _ => HandshakeError::Unauthorized,
-    })?;
+    let user = auth_service
+        .authenticate(&token)
+        .await
+        .map_err(|error| match error {
+            AuthError::Store(_) => HandshakeError::Unavailable,
+            _ => HandshakeError::Unauthorized,
+        })?;
     socket.extensions.insert(user);
     Ok(())
 }

@@ -10,7 +10,10 @@ use app::{
 };
 use socketioxide::adapter::Adapter;
 
-pub async fn send_message<A: Adapter>(ctx: Ctx<A>, request: SendMessage) -> Result<Message, ApiError> {
+pub async fn send_message<A: Adapter>(
+    ctx: Ctx<A>,
+    request: SendMessage,
+) -> Result<Message, ApiError> {
     let body = Body::parse(&request.body)?;
     let client_id = ClientId::parse(&request.client_id)?;
     let mut member_of = ctx.member_of(request.chat_id).await?;
@@ -18,13 +21,23 @@ pub async fn send_message<A: Adapter>(ctx: Ctx<A>, request: SendMessage) -> Resu
     let store = &ctx.realtime.store;
 
     let appended = store
-        .append_message(StoredNew { chat_id: request.chat_id, sender_id: me, client_id: &client_id, body: &body })
+        .append_message(StoredNew {
+            chat_id: request.chat_id,
+            sender_id: me,
+            client_id: &client_id,
+            body: &body,
+        })
         .await?;
     let stored = match appended {
         Appended::New(stored) => stored,
         // A resend: the original, as it stands now, and nothing new announced.
         Appended::Existing(stored) => {
-            let receipts = store.members(stored.chat_id).await?.into_iter().map(|m| m.receipt).collect::<Vec<_>>();
+            let receipts = store
+                .members(stored.chat_id)
+                .await?
+                .into_iter()
+                .map(|m| m.receipt)
+                .collect::<Vec<_>>();
             let status = message_status(&receipts, stored.sender_id, stored.seq);
             return Ok(stored.with_status(status));
         }
@@ -32,8 +45,16 @@ pub async fn send_message<A: Adapter>(ctx: Ctx<A>, request: SendMessage) -> Resu
     let seq = stored.seq;
 
     // The seed's rules, per member: in the room → seen; online → delivered; else sent.
-    let others: Vec<UserId> = member_of.member_ids().into_iter().filter(|&id| id != me).collect();
-    let whereabouts = ctx.realtime.cluster.whereabouts(request.chat_id, &others).await;
+    let others: Vec<UserId> = member_of
+        .member_ids()
+        .into_iter()
+        .filter(|&id| id != me)
+        .collect();
+    let whereabouts = ctx
+        .realtime
+        .cluster
+        .whereabouts(request.chat_id, &others)
+        .await;
     let mut advances = Vec::new();
     for place in whereabouts {
         let kind = match status_on_arrival(place.in_room, place.online) {
@@ -41,7 +62,10 @@ pub async fn send_message<A: Adapter>(ctx: Ctx<A>, request: SendMessage) -> Resu
             MessageStatus::Delivered => ReceiptKind::Delivered,
             MessageStatus::Sent => continue,
         };
-        if let Some(moved) = store.advance_receipt(request.chat_id, place.user_id, kind, seq).await? {
+        if let Some(moved) = store
+            .advance_receipt(request.chat_id, place.user_id, kind, seq)
+            .await?
+        {
             advances.push((place.user_id, moved));
         }
     }
@@ -51,7 +75,11 @@ pub async fn send_message<A: Adapter>(ctx: Ctx<A>, request: SendMessage) -> Resu
             receipt.seen_seq = seq;
             receipt.delivered_seq = seq;
         }
-        match advances.iter().find(|(user, _)| *user == member.user.id).map(|(_, kind)| kind) {
+        match advances
+            .iter()
+            .find(|(user, _)| *user == member.user.id)
+            .map(|(_, kind)| kind)
+        {
             Some(ReceiptKind::Seen) => {
                 receipt.seen_seq = receipt.seen_seq.max(seq);
                 receipt.delivered_seq = receipt.delivered_seq.max(seq);
@@ -63,9 +91,14 @@ pub async fn send_message<A: Adapter>(ctx: Ctx<A>, request: SendMessage) -> Resu
     let message = stored.with_status(message_status(&member_of.receipts(), me, seq));
 
     let members = member_of.member_ids();
-    ctx.realtime.cluster.emit_to_chat(request.chat_id, &members, &NewMessage(message.clone())).await;
+    ctx.realtime
+        .cluster
+        .emit_to_chat(request.chat_id, &members, &NewMessage(message.clone()))
+        .await;
     for (user_id, kind) in advances {
-        ctx.realtime.announce_receipt(request.chat_id, &members, user_id, kind, seq).await;
+        ctx.realtime
+            .announce_receipt(request.chat_id, &members, user_id, kind, seq)
+            .await;
     }
     Ok(message)
 }

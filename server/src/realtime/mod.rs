@@ -49,7 +49,10 @@ pub struct Realtime<A: Adapter> {
 // Not derived: the derive would demand `A: Clone`, which adapters are not.
 impl<A: Adapter> Clone for Realtime<A> {
     fn clone(&self) -> Self {
-        Self { store: self.store.clone(), cluster: self.cluster.clone() }
+        Self {
+            store: self.store.clone(),
+            cluster: self.cluster.clone(),
+        }
     }
 }
 
@@ -64,14 +67,21 @@ pub struct RealtimeConfig {
 
 /// Registers the default namespace `/` on `io`: the handshake checks, then each
 /// connected socket gets the typed handlers.
-pub fn register<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, config: RealtimeConfig) -> A::InitRes {
-    let realtime = Realtime { store: config.store.clone(), cluster: Cluster::new(io.clone()) };
+pub fn register<A: Adapter + DefinedAdapter>(
+    io: &SocketIo<A>,
+    config: RealtimeConfig,
+) -> A::InitRes {
+    let realtime = Realtime {
+        store: config.store.clone(),
+        cluster: Cluster::new(io.clone()),
+    };
     let rate_limit = config.rate_limit;
     let on_connect = move |socket: SocketRef<A>| {
         let realtime = realtime.clone();
         async move { connected(realtime, socket, rate_limit).await }
     };
-    let handshake = move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
+    let handshake = move |socket: SocketRef<A>,
+                          TryData(auth): TryData<handshake::HandshakeAuth>| {
         let config = config.clone();
         async move { handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await }
     };
@@ -100,8 +110,18 @@ async fn connected<A: Adapter>(realtime: Realtime<A>, socket: SocketRef<A>, rate
         let realtime = realtime.clone();
         let connection = connection.clone();
         move |socket: SocketRef<A>| async move {
-            presence::went_away(Ctx { realtime, connection, socket }).await;
+            presence::went_away(Ctx {
+                realtime,
+                connection,
+                socket,
+            })
+            .await;
         }
     });
-    presence::came_online(Ctx { realtime, connection, socket }).await;
+    presence::came_online(Ctx {
+        realtime,
+        connection,
+        socket,
+    })
+    .await;
 }

@@ -14,20 +14,33 @@ pub async fn came_online<A: Adapter>(ctx: Ctx<A>) {
         Ok(moved) => {
             for (chat_id, up_to) in moved {
                 let members = match store.members(chat_id).await {
-                    Ok(members) => members.into_iter().map(|member| member.user.id).collect::<Vec<_>>(),
+                    Ok(members) => members
+                        .into_iter()
+                        .map(|member| member.user.id)
+                        .collect::<Vec<_>>(),
                     Err(error) => {
                         tracing::warn!(%error, "cannot load members to announce delivery");
                         continue;
                     }
                 };
-                ctx.realtime.announce_receipt(chat_id, &members, me, ReceiptKind::Delivered, up_to).await;
+                ctx.realtime
+                    .announce_receipt(chat_id, &members, me, ReceiptKind::Delivered, up_to)
+                    .await;
             }
         }
         Err(error) => tracing::warn!(%error, user = %me, "cannot mark messages delivered"),
     }
     // Every connect says so (a second tab changes nothing for the receivers), so
     // two tabs connecting at once cannot both stay silent.
-    announce_presence(&ctx, Presence { user_id: me, online: true, last_seen_at: None }).await;
+    announce_presence(
+        &ctx,
+        Presence {
+            user_id: me,
+            online: true,
+            last_seen_at: None,
+        },
+    )
+    .await;
 }
 
 /// A socket went away: it stops typing, and if it was the user's last socket on
@@ -47,12 +60,25 @@ pub async fn went_away<A: Adapter>(ctx: Ctx<A>) {
     if let Err(error) = ctx.realtime.store.set_last_seen(me, now).await {
         tracing::warn!(%error, user = %me, "cannot store last seen");
     }
-    announce_presence(&ctx, Presence { user_id: me, online: false, last_seen_at: Some(now) }).await;
+    announce_presence(
+        &ctx,
+        Presence {
+            user_id: me,
+            online: false,
+            last_seen_at: Some(now),
+        },
+    )
+    .await;
 }
 
 async fn announce_presence<A: Adapter>(ctx: &Ctx<A>, presence: Presence) {
     match ctx.realtime.store.contacts_of(presence.user_id).await {
-        Ok(contacts) => ctx.realtime.cluster.emit_to_users(&contacts, &presence).await,
+        Ok(contacts) => {
+            ctx.realtime
+                .cluster
+                .emit_to_users(&contacts, &presence)
+                .await
+        }
         Err(error) => tracing::warn!(%error, "cannot load contacts to announce presence"),
     }
 }

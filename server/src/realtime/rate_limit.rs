@@ -14,7 +14,10 @@ impl Default for RateLimit {
     /// 20 events a second with bursts of 60: far above a person typing and
     /// clicking, far below a script in a loop.
     fn default() -> Self {
-        Self { per_second: 20.0, burst: 60.0 }
+        Self {
+            per_second: 20.0,
+            burst: 60.0,
+        }
     }
 }
 
@@ -26,7 +29,11 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     pub fn new(limit: RateLimit) -> Self {
-        Self { limit, tokens: limit.burst, refilled_at: Instant::now() }
+        Self {
+            limit,
+            tokens: limit.burst,
+            refilled_at: Instant::now(),
+        }
     }
 
     pub fn take(&mut self) -> bool {
@@ -34,7 +41,9 @@ impl TokenBucket {
     }
 
     fn take_at(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();
+        let elapsed = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.limit.per_second).min(self.limit.burst);
         self.refilled_at = now;
         if self.tokens >= 1.0 {
@@ -54,7 +63,10 @@ mod tests {
     #[test]
     fn a_burst_passes_then_the_rate_holds() {
         let start = Instant::now();
-        let mut bucket = TokenBucket::new(RateLimit { per_second: 10.0, burst: 5.0 });
+        let mut bucket = TokenBucket::new(RateLimit {
+            per_second: 10.0,
+            burst: 5.0,
+        });
         bucket.refilled_at = start;
         assert!((0..5).all(|_| bucket.take_at(start)));
         assert!(!bucket.take_at(start));
@@ -67,7 +79,10 @@ mod tests {
     #[test]
     fn tokens_never_exceed_the_burst() {
         let start = Instant::now();
-        let mut bucket = TokenBucket::new(RateLimit { per_second: 10.0, burst: 2.0 });
+        let mut bucket = TokenBucket::new(RateLimit {
+            per_second: 10.0,
+            burst: 2.0,
+        });
         bucket.refilled_at = start;
         let much_later = start + Duration::from_secs(60);
         assert!(bucket.take_at(much_later));

@@ -10,7 +10,9 @@ use super::{
 use crate::store::Page;
 use app::{
     model::{Message, Seq},
-    protocol::{ApiError, Done, ErrorCode, History, JoinRoom, LeaveRoom, MarkSeen, ReceiptKind, RoomJoined},
+    protocol::{
+        ApiError, Done, ErrorCode, History, JoinRoom, LeaveRoom, MarkSeen, ReceiptKind, RoomJoined,
+    },
 };
 use socketioxide::adapter::Adapter;
 
@@ -20,13 +22,23 @@ const JOIN_PAGE: u64 = 50;
 pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<RoomJoined, ApiError> {
     let mut member_of = ctx.member_of(request.chat_id).await?;
     let me = ctx.me().id;
-    ctx.socket.join([Cluster::<A>::chat_room(request.chat_id), Cluster::<A>::viewer_room(request.chat_id, me)]);
+    ctx.socket.join([
+        Cluster::<A>::chat_room(request.chat_id),
+        Cluster::<A>::viewer_room(request.chat_id, me),
+    ]);
     let last_seq = member_of.chat.last_seq;
     mark_seen_up_to(&ctx, &mut member_of, last_seq).await?;
     let receipts = member_of.receipts();
-    let messages = ctx.realtime.store.messages(request.chat_id, Page::Latest, JOIN_PAGE).await?;
+    let messages = ctx
+        .realtime
+        .store
+        .messages(request.chat_id, Page::Latest, JOIN_PAGE)
+        .await?;
     Ok(RoomJoined {
-        chat: ctx.realtime.chat_view(&member_of.chat, &member_of.members).await,
+        chat: ctx
+            .realtime
+            .chat_view(&member_of.chat, &member_of.members)
+            .await,
         messages: with_statuses(messages, &receipts),
         receipts,
     })
@@ -35,7 +47,10 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
 pub async fn leave_room<A: Adapter>(ctx: Ctx<A>, request: LeaveRoom) -> Result<Done, ApiError> {
     let member_of = ctx.member_of(request.chat_id).await?;
     let me = ctx.me().id;
-    ctx.socket.leave([Cluster::<A>::chat_room(request.chat_id), Cluster::<A>::viewer_room(request.chat_id, me)]);
+    ctx.socket.leave([
+        Cluster::<A>::chat_room(request.chat_id),
+        Cluster::<A>::viewer_room(request.chat_id, me),
+    ]);
     if ctx.connection.stop_typing(request.chat_id) {
         announce_typing(&ctx, member_of.chat.id, false).await;
     }
@@ -52,19 +67,34 @@ pub async fn mark_seen<A: Adapter>(ctx: Ctx<A>, request: MarkSeen) -> Result<Don
 
 /// Advances the user's seen watermark (and delivered with it), announces it if
 /// it moved, and keeps `member_of`'s receipts in step.
-async fn mark_seen_up_to<A: Adapter>(ctx: &Ctx<A>, member_of: &mut MemberOf, up_to: Seq) -> Result<(), ApiError> {
+async fn mark_seen_up_to<A: Adapter>(
+    ctx: &Ctx<A>,
+    member_of: &mut MemberOf,
+    up_to: Seq,
+) -> Result<(), ApiError> {
     if up_to < 1 {
         return Ok(());
     }
     let me = ctx.me().id;
     let chat_id = member_of.chat.id;
-    let moved = ctx.realtime.store.advance_receipt(chat_id, me, ReceiptKind::Seen, up_to).await?;
-    if let Some(receipt) = member_of.members.iter_mut().find(|member| member.user.id == me).map(|m| &mut m.receipt) {
+    let moved = ctx
+        .realtime
+        .store
+        .advance_receipt(chat_id, me, ReceiptKind::Seen, up_to)
+        .await?;
+    if let Some(receipt) = member_of
+        .members
+        .iter_mut()
+        .find(|member| member.user.id == me)
+        .map(|m| &mut m.receipt)
+    {
         receipt.seen_seq = receipt.seen_seq.max(up_to);
         receipt.delivered_seq = receipt.delivered_seq.max(up_to);
     }
     if let Some(kind) = moved {
-        ctx.realtime.announce_receipt(chat_id, &member_of.member_ids(), me, kind, up_to).await;
+        ctx.realtime
+            .announce_receipt(chat_id, &member_of.member_ids(), me, kind, up_to)
+            .await;
     }
     Ok(())
 }
@@ -73,7 +103,10 @@ pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Me
     let member_of = ctx.member_of(request.chat_id).await?;
     let limit = request.limit.unwrap_or(History::DEFAULT_LIMIT);
     if limit == 0 {
-        return Err(ApiError::new(ErrorCode::BadRequest, "limit must be at least 1"));
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "limit must be at least 1",
+        ));
     }
     let limit = u64::from(limit.min(History::MAX_LIMIT));
     let page = match (request.before_seq, request.after_seq) {
@@ -81,6 +114,10 @@ pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Me
         (Some(before), None) => Page::Before(before),
         (before, Some(after)) => Page::After { after, before },
     };
-    let messages = ctx.realtime.store.messages(request.chat_id, page, limit).await?;
+    let messages = ctx
+        .realtime
+        .store
+        .messages(request.chat_id, page, limit)
+        .await?;
     Ok(with_statuses(messages, &member_of.receipts()))
 }

@@ -9,7 +9,8 @@ use socketioxide::adapter::Adapter;
 
 pub async fn typing<A: Adapter>(ctx: Ctx<A>, request: Typing) -> Result<Done, ApiError> {
     ctx.member_of(request.chat_id).await?;
-    ctx.connection.set_typing(request.chat_id, request.is_typing);
+    ctx.connection
+        .set_typing(request.chat_id, request.is_typing);
     announce_typing(&ctx, request.chat_id, request.is_typing).await;
     Ok(Done {})
 }
@@ -18,8 +19,18 @@ pub async fn typing<A: Adapter>(ctx: Ctx<A>, request: Typing) -> Result<Done, Ap
 /// is no longer) typing.
 pub async fn announce_typing<A: Adapter>(ctx: &Ctx<A>, chat_id: ChatId, is_typing: bool) {
     let me = ctx.me();
-    let event = ShowTyping { chat_id, user_id: me.id, username: me.username.clone(), is_typing };
-    if let Err(error) = ctx.socket.to(Cluster::<A>::chat_room(chat_id)).emit(ShowTyping::NAME, &event).await {
+    let event = ShowTyping {
+        chat_id,
+        user_id: me.id,
+        username: me.username.clone(),
+        is_typing,
+    };
+    if let Err(error) = ctx
+        .socket
+        .to(Cluster::<A>::chat_room(chat_id))
+        .emit(ShowTyping::NAME, &event)
+        .await
+    {
         tracing::warn!(%error, "typing broadcast failed");
     }
 }

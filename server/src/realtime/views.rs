@@ -42,7 +42,10 @@ impl<A: Adapter> Ctx<A> {
             .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such chat"))?;
         let members = self.realtime.store.members(chat_id).await?;
         if !members.iter().any(|member| member.user.id == self.me().id) {
-            return Err(ApiError::new(ErrorCode::NotMember, "you are not a member of this chat"));
+            return Err(ApiError::new(
+                ErrorCode::NotMember,
+                "you are not a member of this chat",
+            ));
         }
         Ok(MemberOf { chat, members })
     }
@@ -64,7 +67,12 @@ impl<A: Adapter> Realtime<A> {
                 user
             })
             .collect();
-        Chat { id: chat.id, kind: chat.kind, name: chat.name.clone(), members }
+        Chat {
+            id: chat.id,
+            kind: chat.kind,
+            name: chat.name.clone(),
+            members,
+        }
     }
 
     /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`.
@@ -76,7 +84,12 @@ impl<A: Adapter> Realtime<A> {
         status: ReceiptKind,
         up_to_seq: i64,
     ) {
-        let update = StatusUpdate { chat_id, user_id, status, up_to_seq };
+        let update = StatusUpdate {
+            chat_id,
+            user_id,
+            status,
+            up_to_seq,
+        };
         self.cluster.emit_to_chat(chat_id, members, &update).await;
     }
 }

@@ -25,7 +25,11 @@ pub struct ChatRecord {
 
 impl From<chat::Model> for ChatRecord {
     fn from(row: chat::Model) -> Self {
-        let kind = if row.kind == ChatKind::Group.as_str() { ChatKind::Group } else { ChatKind::Direct };
+        let kind = if row.kind == ChatKind::Group.as_str() {
+            ChatKind::Group
+        } else {
+            ChatKind::Direct
+        };
         Self {
             id: ChatId(row.id),
             kind,
@@ -44,7 +48,11 @@ pub struct Member {
 }
 
 fn receipt_of(row: &chat_member::Model) -> Receipt {
-    Receipt { user_id: UserId(row.user_id), delivered_seq: row.delivered_seq, seen_seq: row.seen_seq }
+    Receipt {
+        user_id: UserId(row.user_id),
+        delivered_seq: row.delivered_seq,
+        seen_seq: row.seen_seq,
+    }
 }
 
 /// The key that makes a direct chat between two people unique, whoever starts it.
@@ -57,34 +65,62 @@ impl Store {
     /// The users with these usernames (those that exist).
     pub async fn find_users(&self, usernames: &[Username]) -> Result<Vec<User>, StoreError> {
         let names: Vec<&str> = usernames.iter().map(Username::as_str).collect();
-        let rows = user::Entity::find().filter(user::Column::Username.is_in(names)).all(&self.db).await?;
-        Ok(rows.into_iter().map(|row| StoredUser::from(row).user).collect())
+        let rows = user::Entity::find()
+            .filter(user::Column::Username.is_in(names))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredUser::from(row).user)
+            .collect())
     }
 
     /// The direct chat between `a` and `b`, created if there is none yet; the flag
     /// says whether it was created now.
-    pub async fn direct_chat(&self, a: UserId, b: UserId) -> Result<(ChatRecord, bool), StoreError> {
+    pub async fn direct_chat(
+        &self,
+        a: UserId,
+        b: UserId,
+    ) -> Result<(ChatRecord, bool), StoreError> {
         let key = direct_key(a, b);
         if let Some(existing) = self.chat_by_direct_key(&key).await? {
             return Ok((existing, false));
         }
-        match self.insert_chat(ChatKind::Direct, None, Some(key.clone()), &[a, b]).await {
+        match self
+            .insert_chat(ChatKind::Direct, None, Some(key.clone()), &[a, b])
+            .await
+        {
             Ok(created) => Ok((created, true)),
             // Both people started it at the same moment: the other insert won.
             Err(StoreError::Conflict) => {
                 let existing = self.chat_by_direct_key(&key).await?;
-                existing.map(|chat| (chat, false)).ok_or(StoreError::Conflict)
+                existing
+                    .map(|chat| (chat, false))
+                    .ok_or(StoreError::Conflict)
             }
             Err(error) => Err(error),
         }
     }
 
-    pub async fn create_group(&self, name: &GroupName, members: &[UserId]) -> Result<ChatRecord, StoreError> {
-        self.insert_chat(ChatKind::Group, Some(name.as_str().to_owned()), None, members).await
+    pub async fn create_group(
+        &self,
+        name: &GroupName,
+        members: &[UserId],
+    ) -> Result<ChatRecord, StoreError> {
+        self.insert_chat(
+            ChatKind::Group,
+            Some(name.as_str().to_owned()),
+            None,
+            members,
+        )
+        .await
     }
 
     async fn chat_by_direct_key(&self, key: &str) -> Result<Option<ChatRecord>, StoreError> {
-        let row = chat::Entity::find().filter(chat::Column::DirectKey.eq(key)).one(&self.db).await?;
+        let row = chat::Entity::find()
+            .filter(chat::Column::DirectKey.eq(key))
+            .one(&self.db)
+            .await?;
         Ok(row.map(ChatRecord::from))
     }
 
@@ -115,18 +151,29 @@ impl Store {
             seen_seq: Set(0),
             joined_at: Set(now),
         });
-        chat_member::Entity::insert_many(memberships).exec(&txn).await?;
+        chat_member::Entity::insert_many(memberships)
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(row.into())
     }
 
     pub async fn chat(&self, chat_id: ChatId) -> Result<Option<ChatRecord>, StoreError> {
-        Ok(chat::Entity::find_by_id(chat_id.0).one(&self.db).await?.map(ChatRecord::from))
+        Ok(chat::Entity::find_by_id(chat_id.0)
+            .one(&self.db)
+            .await?
+            .map(ChatRecord::from))
     }
 
     /// A member's watermarks, or `None` when `user_id` is not in the chat.
-    pub async fn membership(&self, chat_id: ChatId, user_id: UserId) -> Result<Option<Receipt>, StoreError> {
-        let row = chat_member::Entity::find_by_id((chat_id.0, user_id.0)).one(&self.db).await?;
+    pub async fn membership(
+        &self,
+        chat_id: ChatId,
+        user_id: UserId,
+    ) -> Result<Option<Receipt>, StoreError> {
+        let row = chat_member::Entity::find_by_id((chat_id.0, user_id.0))
+            .one(&self.db)
+            .await?;
         Ok(row.as_ref().map(receipt_of))
     }
 
@@ -136,7 +183,10 @@ impl Store {
     }
 
     /// The user's chats with their own watermarks, newest activity first.
-    pub async fn chats_of(&self, user_id: UserId) -> Result<Vec<(ChatRecord, Receipt)>, StoreError> {
+    pub async fn chats_of(
+        &self,
+        user_id: UserId,
+    ) -> Result<Vec<(ChatRecord, Receipt)>, StoreError> {
         let rows = chat_member::Entity::find()
             .filter(chat_member::Column::UserId.eq(user_id.0))
             .find_also_related(chat::Entity)
@@ -145,7 +195,9 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(member, chat)| chat.map(|chat| (ChatRecord::from(chat), receipt_of(&member))))
+            .filter_map(|(member, chat)| {
+                chat.map(|chat| (ChatRecord::from(chat), receipt_of(&member)))
+            })
             .collect())
     }
 
@@ -169,7 +221,10 @@ impl Store {
     }
 }
 
-pub(super) async fn members_of(db: &impl ConnectionTrait, chat_id: ChatId) -> Result<Vec<Member>, StoreError> {
+pub(super) async fn members_of(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+) -> Result<Vec<Member>, StoreError> {
     let rows = chat_member::Entity::find()
         .filter(chat_member::Column::ChatId.eq(chat_id.0))
         .find_also_related(user::Entity)
@@ -180,7 +235,10 @@ pub(super) async fn members_of(db: &impl ConnectionTrait, chat_id: ChatId) -> Re
     Ok(rows
         .into_iter()
         .filter_map(|(member, user)| {
-            user.map(|user| Member { user: StoredUser::from(user).user, receipt: receipt_of(&member) })
+            user.map(|user| Member {
+                user: StoredUser::from(user).user,
+                receipt: receipt_of(&member),
+            })
         })
         .collect())
 }

@@ -7,7 +7,8 @@ use super::{
 use app::model::{Body, ChatId, ClientId, Message, MessageId, MessageStatus, Seq, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set,
+    ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
     entity::prelude::*,
     sea_query::{Expr, ExprTrait},
 };
@@ -84,7 +85,10 @@ impl Store {
     /// watermarks to it, in one transaction. A resend (same sender and client id)
     /// stores nothing and returns the original.
     pub async fn append_message(&self, new: NewMessage<'_>) -> Result<Appended, StoreError> {
-        if let Some(existing) = self.message_by_client_id(new.sender_id, new.client_id).await? {
+        if let Some(existing) = self
+            .message_by_client_id(new.sender_id, new.client_id)
+            .await?
+        {
             return Ok(Appended::Existing(existing));
         }
         match self.insert_next(&new).await {
@@ -106,7 +110,10 @@ impl Store {
         // write lock (SQLite) before anything is read, so concurrent senders queue
         // instead of deadlocking.
         chat::Entity::update_many()
-            .col_expr(chat::Column::LastSeq, Expr::col(chat::Column::LastSeq).add(1))
+            .col_expr(
+                chat::Column::LastSeq,
+                Expr::col(chat::Column::LastSeq).add(1),
+            )
             .col_expr(chat::Column::LastActivityAt, Expr::value(now))
             .filter(chat::Column::Id.eq(new.chat_id.0))
             .exec(&txn)
@@ -155,12 +162,22 @@ impl Store {
     }
 
     /// A page of the chat's messages, in ascending seq.
-    pub async fn messages(&self, chat_id: ChatId, page: Page, limit: u64) -> Result<Vec<StoredMessage>, StoreError> {
+    pub async fn messages(
+        &self,
+        chat_id: ChatId,
+        page: Page,
+        limit: u64,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
         messages_page(&self.db, chat_id, page, limit).await
     }
 
     /// How many messages after `seen_seq` others sent: the unread badge.
-    pub async fn unread_count(&self, chat_id: ChatId, reader: UserId, seen_seq: Seq) -> Result<u64, StoreError> {
+    pub async fn unread_count(
+        &self,
+        chat_id: ChatId,
+        reader: UserId,
+        seen_seq: Seq,
+    ) -> Result<u64, StoreError> {
         Ok(message::Entity::find()
             .filter(message::Column::ChatId.eq(chat_id.0))
             .filter(message::Column::Seq.gt(seen_seq))
@@ -176,11 +193,17 @@ async fn messages_page(
     page: Page,
     limit: u64,
 ) -> Result<Vec<StoredMessage>, StoreError> {
-    let query = message::Entity::find().filter(message::Column::ChatId.eq(chat_id.0)).limit(limit);
+    let query = message::Entity::find()
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .limit(limit);
     let mut rows = match page {
         Page::Latest => query.order_by_desc(message::Column::Seq).all(db).await?,
         Page::Before(before) => {
-            query.filter(message::Column::Seq.lt(before)).order_by_desc(message::Column::Seq).all(db).await?
+            query
+                .filter(message::Column::Seq.lt(before))
+                .order_by_desc(message::Column::Seq)
+                .all(db)
+                .await?
         }
         Page::After { after, before } => {
             let query = query.filter(message::Column::Seq.gt(after));

@@ -12,7 +12,9 @@ use app::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, QuerySelect, entity::prelude::*,
+    ActiveValue::Set,
+    ConnectionTrait, QuerySelect,
+    entity::prelude::*,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -28,7 +30,14 @@ impl Store {
     ) -> Result<Option<ReceiptKind>, StoreError> {
         let seen_moved = kind == ReceiptKind::Seen
             && raise(&self.db, chat_id, user_id, chat_member::Column::SeenSeq, to).await?;
-        let delivered_moved = raise(&self.db, chat_id, user_id, chat_member::Column::DeliveredSeq, to).await?;
+        let delivered_moved = raise(
+            &self.db,
+            chat_id,
+            user_id,
+            chat_member::Column::DeliveredSeq,
+            to,
+        )
+        .await?;
         Ok(if seen_moved {
             Some(ReceiptKind::Seen)
         } else if delivered_moved {
@@ -40,21 +49,35 @@ impl Store {
 
     /// Marks everything in every chat of the user's as delivered (their device is
     /// online now). Returns the chats where the watermark moved, with its new value.
-    pub async fn deliver_everything_to(&self, user_id: UserId) -> Result<Vec<(ChatId, Seq)>, StoreError> {
+    pub async fn deliver_everything_to(
+        &self,
+        user_id: UserId,
+    ) -> Result<Vec<(ChatId, Seq)>, StoreError> {
         let behind: Vec<(Uuid, Seq)> = chat_member::Entity::find()
             .select_only()
             .column(chat_member::Column::ChatId)
             .column(chat::Column::LastSeq)
             .inner_join(chat::Entity)
             .filter(chat_member::Column::UserId.eq(user_id.0))
-            .filter(Expr::col((chat_member::Entity, chat_member::Column::DeliveredSeq)).lt(Expr::col((chat::Entity, chat::Column::LastSeq))))
+            .filter(
+                Expr::col((chat_member::Entity, chat_member::Column::DeliveredSeq))
+                    .lt(Expr::col((chat::Entity, chat::Column::LastSeq))),
+            )
             .into_tuple()
             .all(&self.db)
             .await?;
         let mut moved = Vec::new();
         for (chat_id, last_seq) in behind {
             let chat_id = ChatId(chat_id);
-            if raise(&self.db, chat_id, user_id, chat_member::Column::DeliveredSeq, last_seq).await? {
+            if raise(
+                &self.db,
+                chat_id,
+                user_id,
+                chat_member::Column::DeliveredSeq,
+                last_seq,
+            )
+            .await?
+            {
                 moved.push((chat_id, last_seq));
             }
         }
@@ -62,10 +85,18 @@ impl Store {
     }
 
     /// Remembers when the user was last online.
-    pub async fn set_last_seen(&self, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        user::ActiveModel { id: Set(user_id.0), last_seen_at: Set(Some(at)), ..Default::default() }
-            .update(&self.db)
-            .await?;
+    pub async fn set_last_seen(
+        &self,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(user_id.0),
+            last_seen_at: Set(Some(at)),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await?;
         Ok(())
     }
 }

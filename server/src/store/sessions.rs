@@ -1,6 +1,9 @@
 //! Signed-in sessions, looked up by the hash of their token.
 
-use super::{Store, StoreError, entity::{session, user}};
+use super::{
+    Store, StoreError,
+    entity::{session, user},
+};
 use app::model::{User, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, entity::prelude::*};
@@ -35,12 +38,16 @@ impl Store {
             .find_also_related(user::Entity)
             .one(&self.db)
             .await?;
-        Ok(found.and_then(|(_, user)| user).map(|row| super::StoredUser::from(row).user))
+        Ok(found
+            .and_then(|(_, user)| user)
+            .map(|row| super::StoredUser::from(row).user))
     }
 
     /// Ends a session; ending one that does not exist is not an error.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        session::Entity::delete_by_id(token_hash.to_owned()).exec(&self.db).await?;
+        session::Entity::delete_by_id(token_hash.to_owned())
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 }

@@ -9,7 +9,10 @@ use serde_json::json;
 async fn signup_then_me_then_logout_then_me_is_refused() {
     let app = spawn_app().await;
     let signed_up = app.signup("Harley", "correct horse").await;
-    assert_eq!(signed_up.user.username, "harley", "usernames are lower-cased");
+    assert_eq!(
+        signed_up.user.username, "harley",
+        "usernames are lower-cased"
+    );
     assert_eq!(signed_up.user.display_name, "harley");
 
     let me = app.me(&signed_up.token).await;
@@ -19,8 +22,13 @@ async fn signup_then_me_then_logout_then_me_is_refused() {
     assert_eq!(me["username"], "harley");
     assert_eq!(me["displayName"], "harley");
 
-    let logout =
-        app.http.post(app.url("/api/auth/logout")).bearer_auth(&signed_up.token).send().await.unwrap();
+    let logout = app
+        .http
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(&signed_up.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
 
     let after = app.me(&signed_up.token).await;
@@ -32,7 +40,12 @@ async fn signup_then_me_then_logout_then_me_is_refused() {
 async fn login_with_the_right_password_gives_a_new_working_token() {
     let app = spawn_app().await;
     let signed_up = app.signup("mike", "mike's password").await;
-    let login = app.post_json("/api/auth/login", &json!({"username": "MIKE", "password": "mike's password"})).await;
+    let login = app
+        .post_json(
+            "/api/auth/login",
+            &json!({"username": "MIKE", "password": "mike's password"}),
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
     let login: AuthReply = login.json().await.unwrap();
     assert_ne!(login.token, signed_up.token);
@@ -50,7 +63,10 @@ async fn login_with_a_wrong_password_or_unknown_user_is_401() {
     ] {
         let response = app.post_json("/api/auth/login", &body).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{body}");
-        assert_eq!(error_of(response).await.error.code, ErrorCode::InvalidCredentials);
+        assert_eq!(
+            error_of(response).await.error.code,
+            ErrorCode::InvalidCredentials
+        );
     }
 }
 
@@ -58,7 +74,12 @@ async fn login_with_a_wrong_password_or_unknown_user_is_401() {
 async fn a_taken_username_is_409() {
     let app = spawn_app().await;
     app.signup("sara", "sara's password").await;
-    let again = app.post_json("/api/auth/signup", &json!({"username": "Sara", "password": "another one"})).await;
+    let again = app
+        .post_json(
+            "/api/auth/signup",
+            &json!({"username": "Sara", "password": "another one"}),
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let error = error_of(again).await.error;
     assert_eq!(error.code, ErrorCode::UsernameTaken);
@@ -69,10 +90,22 @@ async fn a_taken_username_is_409() {
 async fn invalid_usernames_and_passwords_are_422_with_the_error_body() {
     let app = spawn_app().await;
     let cases = [
-        (json!({"username": "ab", "password": "long enough"}), ErrorCode::InvalidUsername),
-        (json!({"username": "has space", "password": "long enough"}), ErrorCode::InvalidUsername),
-        (json!({"username": "x".repeat(33), "password": "long enough"}), ErrorCode::InvalidUsername),
-        (json!({"username": "valid_name", "password": "short"}), ErrorCode::InvalidPassword),
+        (
+            json!({"username": "ab", "password": "long enough"}),
+            ErrorCode::InvalidUsername,
+        ),
+        (
+            json!({"username": "has space", "password": "long enough"}),
+            ErrorCode::InvalidUsername,
+        ),
+        (
+            json!({"username": "x".repeat(33), "password": "long enough"}),
+            ErrorCode::InvalidUsername,
+        ),
+        (
+            json!({"username": "valid_name", "password": "short"}),
+            ErrorCode::InvalidPassword,
+        ),
         (
             json!({"username": "valid_name", "password": "long enough", "displayName": "d".repeat(65)}),
             ErrorCode::InvalidDisplayName,
@@ -80,10 +113,18 @@ async fn invalid_usernames_and_passwords_are_422_with_the_error_body() {
     ];
     for (body, code) in cases {
         let response = app.post_json("/api/auth/signup", &body).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
         let raw: serde_json::Value = response.json().await.unwrap();
         assert_eq!(raw["error"]["code"], json!(code.as_str()), "{body}");
-        assert!(raw["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            raw["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
     // Nothing was created by the refused attempts: the name is still free.
     app.signup("valid_name", "long enough").await;
@@ -110,21 +151,30 @@ async fn a_malformed_body_is_400_with_the_error_body() {
 async fn the_signup_form_sets_a_safe_session_cookie_and_goes_to_the_chat_list() {
     let app = spawn_app().await;
     let response = app
-        .http
-        .post(app.url("/signup"))
-        .form(&[("username", "harley"), ("password", "correct horse"), ("displayName", "Harley Q")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/signup",
+            &[
+                ("username", "harley"),
+                ("password", "correct horse"),
+                ("displayName", "Harley Q"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/");
-    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("parley_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
     assert!(cookie.contains("Max-Age="), "{cookie}");
-    assert!(!cookie.contains("Secure"), "not configured, so not Secure: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "not configured, so not Secure: {cookie}"
+    );
 
     // The cookie alone signs the browser in.
     let me = app.http.get(app.url("/api/me")).send().await.unwrap();
@@ -140,21 +190,22 @@ async fn the_cookie_is_secure_when_configured() {
     })
     .await;
     let response = app
-        .http
-        .post(app.url("/login"))
-        .form(&[("username", "nobody"), ("password", "whatever123")])
-        .send()
-        .await
-        .unwrap();
-    assert!(response.headers().get(header::SET_COOKIE).is_none(), "a failed login sets no cookie");
+        .post_form(
+            "/login",
+            &[("username", "nobody"), ("password", "whatever123")],
+        )
+        .await;
+    assert!(
+        response.headers().get(header::SET_COOKIE).is_none(),
+        "a failed login sets no cookie"
+    );
     app.signup("mike", "mike's password").await;
     let response = app
-        .http
-        .post(app.url("/login"))
-        .form(&[("username", "mike"), ("password", "mike's password")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[("username", "mike"), ("password", "mike's password")],
+        )
+        .await;
     let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.contains("Secure"), "{cookie}");
 }
@@ -163,32 +214,41 @@ async fn the_cookie_is_secure_when_configured() {
 async fn a_failed_form_login_goes_back_with_the_error_and_the_username() {
     let app = spawn_app().await;
     let response = app
-        .http
-        .post(app.url("/login"))
-        .form(&[("username", "Nobody"), ("password", "whatever123")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/login",
+            &[("username", "Nobody"), ("password", "whatever123")],
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()[header::LOCATION], "/login?error=invalid_credentials&username=Nobody");
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login?error=invalid_credentials&username=Nobody"
+    );
 }
 
 #[tokio::test]
 async fn sign_out_clears_the_cookie_and_ends_the_session() {
     let app = spawn_app().await;
-    app.http
-        .post(app.url("/signup"))
-        .form(&[("username", "harley"), ("password", "correct horse")])
-        .send()
-        .await
-        .unwrap();
+    app.post_form(
+        "/signup",
+        &[("username", "harley"), ("password", "correct horse")],
+    )
+    .await;
     let response = app.http.post(app.url("/logout")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/login");
     let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("parley_session=;"), "{cookie}");
     assert!(cookie.contains("Max-Age=0"), "{cookie}");
-    assert_eq!(app.http.get(app.url("/api/me")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.http
+            .get(app.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -203,7 +263,10 @@ async fn a_form_posted_from_a_foreign_page_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(error_of(response).await.error.code, ErrorCode::OriginNotAllowed);
+    assert_eq!(
+        error_of(response).await.error.code,
+        ErrorCode::OriginNotAllowed
+    );
 }
 
 #[tokio::test]
@@ -216,7 +279,12 @@ async fn accounts_survive_a_restart_on_the_same_sqlite_file() {
     let app = spawn_app_in(db_dir).await;
     // The old session is still valid and the password still works.
     assert_eq!(app.me(&signed_up.token).await.status(), StatusCode::OK);
-    let login = app.post_json("/api/auth/login", &json!({"username": "mike", "password": "mike's password"})).await;
+    let login = app
+        .post_json(
+            "/api/auth/login",
+            &json!({"username": "mike", "password": "mike's password"}),
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
 }
 

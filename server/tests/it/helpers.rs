@@ -56,7 +56,13 @@ pub async fn spawn_app_with(db_dir: TempDir, configure: impl FnOnce(&mut Setting
         .redirect(redirect::Policy::none())
         .build()
         .expect("http client");
-    TestApp { addr, http, db_dir, stop: Some(stop), server: Some(server) }
+    TestApp {
+        addr,
+        http,
+        db_dir,
+        stop: Some(stop),
+        server: Some(server),
+    }
 }
 
 impl TestApp {
@@ -70,29 +76,63 @@ impl TestApp {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server stops cleanly");
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
         }
         self.db_dir
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.http.post(self.url(path)).json(body).send().await.expect("request")
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts an HTML form, as a browser would (redirects are not followed).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Signs a new user up through the JSON API.
     pub async fn signup(&self, username: &str, password: &str) -> AuthReply {
-        let response =
-            self.post_json("/api/auth/signup", &json!({"username": username, "password": password})).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "signup of {username}");
+        let response = self
+            .post_json(
+                "/api/auth/signup",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "signup of {username}"
+        );
         response.json().await.expect("auth reply")
     }
 
     pub async fn me(&self, token: &str) -> reqwest::Response {
-        self.http.get(self.url("/api/me")).bearer_auth(token).send().await.expect("request")
+        self.http
+            .get(self.url("/api/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 }
 
 /// Reads an error body, asserting it has the documented shape.
 pub async fn error_of(response: reqwest::Response) -> ErrorReply {
-    response.json().await.expect("error body is {error: {code, message}}")
+    response
+        .json()
+        .await
+        .expect("error body is {error: {code, message}}")
 }

@@ -14,27 +14,44 @@ async fn the_chat_list_sends_strangers_to_the_login_page() {
 #[tokio::test]
 async fn the_login_page_renders_a_form_that_posts_without_javascript() {
     let app = spawn_app().await;
-    let response = app.http.get(app.url("/login?error=invalid_credentials&username=mike")).send().await.unwrap();
+    let response = app
+        .http
+        .get(app.url("/login?error=invalid_credentials&username=mike"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(html.contains(r#"<form method="post" action="/login""#), "{html}");
+    assert!(
+        html.contains(r#"<form method="post" action="/login""#),
+        "{html}"
+    );
     assert!(html.contains("Wrong username or password."), "{html}");
-    assert!(html.contains(r#"value="mike""#), "the username is refilled: {html}");
+    assert!(
+        html.contains(r#"value="mike""#),
+        "the username is refilled: {html}"
+    );
 }
 
 #[tokio::test]
 async fn a_signed_in_person_sees_their_name_on_the_chat_list() {
     let app = spawn_app().await;
-    app.http
-        .post(app.url("/signup"))
-        .form(&[("username", "harley"), ("password", "correct horse"), ("displayName", "Harley <Quinn>")])
-        .send()
-        .await
-        .unwrap();
+    app.post_form(
+        "/signup",
+        &[
+            ("username", "harley"),
+            ("password", "correct horse"),
+            ("displayName", "Harley <Quinn>"),
+        ],
+    )
+    .await;
     let response = app.http.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(html.contains("Harley &lt;Quinn&gt;"), "the name, escaped as text: {html}");
+    assert!(
+        html.contains("Harley &lt;Quinn&gt;"),
+        "the name, escaped as text: {html}"
+    );
     assert!(html.contains("No chats yet"), "{html}");
     // and the sign-in pages send a signed-in person home
     let login = app.http.get(app.url("/login")).send().await.unwrap();

@@ -8,8 +8,8 @@ use crate::{
 use app::{
     model::{Chat, ChatId, ChatKind, MessageStatus},
     protocol::{
-        AuthReply, ChatCreated, CreateChat, ErrorCode, History, JoinRoom, LeaveRoom, ListChats, MarkSeen,
-        NewMessage, Presence, ReceiptKind, SendMessage, ShowTyping, StatusUpdate, Typing,
+        AuthReply, ChatCreated, CreateChat, ErrorCode, History, JoinRoom, LeaveRoom, ListChats,
+        MarkSeen, NewMessage, Presence, ReceiptKind, SendMessage, ShowTyping, StatusUpdate, Typing,
     },
 };
 use serde_json::json;
@@ -19,13 +19,21 @@ const QUIET: Duration = Duration::from_millis(300);
 
 async fn create_direct(client: &SocketClient, with: &str) -> Chat {
     client
-        .emit(&CreateChat { kind: ChatKind::Direct, name: None, members: vec![with.into()] })
+        .emit(&CreateChat {
+            kind: ChatKind::Direct,
+            name: None,
+            members: vec![with.into()],
+        })
         .await
         .expect("direct chat created")
 }
 
 fn send(chat: &Chat, client_id: &str, body: &str) -> SendMessage {
-    SendMessage { chat_id: chat.id, client_id: client_id.into(), body: body.into() }
+    SendMessage {
+        chat_id: chat.id,
+        client_id: client_id.into(),
+        body: body.into(),
+    }
 }
 
 /// Harley (connected) and Mike (signed up, not connected) with a direct chat.
@@ -42,9 +50,15 @@ async fn mike_in_the_room_makes_harleys_message_seen_at_once() {
     let app = spawn_app().await;
     let (_, mike, harley_socket, chat) = harley_and_mike(&app).await;
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
-    mike_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("mike joins");
+    mike_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("mike joins");
 
-    let sent = harley_socket.emit(&send(&chat, "h-1", "  Hi Mike!  ")).await.expect("sent");
+    let sent = harley_socket
+        .emit(&send(&chat, "h-1", "  Hi Mike!  "))
+        .await
+        .expect("sent");
     assert_eq!(sent.status, MessageStatus::Seen);
     assert_eq!(sent.body, "Hi Mike!", "bodies are trimmed");
     assert_eq!(sent.seq, 1);
@@ -65,18 +79,30 @@ async fn mike_online_elsewhere_gets_delivered_then_seen_when_he_opens_the_chat()
     let (_, mike, harley_socket, chat) = harley_and_mike(&app).await;
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
 
-    let sent = harley_socket.emit(&send(&chat, "h-1", "are you there?")).await.expect("sent");
+    let sent = harley_socket
+        .emit(&send(&chat, "h-1", "are you there?"))
+        .await
+        .expect("sent");
     assert_eq!(sent.status, MessageStatus::Delivered);
     // Mike's chat list hears of it through his personal room.
     assert_eq!(mike_socket.next::<NewMessage>().await.0.id, sent.id);
     let delivered = harley_socket.next::<StatusUpdate>().await;
-    assert_eq!((delivered.status, delivered.up_to_seq), (ReceiptKind::Delivered, 1));
+    assert_eq!(
+        (delivered.status, delivered.up_to_seq),
+        (ReceiptKind::Delivered, 1)
+    );
 
-    let joined = mike_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("joins");
+    let joined = mike_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("joins");
     assert_eq!(joined.messages.len(), 1);
     assert_eq!(joined.messages[0].status, MessageStatus::Seen);
     let seen = harley_socket.next::<StatusUpdate>().await;
-    assert_eq!((seen.user_id, seen.status, seen.up_to_seq), (mike.user.id, ReceiptKind::Seen, 1));
+    assert_eq!(
+        (seen.user_id, seen.status, seen.up_to_seq),
+        (mike.user.id, ReceiptKind::Seen, 1)
+    );
 }
 
 #[tokio::test]
@@ -84,9 +110,18 @@ async fn mike_offline_gets_sent_then_delivered_when_he_connects_then_seen_when_h
     let app = spawn_app().await;
     let (_, mike, harley_socket, chat) = harley_and_mike(&app).await;
 
-    let first = harley_socket.emit(&send(&chat, "h-1", "ping")).await.expect("sent");
-    let second = harley_socket.emit(&send(&chat, "h-2", "ping again")).await.expect("sent");
-    assert_eq!((first.status, second.status), (MessageStatus::Sent, MessageStatus::Sent));
+    let first = harley_socket
+        .emit(&send(&chat, "h-1", "ping"))
+        .await
+        .expect("sent");
+    let second = harley_socket
+        .emit(&send(&chat, "h-2", "ping again"))
+        .await
+        .expect("sent");
+    assert_eq!(
+        (first.status, second.status),
+        (MessageStatus::Sent, MessageStatus::Sent)
+    );
     harley_socket.assert_none::<StatusUpdate>(QUIET).await;
 
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
@@ -98,12 +133,21 @@ async fn mike_offline_gets_sent_then_delivered_when_he_connects_then_seen_when_h
     let summaries = mike_socket.emit(&ListChats {}).await.expect("list");
     assert_eq!(summaries[0].unread_count, 2);
 
-    mike_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("joins");
+    mike_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("joins");
     let seen = harley_socket.next::<StatusUpdate>().await;
     assert_eq!((seen.status, seen.up_to_seq), (ReceiptKind::Seen, 2));
     let summaries = mike_socket.emit(&ListChats {}).await.expect("list");
     assert_eq!(summaries[0].unread_count, 0);
-    let statuses: Vec<_> = harley_socket.emit(&History::latest(chat.id)).await.expect("history").iter().map(|m| m.status).collect();
+    let statuses: Vec<_> = harley_socket
+        .emit(&History::latest(chat.id))
+        .await
+        .expect("history")
+        .iter()
+        .map(|m| m.status)
+        .collect();
     assert_eq!(statuses, [MessageStatus::Seen, MessageStatus::Seen]);
 }
 
@@ -112,21 +156,48 @@ async fn typing_reaches_mike_and_not_harley_and_stops_when_she_leaves() {
     let app = spawn_app().await;
     let (harley, mike, harley_socket, chat) = harley_and_mike(&app).await;
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
-    harley_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("harley joins");
-    mike_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("mike joins");
+    harley_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("harley joins");
+    mike_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("mike joins");
 
-    harley_socket.emit(&Typing { chat_id: chat.id, is_typing: true }).await.expect("typing");
+    harley_socket
+        .emit(&Typing {
+            chat_id: chat.id,
+            is_typing: true,
+        })
+        .await
+        .expect("typing");
     let typing = mike_socket.next::<ShowTyping>().await;
-    assert_eq!((typing.user_id, typing.username.as_str(), typing.is_typing), (harley.user.id, "harley", true));
+    assert_eq!(
+        (typing.user_id, typing.username.as_str(), typing.is_typing),
+        (harley.user.id, "harley", true)
+    );
     harley_socket.assert_none::<ShowTyping>(QUIET).await;
 
     // Leaving the room while typing tells the others she stopped.
-    harley_socket.emit(&LeaveRoom { chat_id: chat.id }).await.expect("leaves");
+    harley_socket
+        .emit(&LeaveRoom { chat_id: chat.id })
+        .await
+        .expect("leaves");
     assert!(!mike_socket.next::<ShowTyping>().await.is_typing);
 
     // So does disconnecting.
-    harley_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("rejoins");
-    harley_socket.emit(&Typing { chat_id: chat.id, is_typing: true }).await.expect("typing");
+    harley_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("rejoins");
+    harley_socket
+        .emit(&Typing {
+            chat_id: chat.id,
+            is_typing: true,
+        })
+        .await
+        .expect("typing");
     assert!(mike_socket.next::<ShowTyping>().await.is_typing);
     harley_socket.disconnect().await;
     assert!(!mike_socket.next::<ShowTyping>().await.is_typing);
@@ -143,27 +214,71 @@ async fn a_group_message_is_as_far_as_its_slowest_member_with_receipts_per_membe
     let sara_socket = SocketClient::connect(app.addr, &sara.token).await;
 
     let group = harley_socket
-        .emit(&CreateChat { kind: ChatKind::Group, name: Some("Crew".into()), members: vec!["mike".into(), "sara".into()] })
+        .emit(&CreateChat {
+            kind: ChatKind::Group,
+            name: Some("Crew".into()),
+            members: vec!["mike".into(), "sara".into()],
+        })
         .await
         .expect("group");
     assert_eq!(group.members.len(), 3);
     assert_eq!(sara_socket.next::<ChatCreated>().await.0.chat.id, group.id);
-    mike_socket.emit(&JoinRoom { chat_id: group.id }).await.expect("mike joins");
+    mike_socket
+        .emit(&JoinRoom { chat_id: group.id })
+        .await
+        .expect("mike joins");
 
     // Mike has it open, Sara is only online: the lowest wins.
-    let sent = harley_socket.emit(&send(&group, "g-1", "hello crew")).await.expect("sent");
+    let sent = harley_socket
+        .emit(&send(&group, "g-1", "hello crew"))
+        .await
+        .expect("sent");
     assert_eq!(sent.status, MessageStatus::Delivered);
 
-    let info = harley_socket.emit(&JoinRoom { chat_id: group.id }).await.expect("harley opens it");
-    let receipt_of = |user| info.receipts.iter().find(|r| r.user_id == user).copied().expect("receipt");
-    assert_eq!((receipt_of(mike.user.id).seen_seq, receipt_of(mike.user.id).delivered_seq), (1, 1));
-    assert_eq!((receipt_of(sara.user.id).seen_seq, receipt_of(sara.user.id).delivered_seq), (0, 1));
+    let info = harley_socket
+        .emit(&JoinRoom { chat_id: group.id })
+        .await
+        .expect("harley opens it");
+    let receipt_of = |user| {
+        info.receipts
+            .iter()
+            .find(|r| r.user_id == user)
+            .copied()
+            .expect("receipt")
+    };
+    assert_eq!(
+        (
+            receipt_of(mike.user.id).seen_seq,
+            receipt_of(mike.user.id).delivered_seq
+        ),
+        (1, 1)
+    );
+    assert_eq!(
+        (
+            receipt_of(sara.user.id).seen_seq,
+            receipt_of(sara.user.id).delivered_seq
+        ),
+        (0, 1)
+    );
 
     harley_socket.clear();
-    sara_socket.emit(&JoinRoom { chat_id: group.id }).await.expect("sara joins");
+    sara_socket
+        .emit(&JoinRoom { chat_id: group.id })
+        .await
+        .expect("sara joins");
     let seen = harley_socket.next::<StatusUpdate>().await;
-    assert_eq!((seen.user_id, seen.status, seen.up_to_seq), (sara.user.id, ReceiptKind::Seen, 1));
-    assert_eq!(harley_socket.emit(&History::latest(group.id)).await.expect("history")[0].status, MessageStatus::Seen);
+    assert_eq!(
+        (seen.user_id, seen.status, seen.up_to_seq),
+        (sara.user.id, ReceiptKind::Seen, 1)
+    );
+    assert_eq!(
+        harley_socket
+            .emit(&History::latest(group.id))
+            .await
+            .expect("history")[0]
+            .status,
+        MessageStatus::Seen
+    );
 }
 
 #[tokio::test]
@@ -176,24 +291,68 @@ async fn history_pages_back_and_forward() {
     .await;
     let (_, _, harley_socket, chat) = harley_and_mike(&app).await;
     for n in 1..=120 {
-        harley_socket.emit(&send(&chat, &format!("m-{n}"), &format!("message {n}"))).await.expect("sent");
+        harley_socket
+            .emit(&send(&chat, &format!("m-{n}"), &format!("message {n}")))
+            .await
+            .expect("sent");
     }
-    let page = |before_seq, after_seq, limit| History { chat_id: chat.id, before_seq, after_seq, limit };
-    let seqs = |messages: Vec<app::model::Message>| messages.iter().map(|m| m.seq).collect::<Vec<_>>();
+    let page = |before_seq, after_seq, limit| History {
+        chat_id: chat.id,
+        before_seq,
+        after_seq,
+        limit,
+    };
+    let seqs =
+        |messages: Vec<app::model::Message>| messages.iter().map(|m| m.seq).collect::<Vec<_>>();
 
-    let latest = seqs(harley_socket.emit(&page(None, None, None)).await.expect("latest"));
-    assert_eq!(latest, (71..=120).collect::<Vec<_>>(), "the latest 50, ascending");
-    let older = seqs(harley_socket.emit(&page(Some(71), None, Some(30))).await.expect("older"));
+    let latest = seqs(
+        harley_socket
+            .emit(&page(None, None, None))
+            .await
+            .expect("latest"),
+    );
+    assert_eq!(
+        latest,
+        (71..=120).collect::<Vec<_>>(),
+        "the latest 50, ascending"
+    );
+    let older = seqs(
+        harley_socket
+            .emit(&page(Some(71), None, Some(30)))
+            .await
+            .expect("older"),
+    );
     assert_eq!(older, (41..=70).collect::<Vec<_>>());
-    let oldest = seqs(harley_socket.emit(&page(Some(41), None, Some(100))).await.expect("oldest"));
+    let oldest = seqs(
+        harley_socket
+            .emit(&page(Some(41), None, Some(100)))
+            .await
+            .expect("oldest"),
+    );
     assert_eq!(oldest, (1..=40).collect::<Vec<_>>());
-    let newer = seqs(harley_socket.emit(&page(None, Some(100), None)).await.expect("newer"));
+    let newer = seqs(
+        harley_socket
+            .emit(&page(None, Some(100), None))
+            .await
+            .expect("newer"),
+    );
     assert_eq!(newer, (101..=120).collect::<Vec<_>>());
-    let between = seqs(harley_socket.emit(&page(Some(15), Some(10), None)).await.expect("between"));
+    let between = seqs(
+        harley_socket
+            .emit(&page(Some(15), Some(10), None))
+            .await
+            .expect("between"),
+    );
     assert_eq!(between, (11..=14).collect::<Vec<_>>());
-    let capped = harley_socket.emit(&page(None, Some(0), Some(1000))).await.expect("capped");
+    let capped = harley_socket
+        .emit(&page(None, Some(0), Some(1000)))
+        .await
+        .expect("capped");
     assert_eq!(capped.len(), 100, "limit is capped at 100");
-    let zero = harley_socket.emit(&page(None, None, Some(0))).await.unwrap_err();
+    let zero = harley_socket
+        .emit(&page(None, None, Some(0)))
+        .await
+        .unwrap_err();
     assert_eq!(zero.code, ErrorCode::BadRequest);
 }
 
@@ -203,12 +362,25 @@ async fn resending_with_the_same_client_id_returns_the_original_and_announces_no
     let (_, mike, harley_socket, chat) = harley_and_mike(&app).await;
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
 
-    let first = harley_socket.emit(&send(&chat, "same-id", "only once")).await.expect("sent");
+    let first = harley_socket
+        .emit(&send(&chat, "same-id", "only once"))
+        .await
+        .expect("sent");
     mike_socket.next::<NewMessage>().await;
-    let again = harley_socket.emit(&send(&chat, "same-id", "only once")).await.expect("resent");
+    let again = harley_socket
+        .emit(&send(&chat, "same-id", "only once"))
+        .await
+        .expect("resent");
     assert_eq!((again.id, again.seq), (first.id, first.seq));
     mike_socket.assert_none::<NewMessage>(QUIET).await;
-    assert_eq!(harley_socket.emit(&History::latest(chat.id)).await.expect("history").len(), 1);
+    assert_eq!(
+        harley_socket
+            .emit(&History::latest(chat.id))
+            .await
+            .expect("history")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -218,20 +390,50 @@ async fn someone_outside_the_chat_cannot_join_send_type_or_read() {
     let eve = app.signup("eve", "eve password").await;
     let eve_socket = SocketClient::connect(app.addr, &eve.token).await;
 
-    let join = eve_socket.emit(&JoinRoom { chat_id: chat.id }).await.unwrap_err();
-    let send_error = eve_socket.emit(&send(&chat, "e-1", "let me in")).await.unwrap_err();
-    let typing = eve_socket.emit(&Typing { chat_id: chat.id, is_typing: true }).await.unwrap_err();
-    let seen = eve_socket.emit(&MarkSeen { chat_id: chat.id, seq: 1 }).await.unwrap_err();
-    let history = eve_socket.emit(&History::latest(chat.id)).await.unwrap_err();
+    let join = eve_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .unwrap_err();
+    let send_error = eve_socket
+        .emit(&send(&chat, "e-1", "let me in"))
+        .await
+        .unwrap_err();
+    let typing = eve_socket
+        .emit(&Typing {
+            chat_id: chat.id,
+            is_typing: true,
+        })
+        .await
+        .unwrap_err();
+    let seen = eve_socket
+        .emit(&MarkSeen {
+            chat_id: chat.id,
+            seq: 1,
+        })
+        .await
+        .unwrap_err();
+    let history = eve_socket
+        .emit(&History::latest(chat.id))
+        .await
+        .unwrap_err();
     for error in [&join, &send_error, &typing, &seen, &history] {
         assert_eq!(error.code, ErrorCode::NotMember, "{error:?}");
     }
 
-    let nowhere = eve_socket.emit(&JoinRoom { chat_id: ChatId(uuid::Uuid::now_v7()) }).await.unwrap_err();
+    let nowhere = eve_socket
+        .emit(&JoinRoom {
+            chat_id: ChatId(uuid::Uuid::now_v7()),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(nowhere.code, ErrorCode::NotFound);
-    let not_an_id = eve_socket.emit_raw("joinRoom", json!({"chatId": "nope"})).await;
+    let not_an_id = eve_socket
+        .emit_raw("joinRoom", json!({"chatId": "nope"}))
+        .await;
     assert_eq!(not_an_id["error"]["code"], "not_found");
-    let malformed = eve_socket.emit_raw("sendMessage", json!({"chatId": chat.id, "body": 42})).await;
+    let malformed = eve_socket
+        .emit_raw("sendMessage", json!({"chatId": chat.id, "body": 42}))
+        .await;
     assert_eq!(malformed["error"]["code"], "bad_request");
     assert!(malformed.get("ok").is_none());
 }
@@ -242,16 +444,41 @@ async fn a_bad_token_no_token_or_a_foreign_origin_is_refused_at_the_handshake() 
     let harley = app.signup("harley", "harley password").await;
 
     let bad = SocketClient::try_connect(app.addr, Credentials::Token("not-a-token"), None).await;
-    assert!(bad.as_ref().is_err_and(|message| message.contains("unauthorized")), "{:?}", bad.err());
+    assert!(
+        bad.as_ref()
+            .is_err_and(|message| message.contains("unauthorized")),
+        "{:?}",
+        bad.err()
+    );
     let none = SocketClient::try_connect(app.addr, Credentials::Nothing, None).await;
-    assert!(none.as_ref().is_err_and(|message| message.contains("unauthorized")), "{:?}", none.err());
-    let foreign =
-        SocketClient::try_connect(app.addr, Credentials::Token(&harley.token), Some("https://evil.example")).await;
-    assert!(foreign.as_ref().is_err_and(|m| m.contains("origin_not_allowed")), "{:?}", foreign.err());
+    assert!(
+        none.as_ref()
+            .is_err_and(|message| message.contains("unauthorized")),
+        "{:?}",
+        none.err()
+    );
+    let foreign = SocketClient::try_connect(
+        app.addr,
+        Credentials::Token(&harley.token),
+        Some("https://evil.example"),
+    )
+    .await;
+    assert!(
+        foreign
+            .as_ref()
+            .is_err_and(|m| m.contains("origin_not_allowed")),
+        "{:?}",
+        foreign.err()
+    );
 
     // The browser's way: the session cookie, from the server's own page.
     let own_origin = format!("http://{}", app.addr);
-    let browser = SocketClient::try_connect(app.addr, Credentials::Cookie(&harley.token), Some(&own_origin)).await;
+    let browser = SocketClient::try_connect(
+        app.addr,
+        Credentials::Cookie(&harley.token),
+        Some(&own_origin),
+    )
+    .await;
     let browser = browser.expect("cookie and own origin are fine");
     browser.emit(&ListChats {}).await.expect("and it works");
 }
@@ -263,8 +490,12 @@ async fn a_configured_origin_is_allowed() {
     })
     .await;
     let harley = app.signup("harley", "harley password").await;
-    let allowed =
-        SocketClient::try_connect(app.addr, Credentials::Token(&harley.token), Some("https://chat.example.com")).await;
+    let allowed = SocketClient::try_connect(
+        app.addr,
+        Credentials::Token(&harley.token),
+        Some("https://chat.example.com"),
+    )
+    .await;
     assert!(allowed.is_ok(), "{:?}", allowed.err());
 }
 
@@ -273,11 +504,17 @@ async fn a_bad_body_is_refused_and_the_connection_keeps_working() {
     let app = spawn_app().await;
     let (_, _, harley_socket, chat) = harley_and_mike(&app).await;
     for body in ["x".repeat(4001), "   \n ".into(), String::new()] {
-        let error = harley_socket.emit(&send(&chat, "b-1", &body)).await.unwrap_err();
+        let error = harley_socket
+            .emit(&send(&chat, "b-1", &body))
+            .await
+            .unwrap_err();
         assert_eq!(error.code, ErrorCode::InvalidBody);
         assert!(!error.message.is_empty());
     }
-    let fine = harley_socket.emit(&send(&chat, "b-1", &"y".repeat(4000))).await.expect("4000 is fine");
+    let fine = harley_socket
+        .emit(&send(&chat, "b-1", &"y".repeat(4000)))
+        .await
+        .expect("4000 is fine");
     assert_eq!(fine.seq, 1, "nothing was stored for the refused ones");
 }
 
@@ -287,14 +524,23 @@ async fn a_client_flooding_the_server_is_rate_limited_but_stays_connected() {
     let (_, _, harley_socket, chat) = harley_and_mike(&app).await;
     let mut limited = 0;
     for _ in 0..150 {
-        if let Err(error) = harley_socket.emit(&Typing { chat_id: chat.id, is_typing: true }).await {
+        if let Err(error) = harley_socket
+            .emit(&Typing {
+                chat_id: chat.id,
+                is_typing: true,
+            })
+            .await
+        {
             assert_eq!(error.code, ErrorCode::RateLimited);
             limited += 1;
         }
     }
     assert!(limited > 0, "150 events in a burst must hit the limit");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    harley_socket.emit(&send(&chat, "after", "calm again")).await.expect("served again after a pause");
+    harley_socket
+        .emit(&send(&chat, "after", "calm again"))
+        .await
+        .expect("served again after a pause");
 }
 
 #[tokio::test]
@@ -306,20 +552,36 @@ async fn presence_follows_the_last_socket_of_a_user() {
     let online = harley_socket.next::<Presence>().await;
     assert_eq!((online.user_id, online.online), (mike.user.id, true));
     let second_tab = SocketClient::connect(app.addr, &mike.token).await;
-    assert!(harley_socket.next::<Presence>().await.online, "every connect says online");
+    assert!(
+        harley_socket.next::<Presence>().await.online,
+        "every connect says online"
+    );
 
     first_tab.disconnect().await;
     harley_socket.assert_none::<Presence>(QUIET).await;
     let summary = &harley_socket.emit(&ListChats {}).await.expect("list")[0];
-    let mike_there = summary.chat.members.iter().find(|m| m.id == mike.user.id).expect("mike");
+    let mike_there = summary
+        .chat
+        .members
+        .iter()
+        .find(|m| m.id == mike.user.id)
+        .expect("mike");
     assert!(mike_there.online, "one tab is still open");
 
     second_tab.disconnect().await;
     let offline = harley_socket.next_where(|p: &Presence| !p.online).await;
     assert_eq!(offline.user_id, mike.user.id);
     assert!(offline.last_seen_at.is_some());
-    let joined = harley_socket.emit(&JoinRoom { chat_id: chat.id }).await.expect("join");
-    let mike_there = joined.chat.members.iter().find(|m| m.id == mike.user.id).expect("mike");
+    let joined = harley_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("join");
+    let mike_there = joined
+        .chat
+        .members
+        .iter()
+        .find(|m| m.id == mike.user.id)
+        .expect("mike");
     assert!(!mike_there.online);
     assert!(mike_there.last_seen_at.is_some());
 }
@@ -330,22 +592,43 @@ async fn the_chat_list_is_newest_first_with_unread_counts() {
     let (_, mike, harley_socket, with_mike) = harley_and_mike(&app).await;
     app.signup("sara", "sara password").await;
     let with_sara = create_direct(&harley_socket, "sara").await;
-    harley_socket.emit(&send(&with_mike, "1", "to mike")).await.expect("sent");
-    harley_socket.emit(&send(&with_sara, "2", "to sara")).await.expect("sent");
+    harley_socket
+        .emit(&send(&with_mike, "1", "to mike"))
+        .await
+        .expect("sent");
+    harley_socket
+        .emit(&send(&with_sara, "2", "to sara"))
+        .await
+        .expect("sent");
 
     let list = harley_socket.emit(&ListChats {}).await.expect("list");
     let order: Vec<_> = list.iter().map(|summary| summary.chat.id).collect();
     assert_eq!(order, [with_sara.id, with_mike.id]);
-    assert_eq!(list[0].last_message.as_ref().map(|m| m.body.as_str()), Some("to sara"));
+    assert_eq!(
+        list[0].last_message.as_ref().map(|m| m.body.as_str()),
+        Some("to sara")
+    );
     assert_eq!(list[0].unread_count, 0, "your own messages are not unread");
 
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
-    mike_socket.emit(&send(&with_mike, "3", "back to you")).await.expect("sent");
+    mike_socket
+        .emit(&send(&with_mike, "3", "back to you"))
+        .await
+        .expect("sent");
     let list = harley_socket.emit(&ListChats {}).await.expect("list");
     assert_eq!(list[0].chat.id, with_mike.id, "new activity moves it up");
     assert_eq!(list[0].unread_count, 1);
-    harley_socket.emit(&MarkSeen { chat_id: with_mike.id, seq: 2 }).await.expect("seen");
-    assert_eq!(harley_socket.emit(&ListChats {}).await.expect("list")[0].unread_count, 0);
+    harley_socket
+        .emit(&MarkSeen {
+            chat_id: with_mike.id,
+            seq: 2,
+        })
+        .await
+        .expect("seen");
+    assert_eq!(
+        harley_socket.emit(&ListChats {}).await.expect("list")[0].unread_count,
+        0
+    );
 }
 
 #[tokio::test]
@@ -371,12 +654,30 @@ async fn creating_a_chat_with_bad_members_says_why() {
         members: members.iter().map(|m| m.to_string()).collect(),
     };
     let cases = [
-        (create(ChatKind::Direct, None, &["nobody"]), ErrorCode::UserNotFound),
-        (create(ChatKind::Direct, None, &["mike", "sara"]), ErrorCode::InvalidMembers),
-        (create(ChatKind::Direct, None, &["harley"]), ErrorCode::InvalidMembers),
-        (create(ChatKind::Group, None, &["mike"]), ErrorCode::InvalidGroupName),
-        (create(ChatKind::Group, Some("Solo"), &[]), ErrorCode::InvalidMembers),
-        (create(ChatKind::Group, Some("Crew"), &["mike", "ghost"]), ErrorCode::UserNotFound),
+        (
+            create(ChatKind::Direct, None, &["nobody"]),
+            ErrorCode::UserNotFound,
+        ),
+        (
+            create(ChatKind::Direct, None, &["mike", "sara"]),
+            ErrorCode::InvalidMembers,
+        ),
+        (
+            create(ChatKind::Direct, None, &["harley"]),
+            ErrorCode::InvalidMembers,
+        ),
+        (
+            create(ChatKind::Group, None, &["mike"]),
+            ErrorCode::InvalidGroupName,
+        ),
+        (
+            create(ChatKind::Group, Some("Solo"), &[]),
+            ErrorCode::InvalidMembers,
+        ),
+        (
+            create(ChatKind::Group, Some("Crew"), &["mike", "ghost"]),
+            ErrorCode::UserNotFound,
+        ),
     ];
     for (request, code) in cases {
         let error = harley_socket.emit(&request).await.unwrap_err();

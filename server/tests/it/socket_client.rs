@@ -97,7 +97,13 @@ impl SocketClient {
                     async move {
                         if let Event::Custom(name) = event {
                             let value = first_argument(payload);
-                            inbox.events.lock().expect("inbox").entry(name).or_default().push_back(value);
+                            inbox
+                                .events
+                                .lock()
+                                .expect("inbox")
+                                .entry(name)
+                                .or_default()
+                                .push_back(value);
                             inbox.arrived.notify_waiters();
                         }
                     }
@@ -106,7 +112,9 @@ impl SocketClient {
             });
         builder = match credentials {
             Credentials::Token(token) => builder.auth(json!({ "token": token })),
-            Credentials::Cookie(token) => builder.opening_header("Cookie", format!("parley_session={token}")),
+            Credentials::Cookie(token) => {
+                builder.opening_header("Cookie", format!("parley_session={token}"))
+            }
             Credentials::Nothing => builder,
         };
         if let Some(origin) = origin {
@@ -124,8 +132,8 @@ impl SocketClient {
     pub async fn emit<E: ClientEvent>(&self, event: &E) -> Result<E::Reply, ApiError> {
         let payload = serde_json::to_value(event).expect("payload serialises");
         let ack = self.emit_raw(E::NAME, payload).await;
-        let ack: Ack<E::Reply> =
-            serde_json::from_value(ack.clone()).unwrap_or_else(|error| panic!("ack {ack} is not an Ack: {error}"));
+        let ack: Ack<E::Reply> = serde_json::from_value(ack.clone())
+            .unwrap_or_else(|error| panic!("ack {ack} is not an Ack: {error}"));
         ack.into()
     }
 
@@ -142,7 +150,10 @@ impl SocketClient {
             })
             .await
             .expect("emit");
-        tokio::time::timeout(PATIENCE, rx).await.expect("an ack in time").expect("ack delivered")
+        tokio::time::timeout(PATIENCE, rx)
+            .await
+            .expect("an ack in time")
+            .expect("ack delivered")
     }
 
     /// The next `E` to arrive (or one that already has), waiting up to [`PATIENCE`].

@@ -11,11 +11,21 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.create_table(users()).await?;
         manager.create_table(sessions()).await?;
-        manager.create_index(index("idx_sessions_user", Sessions::Table, Sessions::UserId)).await?;
+        manager
+            .create_index(index(
+                "idx_sessions_user",
+                Sessions::Table,
+                Sessions::UserId,
+            ))
+            .await?;
         manager.create_table(chats()).await?;
         manager.create_table(chat_members()).await?;
         manager
-            .create_index(index("idx_chat_members_user", ChatMembers::Table, ChatMembers::UserId))
+            .create_index(index(
+                "idx_chat_members_user",
+                ChatMembers::Table,
+                ChatMembers::UserId,
+            ))
             .await?;
         manager.create_table(messages()).await?;
         Ok(())
@@ -29,14 +39,20 @@ impl MigrationTrait for Migration {
             Sessions::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
 }
 
 fn index(name: &str, table: impl IntoIden, column: impl IntoIden) -> IndexCreateStatement {
-    Index::create().name(name).table(table).col(column).to_owned()
+    Index::create()
+        .name(name)
+        .table(table)
+        .col(column)
+        .to_owned()
 }
 
 fn users() -> TableCreateStatement {
@@ -58,7 +74,13 @@ fn sessions() -> TableCreateStatement {
         .col(uuid(Sessions::UserId))
         .col(timestamp_with_time_zone(Sessions::CreatedAt))
         .col(timestamp_with_time_zone(Sessions::ExpiresAt))
-        .foreign_key(&mut cascade("fk_sessions_user", Sessions::Table, Sessions::UserId, Users::Table, Users::Id))
+        .foreign_key(&mut cascade(
+            "fk_sessions_user",
+            Sessions::Table,
+            Sessions::UserId,
+            Users::Table,
+            Users::Id,
+        ))
         .to_owned()
 }
 
@@ -89,9 +111,25 @@ fn chat_members() -> TableCreateStatement {
         .col(big_integer(ChatMembers::DeliveredSeq).default(0))
         .col(big_integer(ChatMembers::SeenSeq).default(0))
         .col(timestamp_with_time_zone(ChatMembers::JoinedAt))
-        .primary_key(Index::create().col(ChatMembers::ChatId).col(ChatMembers::UserId))
-        .foreign_key(&mut cascade("fk_members_chat", ChatMembers::Table, ChatMembers::ChatId, Chats::Table, Chats::Id))
-        .foreign_key(&mut cascade("fk_members_user", ChatMembers::Table, ChatMembers::UserId, Users::Table, Users::Id))
+        .primary_key(
+            Index::create()
+                .col(ChatMembers::ChatId)
+                .col(ChatMembers::UserId),
+        )
+        .foreign_key(&mut cascade(
+            "fk_members_chat",
+            ChatMembers::Table,
+            ChatMembers::ChatId,
+            Chats::Table,
+            Chats::Id,
+        ))
+        .foreign_key(&mut cascade(
+            "fk_members_user",
+            ChatMembers::Table,
+            ChatMembers::UserId,
+            Users::Table,
+            Users::Id,
+        ))
         .to_owned()
 }
 
@@ -105,7 +143,13 @@ fn messages() -> TableCreateStatement {
         .col(string_len(Messages::ClientId, 64))
         .col(text(Messages::Body))
         .col(timestamp_with_time_zone(Messages::CreatedAt))
-        .index(Index::create().name("uq_messages_chat_seq").col(Messages::ChatId).col(Messages::Seq).unique())
+        .index(
+            Index::create()
+                .name("uq_messages_chat_seq")
+                .col(Messages::ChatId)
+                .col(Messages::Seq)
+                .unique(),
+        )
         .index(
             Index::create()
                 .name("uq_messages_sender_client")
@@ -113,8 +157,20 @@ fn messages() -> TableCreateStatement {
                 .col(Messages::ClientId)
                 .unique(),
         )
-        .foreign_key(&mut cascade("fk_messages_chat", Messages::Table, Messages::ChatId, Chats::Table, Chats::Id))
-        .foreign_key(&mut cascade("fk_messages_sender", Messages::Table, Messages::SenderId, Users::Table, Users::Id))
+        .foreign_key(&mut cascade(
+            "fk_messages_chat",
+            Messages::Table,
+            Messages::ChatId,
+            Chats::Table,
+            Chats::Id,
+        ))
+        .foreign_key(&mut cascade(
+            "fk_messages_sender",
+            Messages::Table,
+            Messages::SenderId,
+            Users::Table,
+            Users::Id,
+        ))
         .to_owned()
 }
 
