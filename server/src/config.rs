@@ -18,6 +18,11 @@ pub struct Settings {
     )]
     pub database_url: String,
 
+    /// Redis for running several nodes: `redis://HOST:PORT` (`?protocol=resp3` is
+    /// added when missing). Unset: a single node with in-process rooms.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// Other origins (besides the server's own) whose pages may use this server,
     /// comma-separated, e.g. `https://chat.example.com`. No wildcard.
     #[arg(long, env = "PARLEY_ALLOWED_ORIGINS", value_delimiter = ',')]

@@ -4,45 +4,55 @@ use crate::{
     auth::{self, AuthService, OriginPolicy},
     config::Settings,
     http,
-    realtime::{self, RateLimit, RealtimeConfig},
+    realtime::{self, RateLimit, RealtimeConfig, ReconnectingRedisDriver, resp3_url},
     state::AppState,
     store::Store,
 };
+use anyhow::Context;
 use app::{App, shell};
 use axum::{Router, middleware};
+use futures::future::BoxFuture;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::SocketIo;
+use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+/// Closes every socket of this node (their disconnect handlers run).
+type CloseSockets = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    io: SocketIo,
+    close_sockets: CloseSockets,
 }
 
 impl Application {
     /// Connects to the database (running migrations) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::connect(&settings.database_url).await?;
+        let redis = match &settings.redis_url {
+            Some(url) => Some(connect_redis(url).await?),
+            None => None,
+        };
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = leptos_options(&settings, listener.local_addr()?);
         let state = AppState {
             auth: AuthService::new(store.clone(), settings.session_ttl()),
             origins: OriginPolicy::new(&settings.allowed_origins),
             store,
+            redis: redis.as_ref().map(ReconnectingRedisDriver::connection),
             settings: Arc::new(settings),
             leptos_options,
         };
-        let (socket_layer, io) = SocketIo::builder().build_layer();
-        realtime::register(&io, realtime_config(&state));
-        let router = router(state).layer(socket_layer);
+        let config = realtime_config(&state);
+        let (router, close_sockets) = with_socket_io(router(state), config, redis).await?;
         Ok(Self {
             listener,
             router,
-            io,
+            close_sockets,
         })
     }
 
@@ -57,10 +67,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
-        let io = self.io;
+        let close_sockets = self.close_sockets;
         let shutdown = async move {
             shutdown.await;
-            io.close().await;
+            close_sockets().await;
         };
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
@@ -76,6 +86,46 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build()
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<ReconnectingRedisDriver> {
+    let url = resp3_url(url).map_err(anyhow::Error::msg)?;
+    let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+    ReconnectingRedisDriver::connect(client)
+        .await
+        .context("cannot connect to Redis")
+}
+
+/// Mounts Socket.IO on the router: with the Redis adapter when Redis is
+/// configured (rooms and broadcasts span every node), the local one otherwise.
+async fn with_socket_io(
+    router: Router,
+    config: RealtimeConfig,
+    redis: Option<ReconnectingRedisDriver>,
+) -> anyhow::Result<(Router, CloseSockets)> {
+    match redis {
+        None => {
+            let (layer, io) = SocketIo::builder().build_layer();
+            realtime::register(&io, config);
+            Ok((
+                router.layer(layer),
+                Box::new(move || Box::pin(async move { io.close().await })),
+            ))
+        }
+        Some(driver) => {
+            let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
+            let (layer, io) = SocketIo::builder()
+                .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
+                .build_layer();
+            realtime::register(&io, config)
+                .await
+                .context("cannot set up the Redis adapter")?;
+            Ok((
+                router.layer(layer),
+                Box::new(move || Box::pin(async move { io.close().await })),
+            ))
+        }
+    }
 }
 
 fn realtime_config(state: &AppState) -> RealtimeConfig {

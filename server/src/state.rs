@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub store: Store,
     pub auth: AuthService,
+    /// The Redis connection behind the Socket.IO adapter, when there is one.
+    pub redis: Option<redis::aio::ConnectionManager>,
     pub origins: OriginPolicy,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,

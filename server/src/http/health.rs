@@ -1,33 +1,54 @@
-//! `GET /healthz`: 200 when the database answers, 503 with what is down otherwise.
+//! `GET /healthz`: 200 when every dependency answers, 503 naming what is down.
 
 use crate::state::AppState;
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
+use std::time::Duration;
 
 #[derive(Serialize)]
 pub struct Health {
     status: &'static str,
     database: &'static str,
+    /// "up", "down", or "not configured" (a single node).
+    redis: &'static str,
 }
 
+const PATIENCE: Duration = Duration::from_secs(2);
+
 pub async fn check(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(Health {
-                status: "ok",
-                database: "up",
-            }),
-        ),
-        Err(error) => {
-            tracing::warn!(%error, "health check: database down");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Health {
-                    status: "degraded",
-                    database: "down",
-                }),
-            )
+    let database_up = matches!(
+        tokio::time::timeout(PATIENCE, state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    let redis = match state.redis.clone() {
+        None => "not configured",
+        Some(mut redis) => {
+            let ping = redis::cmd("PING");
+            let pong = tokio::time::timeout(PATIENCE, ping.query_async::<String>(&mut redis)).await;
+            if matches!(pong, Ok(Ok(_))) {
+                "up"
+            } else {
+                "down"
+            }
         }
+    };
+    let healthy = database_up && redis != "down";
+    let health = Health {
+        status: if healthy { "ok" } else { "degraded" },
+        database: if database_up { "up" } else { "down" },
+        redis,
+    };
+    if !healthy {
+        tracing::warn!(
+            database = health.database,
+            redis = health.redis,
+            "health check failed"
+        );
     }
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(health))
 }

@@ -13,8 +13,12 @@ use app::{
     protocol::ServerEvent,
 };
 use futures::future::join_all;
-use socketioxide::{SocketIo, adapter::Adapter};
-use std::collections::HashSet;
+use socketioxide::{SocketIo, adapter::Adapter, extract::SocketRef};
+use std::{collections::HashSet, time::Duration};
+use tokio::time::timeout;
+
+/// How long to wait for the other nodes before answering for this one alone.
+const REMOTE_PATIENCE: Duration = Duration::from_secs(1);
 
 pub struct Cluster<A: Adapter> {
     io: SocketIo<A>,
@@ -53,15 +57,21 @@ impl<A: Adapter> Cluster<A> {
         format!("viewer:{chat}:{user}")
     }
 
-    /// How many sockets are in `room` on all nodes. An adapter error (Redis
-    /// down) counts as none: the answer errs towards "offline", which only
-    /// delays a tick.
+    /// How many sockets are in `room` on all nodes. When the other nodes cannot
+    /// be asked (Redis down), this node's own sockets are the answer: it errs
+    /// towards "offline", which only delays a tick.
     async fn sockets_in(&self, room: String) -> usize {
-        match self.io.to(room).fetch_sockets().await {
-            Ok(sockets) => sockets.len(),
-            Err(error) => {
-                tracing::warn!(%error, "cannot look up sockets");
-                0
+        match timeout(REMOTE_PATIENCE, self.io.to(room.clone()).fetch_sockets()).await {
+            Ok(Ok(sockets)) => sockets.len(),
+            failed => {
+                tracing::warn!(error = ?failed.err(), "cannot ask the other nodes; answering for this one");
+                self.io
+                    .local()
+                    .to(room)
+                    .fetch_sockets()
+                    .await
+                    .map(|sockets| sockets.len())
+                    .unwrap_or(0)
             }
         }
     }
@@ -119,8 +129,40 @@ impl<A: Adapter> Cluster<A> {
     }
 
     async fn emit_to_rooms<E: ServerEvent>(&self, rooms: Vec<String>, event: &E) {
-        if let Err(error) = self.io.to(rooms).emit(E::NAME, event).await {
-            tracing::warn!(%error, event = E::NAME, "broadcast failed");
+        let everywhere = self.io.to(rooms.clone()).emit(E::NAME, event);
+        if timeout(REMOTE_PATIENCE, everywhere)
+            .await
+            .is_ok_and(|sent| sent.is_ok())
+        {
+            return;
         }
+        // The adapter gives up before its local part when Redis is away: at
+        // least this node's sockets hear of it.
+        tracing::warn!(
+            event = E::NAME,
+            "cannot reach the other nodes; broadcasting on this one"
+        );
+        let _ = self.io.local().to(rooms).emit(E::NAME, event).await;
+    }
+
+    /// Emits to a room, except to `socket` itself (`socket.to(room)`).
+    pub async fn emit_to_room_except<E: ServerEvent>(
+        &self,
+        socket: &SocketRef<A>,
+        room: String,
+        event: &E,
+    ) {
+        let everywhere = socket.to(room.clone()).emit(E::NAME, event);
+        if timeout(REMOTE_PATIENCE, everywhere)
+            .await
+            .is_ok_and(|sent| sent.is_ok())
+        {
+            return;
+        }
+        tracing::warn!(
+            event = E::NAME,
+            "cannot reach the other nodes; broadcasting on this one"
+        );
+        let _ = socket.local().to(room).emit(E::NAME, event).await;
     }
 }

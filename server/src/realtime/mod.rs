@@ -17,12 +17,14 @@ mod handshake;
 mod messages;
 mod presence;
 mod rate_limit;
+mod redis_driver;
 mod rooms;
 mod typing;
 mod views;
 
 pub use cluster::Cluster;
 pub use rate_limit::RateLimit;
+pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
 
 use crate::{
     auth::{AuthService, OriginPolicy},

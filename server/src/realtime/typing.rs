@@ -3,7 +3,7 @@
 use super::{Cluster, dispatch::Ctx};
 use app::{
     model::ChatId,
-    protocol::{ApiError, Done, ServerEvent, ShowTyping, Typing},
+    protocol::{ApiError, Done, ShowTyping, Typing},
 };
 use socketioxide::adapter::Adapter;
 
@@ -25,12 +25,9 @@ pub async fn announce_typing<A: Adapter>(ctx: &Ctx<A>, chat_id: ChatId, is_typin
         username: me.username.clone(),
         is_typing,
     };
-    if let Err(error) = ctx
-        .socket
-        .to(Cluster::<A>::chat_room(chat_id))
-        .emit(ShowTyping::NAME, &event)
-        .await
-    {
-        tracing::warn!(%error, "typing broadcast failed");
-    }
+    let room = Cluster::<A>::chat_room(chat_id);
+    ctx.realtime
+        .cluster
+        .emit_to_room_except(&ctx.socket, room, &event)
+        .await;
 }

@@ -14,7 +14,10 @@ pub use messages::{Appended, NewMessage, Page, StoredMessage};
 pub use sessions::NewSession;
 pub use users::{NewUser, StoredUser};
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
@@ -43,6 +46,25 @@ impl From<DbErr> for StoreError {
     }
 }
 
+/// Brings the schema up to date. On PostgreSQL an advisory lock makes nodes
+/// starting together take turns (SQLite has one writer anyway).
+async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    const MIGRATION_LOCK: i64 = 0x7061_726c_6579; // "parley"
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(migration::Migrator::up(db, None).await?);
+    }
+    // The lock belongs to one connection: the transaction holds it while the
+    // migrations run on others.
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .await?;
+    let migrated = migration::Migrator::up(db, None).await;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .await?;
+    lock.commit().await?;
+    Ok(migrated?)
+}
+
 /// A handle on the database; cheap to clone (it wraps a pool).
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -67,7 +89,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
             });
         let db = Database::connect(options).await?;
-        migration::Migrator::up(&db, None).await?;
+        migrate(&db).await?;
         Ok(Self { db })
     }
 

@@ -21,6 +21,7 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
     Settings {
         addr: "127.0.0.1:0".parse().expect("a literal address"),
         database_url: format!("sqlite://{}?mode=rwc", db_file.display()),
+        redis_url: None,
         allowed_origins: vec![],
         cookie_secure: false,
         session_days: 30,

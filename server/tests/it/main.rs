@@ -5,4 +5,7 @@ mod accounts;
 mod helpers;
 mod pages;
 mod realtime;
+mod scale_out;
+mod services;
 mod socket_client;
+mod store;

@@ -1,0 +1,236 @@
+//! Two nodes sharing PostgreSQL and Redis behave as one: Harley on node A, Mike
+//! on node B.
+
+use crate::{
+    helpers::{TestApp, spawn_app_with},
+    services::{Postgres, RedisServer},
+    socket_client::{PATIENCE, SocketClient},
+};
+use app::{
+    model::{ChatKind, MessageStatus},
+    protocol::{
+        CreateChat, History, JoinRoom, NewMessage, Presence, ReceiptKind, SendMessage, ShowTyping,
+        StatusUpdate, Typing,
+    },
+};
+use serde_json::Value;
+use std::time::Duration;
+
+const QUIET: Duration = Duration::from_millis(500);
+
+struct TwoNodes {
+    a: TestApp,
+    b: TestApp,
+    redis: RedisServer,
+    _postgres: Postgres,
+}
+
+async fn two_nodes() -> Option<TwoNodes> {
+    let postgres = Postgres::start()?;
+    let redis = RedisServer::start()?;
+    let database_url = postgres.new_database().await;
+    let node = |database_url: String, redis_url: String| async move {
+        spawn_app_with(tempfile::tempdir().unwrap(), move |settings| {
+            settings.database_url = database_url;
+            settings.redis_url = Some(redis_url);
+        })
+        .await
+    };
+    // Started together on a fresh database: they take turns to migrate it.
+    let (a, b) = tokio::join!(
+        node(database_url.clone(), redis.url()),
+        node(database_url, redis.url())
+    );
+    Some(TwoNodes {
+        a,
+        b,
+        redis,
+        _postgres: postgres,
+    })
+}
+
+async fn health(app: &TestApp) -> Value {
+    app.http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_seed_story_holds_with_harley_on_one_node_and_mike_on_the_other() {
+    let Some(nodes) = two_nodes().await else {
+        return;
+    };
+    let harley = nodes.a.signup("harley", "harley password").await;
+    let mike = nodes.b.signup("mike", "mike password").await;
+    let harley_socket = SocketClient::connect(nodes.a.addr, &harley.token).await;
+    let chat = harley_socket
+        .emit(&CreateChat {
+            kind: ChatKind::Direct,
+            name: None,
+            members: vec!["mike".into()],
+        })
+        .await
+        .expect("chat");
+    let send = |client_id: &str, body: &str| SendMessage {
+        chat_id: chat.id,
+        client_id: client_id.into(),
+        body: body.into(),
+    };
+
+    // Mike offline: sent. He connects on B: delivered, announced on A.
+    assert_eq!(
+        harley_socket.emit(&send("1", "hi")).await.unwrap().status,
+        MessageStatus::Sent
+    );
+    let mike_socket = SocketClient::connect(nodes.b.addr, &mike.token).await;
+    let delivered = harley_socket.next::<StatusUpdate>().await;
+    assert_eq!(
+        (delivered.user_id, delivered.status),
+        (mike.user.id, ReceiptKind::Delivered)
+    );
+    assert!(harley_socket.next::<Presence>().await.online);
+
+    // Online on B: a new message is delivered at once.
+    assert_eq!(
+        harley_socket
+            .emit(&send("2", "there?"))
+            .await
+            .unwrap()
+            .status,
+        MessageStatus::Delivered
+    );
+    assert_eq!(mike_socket.next::<NewMessage>().await.0.body, "there?");
+
+    // He opens the chat on B: seen, announced on A; the next one is seen at once.
+    mike_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .unwrap();
+    let seen = harley_socket
+        .next_where(|u: &StatusUpdate| u.status == ReceiptKind::Seen)
+        .await;
+    assert_eq!(seen.up_to_seq, 2);
+    assert_eq!(
+        harley_socket
+            .emit(&send("3", "hello"))
+            .await
+            .unwrap()
+            .status,
+        MessageStatus::Seen
+    );
+
+    // Typing crosses nodes, and not back to the typer.
+    harley_socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .unwrap();
+    mike_socket
+        .emit(&Typing {
+            chat_id: chat.id,
+            is_typing: true,
+        })
+        .await
+        .unwrap();
+    let typing = harley_socket.next::<ShowTyping>().await;
+    assert_eq!((typing.username.as_str(), typing.is_typing), ("mike", true));
+    mike_socket.assert_none::<ShowTyping>(QUIET).await;
+
+    // A resend through the other node returns the original and announces nothing.
+    let harley_on_b = SocketClient::connect(nodes.b.addr, &harley.token).await;
+    mike_socket.clear();
+    let again = harley_on_b.emit(&send("3", "hello")).await.unwrap();
+    assert_eq!(again.seq, 3);
+    mike_socket.assert_none::<NewMessage>(QUIET).await;
+    let history = harley_on_b.emit(&History::latest(chat.id)).await.unwrap();
+    assert_eq!(history.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
+
+    // Presence: Mike with a tab on each node is online until the last one closes.
+    let mike_on_a = SocketClient::connect(nodes.a.addr, &mike.token).await;
+    harley_socket.next_where(|p: &Presence| p.online).await;
+    mike_socket.disconnect().await;
+    harley_socket.assert_none::<Presence>(QUIET).await;
+    mike_on_a.disconnect().await;
+    let offline = harley_socket.next_where(|p: &Presence| !p.online).await;
+    assert_eq!(offline.user_id, mike.user.id);
+    assert!(offline.last_seen_at.is_some());
+    assert_eq!(health(&nodes.a).await["redis"], "up");
+}
+
+#[tokio::test]
+async fn a_redis_restart_is_survived_without_losing_what_was_acked() {
+    let Some(mut nodes) = two_nodes().await else {
+        return;
+    };
+    let harley = nodes.a.signup("harley", "harley password").await;
+    let mike = nodes.b.signup("mike", "mike password").await;
+    let harley_socket = SocketClient::connect(nodes.a.addr, &harley.token).await;
+    let mike_socket = SocketClient::connect(nodes.b.addr, &mike.token).await;
+    let chat = harley_socket
+        .emit(&CreateChat {
+            kind: ChatKind::Direct,
+            name: None,
+            members: vec!["mike".into()],
+        })
+        .await
+        .expect("chat");
+    let send = |client_id: &str| SendMessage {
+        chat_id: chat.id,
+        client_id: client_id.into(),
+        body: format!("#{client_id}"),
+    };
+    harley_socket.emit(&send("before")).await.unwrap();
+    assert_eq!(mike_socket.next::<NewMessage>().await.0.body, "#before");
+
+    nodes.redis.stop();
+    let down = health(&nodes.a).await;
+    assert_eq!(
+        (down["status"].as_str(), down["redis"].as_str()),
+        (Some("degraded"), Some("down"))
+    );
+    // While Redis is away the message is still stored and acked.
+    let during = harley_socket
+        .emit(&send("during"))
+        .await
+        .expect("stored while redis is down");
+    assert_eq!(during.seq, 2);
+
+    nodes.redis.restart();
+    let deadline = tokio::time::Instant::now() + PATIENCE * 3;
+    while health(&nodes.a).await["redis"] != "up" || health(&nodes.b).await["redis"] != "up" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nodes did not reconnect to redis"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Re-subscription follows the reconnect; retry the first message until it flows.
+    let mut delivered = false;
+    for attempt in 0..20 {
+        mike_socket.clear();
+        harley_socket
+            .emit(&send(&format!("after-{attempt}")))
+            .await
+            .unwrap();
+        if tokio::time::timeout(Duration::from_millis(500), mike_socket.next::<NewMessage>())
+            .await
+            .is_ok()
+        {
+            delivered = true;
+            break;
+        }
+    }
+    assert!(
+        delivered,
+        "broadcasts across nodes resume after redis comes back"
+    );
+    let history = mike_socket.emit(&History::latest(chat.id)).await.unwrap();
+    assert!(
+        history.iter().any(|m| m.body == "#during"),
+        "nothing acked was lost"
+    );
+}

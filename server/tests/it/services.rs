@@ -1,0 +1,238 @@
+//! Throwaway Redis and PostgreSQL servers from Debian's packages, one per test,
+//! on random loopback ports with no persistence; stopped when dropped. Where the
+//! binaries are missing, `start()` says so and returns `None`, and the test
+//! skips (CI installs them, so there it always runs).
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use tempfile::TempDir;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn find_binary(name: &str, extra_dirs: &[PathBuf]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(extra_dirs.iter().cloned())
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn skip(what: &str) {
+    eprintln!("SKIPPED: {what} is not installed (apt-get install {what}); `.ci/run` installs it");
+}
+
+fn stop(child: &mut Child) {
+    // SIGINT: a fast, clean shutdown for both servers.
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+pub struct RedisServer {
+    binary: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    pub fn start() -> Option<Self> {
+        let Some(binary) = find_binary("redis-server", &[]) else {
+            skip("redis-server");
+            return None;
+        };
+        let mut redis = Self {
+            binary,
+            port: free_port(),
+            child: None,
+        };
+        redis.launch();
+        Some(redis)
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new(&self.binary)
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        wait_for_port(self.port, "redis-server");
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child);
+        }
+    }
+
+    /// Stops it and starts it again on the same port (empty: no persistence).
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A PostgreSQL cluster in a temp dir. As root it runs as the `postgres` user.
+pub struct Postgres {
+    port: u16,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Postgres {
+    pub fn start() -> Option<Self> {
+        let dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .map(|versions| {
+                versions
+                    .filter_map(|v| v.ok())
+                    .map(|v| v.path().join("bin"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (Some(initdb), Some(postgres)) =
+            (find_binary("initdb", &dirs), find_binary("postgres", &dirs))
+        else {
+            skip("postgresql");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("parley-pg-")
+            .tempdir()
+            .expect("temp dir");
+        let data = dir.path().join("data");
+        let sockets = dir.path().join("sockets");
+        std::fs::create_dir_all(&sockets).expect("socket dir");
+        let as_root = is_root();
+        if as_root {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "chown the temp dir to postgres"
+            );
+        }
+        let status = as_postgres(as_root, &initdb)
+            .args(["-D"])
+            .arg(&data)
+            .args(["-U", "parley", "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("initdb runs");
+        assert!(status.success(), "initdb failed");
+        let port = free_port();
+        let child = as_postgres(as_root, &postgres)
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ])
+            .args(["-c", "max_connections=200", "-k"])
+            .arg(&sockets)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("postgres starts");
+        wait_for_port(port, "postgres");
+        Some(Self {
+            port,
+            child,
+            _dir: dir,
+        })
+    }
+
+    /// A URL for a fresh, empty database of its own.
+    pub async fn new_database(&self) -> String {
+        use sea_orm::{ConnectionTrait, Database};
+        let name = format!("parley_{}", uuid::Uuid::now_v7().simple());
+        let admin = Database::connect(format!(
+            "postgres://parley@127.0.0.1:{}/postgres",
+            self.port
+        ))
+        .await
+        .expect("connect to postgres");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        format!("postgres://parley@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+/// `setpriv` execs (no forking shell in between), so signals reach postgres itself.
+fn as_postgres(as_root: bool, binary: &Path) -> Command {
+    if as_root {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
+            .arg(binary);
+        command
+    } else {
+        Command::new(binary)
+    }
+}

@@ -1,0 +1,268 @@
+//! The store's contract, run against SQLite and against PostgreSQL.
+
+use crate::services::Postgres;
+use app::{
+    model::{Body, ClientId, DisplayName, GroupName, UserId, Username},
+    protocol::ReceiptKind,
+};
+use chrono::{Duration, Utc};
+use futures::future::join_all;
+use parley_server::store::{Appended, NewMessage, NewSession, NewUser, Page, Store, StoreError};
+
+#[tokio::test]
+async fn the_store_contract_holds_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("store.db").display()
+    );
+    store_contract(Store::connect(&url).await.expect("sqlite store")).await;
+}
+
+#[tokio::test]
+async fn the_store_contract_holds_on_postgres() {
+    let Some(postgres) = Postgres::start() else {
+        return;
+    };
+    let url = postgres.new_database().await;
+    store_contract(Store::connect(&url).await.expect("postgres store")).await;
+}
+
+async fn user(store: &Store, name: &str) -> UserId {
+    let username = Username::parse(name).unwrap();
+    let display_name = DisplayName::from_username(&username);
+    let new = NewUser {
+        username: &username,
+        display_name: &display_name,
+        password_hash: "hash".into(),
+    };
+    store.create_user(new).await.expect("user created").id
+}
+
+async fn append(
+    store: &Store,
+    chat: app::model::ChatId,
+    sender: UserId,
+    client_id: &str,
+) -> Appended {
+    let client_id = ClientId::parse(client_id).unwrap();
+    let body = Body::parse(&format!("message {}", client_id.as_str())).unwrap();
+    let new = NewMessage {
+        chat_id: chat,
+        sender_id: sender,
+        client_id: &client_id,
+        body: &body,
+    };
+    store.append_message(new).await.expect("appended")
+}
+
+fn seq_of(appended: &Appended) -> i64 {
+    match appended {
+        Appended::New(message) | Appended::Existing(message) => message.seq,
+    }
+}
+
+async fn store_contract(store: Store) {
+    // Accounts: usernames are unique.
+    let harley = user(&store, "harley").await;
+    let mike = user(&store, "mike").await;
+    let sara = user(&store, "sara").await;
+    let taken = Username::parse("harley").unwrap();
+    let name = DisplayName::from_username(&taken);
+    let again = store
+        .create_user(NewUser {
+            username: &taken,
+            display_name: &name,
+            password_hash: "x".into(),
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict)));
+    assert_eq!(
+        store
+            .find_user_by_username(&taken)
+            .await
+            .unwrap()
+            .map(|u| u.user.id),
+        Some(harley)
+    );
+
+    // Sessions: found while live, gone when expired or deleted.
+    let now = Utc::now();
+    store
+        .create_session(NewSession {
+            token_hash: "live",
+            user_id: mike,
+            expires_at: now + Duration::days(1),
+        })
+        .await
+        .unwrap();
+    store
+        .create_session(NewSession {
+            token_hash: "old",
+            user_id: mike,
+            expires_at: now - Duration::seconds(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_session_user("live", now)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(mike)
+    );
+    assert!(store.find_session_user("old", now).await.unwrap().is_none());
+    store.delete_session("live").await.unwrap();
+    assert!(
+        store
+            .find_session_user("live", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A direct chat exists once, whoever starts it.
+    let (chat, created) = store.direct_chat(harley, mike).await.unwrap();
+    let (same, created_again) = store.direct_chat(mike, harley).await.unwrap();
+    assert!(created && !created_again);
+    assert_eq!(same.id, chat.id);
+
+    // Messages get gap-free seqs, even when sent at once; a resend is the original.
+    let first = append(&store, chat.id, harley, "c-1").await;
+    assert!(matches!(first, Appended::New(ref m) if m.seq == 1));
+    let resend = append(&store, chat.id, harley, "c-1").await;
+    assert!(matches!(resend, Appended::Existing(ref m) if m.seq == 1));
+    let burst = join_all((2..=21).map(|n| {
+        let store = store.clone();
+        async move { seq_of(&append(&store, chat.id, mike, &format!("m-{n}")).await) }
+    }))
+    .await;
+    let mut seqs = burst;
+    seqs.sort();
+    assert_eq!(seqs, (2..=21).collect::<Vec<_>>());
+    assert_eq!(
+        store.chat(chat.id).await.unwrap().map(|c| c.last_seq),
+        Some(21)
+    );
+
+    // Sending moves the sender's own watermarks.
+    let mike_receipt = store
+        .membership(chat.id, mike)
+        .await
+        .unwrap()
+        .expect("member");
+    assert_eq!(mike_receipt.seen_seq, mike_receipt.delivered_seq);
+    assert!(mike_receipt.seen_seq >= 2);
+
+    // Watermarks only move forward; seen carries delivered along.
+    let harley_receipt = store.membership(chat.id, harley).await.unwrap().unwrap();
+    assert_eq!(
+        (harley_receipt.delivered_seq, harley_receipt.seen_seq),
+        (1, 1)
+    );
+    let moved = store
+        .advance_receipt(chat.id, harley, ReceiptKind::Delivered, 10)
+        .await
+        .unwrap();
+    assert_eq!(moved, Some(ReceiptKind::Delivered));
+    assert!(
+        store
+            .advance_receipt(chat.id, harley, ReceiptKind::Delivered, 10)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .advance_receipt(chat.id, harley, ReceiptKind::Delivered, 5)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .advance_receipt(chat.id, harley, ReceiptKind::Seen, 4)
+            .await
+            .unwrap(),
+        Some(ReceiptKind::Seen)
+    );
+    let harley_receipt = store.membership(chat.id, harley).await.unwrap().unwrap();
+    assert_eq!(
+        (harley_receipt.delivered_seq, harley_receipt.seen_seq),
+        (10, 4)
+    );
+    assert_eq!(store.unread_count(chat.id, harley, 4).await.unwrap(), 17);
+
+    // Coming online delivers everything everywhere.
+    assert_eq!(
+        store.deliver_everything_to(harley).await.unwrap(),
+        vec![(chat.id, 21)]
+    );
+    assert!(
+        store
+            .deliver_everything_to(harley)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Pages are ascending.
+    let seqs = |messages: Vec<parley_server::store::StoredMessage>| {
+        messages.iter().map(|m| m.seq).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        seqs(store.messages(chat.id, Page::Latest, 3).await.unwrap()),
+        [19, 20, 21]
+    );
+    assert_eq!(
+        seqs(store.messages(chat.id, Page::Before(3), 50).await.unwrap()),
+        [1, 2]
+    );
+    let after = Page::After {
+        after: 18,
+        before: Some(21),
+    };
+    assert_eq!(
+        seqs(store.messages(chat.id, after, 50).await.unwrap()),
+        [19, 20]
+    );
+
+    // Groups, the chat list order, contacts.
+    let group_name = GroupName::parse("Crew").unwrap();
+    let group = store
+        .create_group(&group_name, &[harley, mike, sara])
+        .await
+        .unwrap();
+    assert_eq!(store.members(group.id).await.unwrap().len(), 3);
+    let order: Vec<_> = store
+        .chats_of(harley)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(chat, _)| chat.id)
+        .collect();
+    assert_eq!(order, [group.id, chat.id], "newest activity first");
+    append(&store, chat.id, harley, "c-2").await;
+    let order: Vec<_> = store
+        .chats_of(harley)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(chat, _)| chat.id)
+        .collect();
+    assert_eq!(order, [chat.id, group.id]);
+    let mut contacts = store.contacts_of(sara).await.unwrap();
+    contacts.sort();
+    let mut expected = vec![harley, mike];
+    expected.sort();
+    assert_eq!(contacts, expected);
+
+    store.set_last_seen(mike, now).await.unwrap();
+    let mike_row = store
+        .find_user_by_username(&Username::parse("mike").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(mike_row.user.last_seen_at.is_some());
+}
