@@ -39,10 +39,31 @@ impl From<DbErr> for StoreError {
         if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
             return Self::Conflict;
         }
-        match error {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(error),
-            other => Self::Database(other),
+        if is_unreachable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
         }
+    }
+}
+
+/// The database did not answer (down, restarting, pool exhausted), as opposed
+/// to refusing a statement.
+fn is_unreachable(error: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            matches!(
+                sqlx.as_ref(),
+                Sqlx::Io(_)
+                    | Sqlx::PoolTimedOut
+                    | Sqlx::PoolClosed
+                    | Sqlx::WorkerCrashed
+                    | Sqlx::Protocol(_)
+            )
+        }
+        _ => false,
     }
 }
 
@@ -77,7 +98,9 @@ impl Store {
     pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(database_url);
         options
-            .acquire_timeout(Duration::from_secs(5))
+            // Fail fast when the database is away: a clear `unavailable` beats a hung request.
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_secs(2))
             .sqlx_logging(false)
             // WAL lets readers proceed while one writer commits; the busy timeout
             // makes concurrent writers wait for each other instead of failing.

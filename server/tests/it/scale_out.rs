@@ -234,3 +234,66 @@ async fn a_redis_restart_is_survived_without_losing_what_was_acked() {
         "nothing acked was lost"
     );
 }
+
+#[tokio::test]
+async fn a_database_restart_fails_requests_clearly_then_recovers_by_itself() {
+    let Some(mut postgres) = Postgres::start() else {
+        return;
+    };
+    let database_url = postgres.new_database().await;
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), move |settings| {
+        settings.database_url = database_url
+    })
+    .await;
+    let harley = app.signup("harley", "harley password").await;
+    app.signup("mike", "mike password").await;
+    let socket = SocketClient::connect(app.addr, &harley.token).await;
+    let chat = socket
+        .emit(&CreateChat {
+            kind: ChatKind::Direct,
+            name: None,
+            members: vec!["mike".into()],
+        })
+        .await
+        .expect("chat");
+    let send = |client_id: &str| SendMessage {
+        chat_id: chat.id,
+        client_id: client_id.into(),
+        body: client_id.into(),
+    };
+    socket.emit(&send("before")).await.expect("stored");
+
+    postgres.stop();
+    let refused = socket
+        .emit(&send("during"))
+        .await
+        .expect_err("no database, no message");
+    assert_eq!(
+        refused.code,
+        app::protocol::ErrorCode::Unavailable,
+        "{refused:?}"
+    );
+    let down = health(&app).await;
+    assert_eq!(
+        (down["status"].as_str(), down["database"].as_str()),
+        (Some("degraded"), Some("down"))
+    );
+
+    postgres.start_again();
+    let deadline = tokio::time::Instant::now() + PATIENCE * 3;
+    while health(&app).await["database"] != "up" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the node did not reconnect to the database"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The client retries with the same client id, as the browser's outbox does.
+    let retried = socket.emit(&send("during")).await.expect("served again");
+    assert_eq!(retried.seq, 2);
+    let history = socket.emit(&History::latest(chat.id)).await.unwrap();
+    assert_eq!(
+        history.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["before", "during"]
+    );
+}

@@ -121,8 +121,10 @@ impl Drop for RedisServer {
 /// A PostgreSQL cluster in a temp dir. As root it runs as the `postgres` user.
 pub struct Postgres {
     port: u16,
-    child: Child,
-    _dir: TempDir,
+    postgres: PathBuf,
+    as_root: bool,
+    child: Option<Child>,
+    dir: TempDir,
 }
 
 impl Postgres {
@@ -167,30 +169,48 @@ impl Postgres {
             .status()
             .expect("initdb runs");
         assert!(status.success(), "initdb failed");
-        let port = free_port();
-        let child = as_postgres(as_root, &postgres)
+        let mut server = Self {
+            port: free_port(),
+            postgres,
+            as_root,
+            child: None,
+            dir,
+        };
+        server.launch();
+        Some(server)
+    }
+
+    fn launch(&mut self) {
+        let child = as_postgres(self.as_root, &self.postgres)
             .arg("-D")
-            .arg(&data)
+            .arg(self.dir.path().join("data"))
             .args([
                 "-p",
-                &port.to_string(),
+                &self.port.to_string(),
                 "-c",
                 "listen_addresses=127.0.0.1",
                 "-c",
                 "fsync=off",
             ])
             .args(["-c", "max_connections=200", "-k"])
-            .arg(&sockets)
+            .arg(self.dir.path().join("sockets"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("postgres starts");
-        wait_for_port(port, "postgres");
-        Some(Self {
-            port,
-            child,
-            _dir: dir,
-        })
+        self.child = Some(child);
+        wait_for_port(self.port, "postgres");
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child);
+        }
+    }
+
+    /// Starts it again on the same port and data (after [`Self::stop`]).
+    pub fn start_again(&mut self) {
+        self.launch();
     }
 
     /// A URL for a fresh, empty database of its own.
@@ -213,7 +233,7 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        self.stop();
     }
 }
 
