@@ -4,6 +4,10 @@
 //! Compiled natively for the server (`ssr`) and to wasm32 for the browser (`hydrate`).
 //! It knows nothing of axum, SeaORM or sockets.
 
+// Leptos' statically typed views nest deeply.
+#![recursion_limit = "256"]
+
+pub mod client;
 pub mod model;
 pub mod protocol;
 pub mod status;

@@ -1,5 +1,8 @@
 //! The Parley server: configuration, start-up, HTTP, storage and authentication.
 
+// Leptos' statically typed views nest deeply.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod config;
 pub mod http;

@@ -2,8 +2,13 @@
 
 mod auth_pages;
 mod chat_list;
+mod conversation;
+mod live;
+mod new_chat;
 mod session;
 mod widgets;
+
+pub use live::Live;
 
 #[cfg(feature = "ssr")]
 pub use session::Viewer;
@@ -12,7 +17,7 @@ pub use session::current_user;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -26,6 +31,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // The official socket.io-client (npm, copied here by the set-up):
+                // defines the global `io` that `crate::client` binds to.
+                <script src="/vendor/socket.io.min.js"></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -40,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(Live::new());
     mark_hydrated();
 
     // Pages render with their data in place (`SsrMode::Async`), so the first paint is
@@ -51,6 +60,11 @@ pub fn App() -> impl IntoView {
             <main class="app">
                 <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                     <Route path=StaticSegment("") view=chat_list::ChatListPage ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("chats"), ParamSegment("id"))
+                        view=chat_list::ChatListPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("login") view=auth_pages::LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signup") view=auth_pages::SignupPage ssr=SsrMode::Async/>
                 </Routes>

@@ -29,3 +29,46 @@ mod tests {
         assert_eq!(initials(""), "");
     }
 }
+
+/// "14:05" in the reader's time zone (the browser's; UTC on the server, which
+/// never renders messages).
+pub fn clock_time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64
+        ));
+        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at.format("%H:%M").to_string()
+    }
+}
+
+/// "today at 14:05", "yesterday at 09:12" or "24/11 at 18:30".
+pub fn day_and_time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    let days_ago = (chrono::Utc::now().date_naive() - at.date_naive()).num_days();
+    let day = match days_ago {
+        0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        _ => at.format("%d/%m").to_string(),
+    };
+    format!("{day} at {}", clock_time(at))
+}
+
+/// The ticks of a message of one's own: a clock while pending, ✓ sent, ✓✓ grey
+/// delivered, ✓✓ blue seen.
+#[component]
+pub fn Ticks(#[prop(into)] status: Signal<Option<crate::model::MessageStatus>>) -> impl IntoView {
+    use crate::model::MessageStatus;
+    move || {
+        let (class, symbol, label) = match status.get() {
+            None => ("ticks pending", "🕓", "Sending"),
+            Some(MessageStatus::Sent) => ("ticks sent", "✓", "Sent"),
+            Some(MessageStatus::Delivered) => ("ticks delivered", "✓✓", "Delivered"),
+            Some(MessageStatus::Seen) => ("ticks seen", "✓✓", "Seen"),
+        };
+        view! { <span class=class role="img" aria-label=label title=label>{symbol}</span> }
+    }
+}

@@ -1,0 +1,574 @@
+//! The live state behind the chat screens, fed by the socket: the chat list,
+//! the open conversation with its outbox, who is typing, the connection.
+//!
+//! Everything here is signals, so the views only read. The socket is started
+//! once a signed-in page is on screen (in the browser; the server renders the
+//! empty state and the browser fills it in).
+
+use crate::{
+    client::{ConnectionState, EmitError, SocketClient, new_client_id},
+    model::{Chat, ChatId, ChatSummary, Message, MessageStatus, Receipt, User, UserId},
+    protocol::{
+        ChatCreated, ClientEvent, History, JoinRoom, LeaveRoom, ListChats, NewMessage, Presence,
+        ReceiptKind, SendMessage, ShowTyping, StatusUpdate, Typing,
+    },
+    status::message_status,
+};
+use leptos::{prelude::*, task::spawn_local};
+use std::{rc::Rc, time::Duration};
+
+/// How long a "typing…" shows without news (a lost `isTyping: false` must not
+/// leave it on for ever).
+const TYPING_EXPIRES_MS: f64 = 6_000.0;
+/// Messages per page when scrolling back.
+const OLDER_PAGE: u32 = 50;
+
+/// A message on its way: shown with a clock, resent with the same client id
+/// after a reconnect, marked for retry if it failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub chat_id: ChatId,
+    pub client_id: String,
+    pub body: String,
+    pub failed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypingEntry {
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+    pub username: String,
+    /// `Date.now()` after which it no longer shows.
+    pub until: f64,
+}
+
+/// The conversation on screen.
+#[derive(Clone, Copy)]
+pub struct Conversation {
+    pub chat: RwSignal<Option<Chat>>,
+    /// Stored messages, ascending seq.
+    pub messages: RwSignal<Vec<Message>>,
+    pub receipts: RwSignal<Vec<Receipt>>,
+    pub has_older: RwSignal<bool>,
+    pub loading_older: RwSignal<bool>,
+    /// The last refusal, shown above the composer.
+    pub error: RwSignal<Option<String>>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub me: RwSignal<Option<User>>,
+    pub connection: RwSignal<ConnectionState>,
+    pub chats: RwSignal<Vec<ChatSummary>>,
+    pub chats_loaded: RwSignal<bool>,
+    pub typing: RwSignal<Vec<TypingEntry>>,
+    /// The chat the route shows.
+    pub open: RwSignal<Option<ChatId>>,
+    pub conversation: Conversation,
+    pub outbox: RwSignal<Vec<Pending>>,
+}
+
+thread_local! {
+    /// The page's one connection. Kept out of the reactive arena: that one also
+    /// lives on the server's threads, where a browser socket must never be.
+    static SOCKET: std::cell::RefCell<Option<Rc<SocketClient>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn tab_visible() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .is_none_or(|document| document.visibility_state() == web_sys::VisibilityState::Visible)
+}
+
+/// Inserts `message` by seq (replacing one with the same id), keeping order.
+fn upsert(messages: &mut Vec<Message>, message: Message) {
+    match messages.binary_search_by_key(&message.seq, |m| m.seq) {
+        Ok(at) => messages[at] = message,
+        Err(at) => messages.insert(at, message),
+    }
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Self {
+            me: RwSignal::new(None),
+            connection: RwSignal::new(ConnectionState::Connecting),
+            chats: RwSignal::new(Vec::new()),
+            chats_loaded: RwSignal::new(false),
+            typing: RwSignal::new(Vec::new()),
+            open: RwSignal::new(None),
+            conversation: Conversation {
+                chat: RwSignal::new(None),
+                messages: RwSignal::new(Vec::new()),
+                receipts: RwSignal::new(Vec::new()),
+                has_older: RwSignal::new(false),
+                loading_older: RwSignal::new(false),
+                error: RwSignal::new(None),
+            },
+            outbox: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn socket(&self) -> Option<Rc<SocketClient>> {
+        SOCKET.with_borrow(Clone::clone)
+    }
+
+    async fn emit<E: ClientEvent>(&self, event: E) -> Result<E::Reply, EmitError> {
+        match self.socket() {
+            Some(socket) => socket.emit(&event).await,
+            None => Err(EmitError::Offline),
+        }
+    }
+
+    fn my_id(&self) -> Option<UserId> {
+        self.me.with_untracked(|me| me.as_ref().map(|me| me.id))
+    }
+
+    /// Connects (once) for `me` and wires every server event to the signals.
+    pub fn start(self, me: User) {
+        self.me.set(Some(me));
+        if self.socket().is_some() {
+            return;
+        }
+        let socket = SocketClient::connect();
+        socket.on_state(move |state| {
+            self.connection.set(state);
+            if state == ConnectionState::Connected {
+                spawn_local(self.resync());
+            }
+        });
+        socket.on(move |NewMessage(message)| self.on_new_message(message));
+        socket.on(move |update: StatusUpdate| self.on_status(update));
+        socket.on(move |typing: ShowTyping| self.on_typing(typing));
+        socket.on(move |presence: Presence| self.on_presence(presence));
+        socket.on(move |ChatCreated(summary)| {
+            self.chats.update(|chats| {
+                if !chats.iter().any(|c| c.chat.id == summary.chat.id) {
+                    chats.insert(0, summary);
+                }
+            });
+        });
+        SOCKET.set(Some(socket));
+        self.watch_visibility();
+    }
+
+    /// After (re)connecting: the list, the open chat and what was missed, then
+    /// the outbox.
+    async fn resync(self) {
+        if let Ok(chats) = self.emit(ListChats {}).await {
+            self.chats.set(chats);
+            self.chats_loaded.set(true);
+        }
+        if let Some(chat_id) = self.open.get_untracked()
+            && tab_visible()
+        {
+            self.join(chat_id).await;
+        }
+        self.flush_outbox().await;
+    }
+
+    /// The route changed to `chat` (or to none): leave the old room, join the new.
+    pub fn show_chat(self, chat: Option<ChatId>) {
+        let previous = self.open.get_untracked();
+        if previous == chat {
+            return;
+        }
+        self.open.set(chat);
+        let conversation = self.conversation;
+        conversation.chat.set(None);
+        conversation.messages.set(Vec::new());
+        conversation.receipts.set(Vec::new());
+        conversation.has_older.set(false);
+        conversation.error.set(None);
+        spawn_local(async move {
+            if let Some(previous) = previous {
+                let _ = self.emit(LeaveRoom { chat_id: previous }).await;
+            }
+            if let Some(chat_id) = chat
+                && tab_visible()
+            {
+                self.join(chat_id).await;
+            }
+        });
+    }
+
+    /// Enters the chat's room: it is seen from now on. Merges the latest page and
+    /// anything missed since the last message we have.
+    async fn join(self, chat_id: ChatId) {
+        let conversation = self.conversation;
+        let last_known = conversation
+            .messages
+            .with_untracked(|m| m.last().map(|m| m.seq));
+        match self.emit(JoinRoom { chat_id }).await {
+            Ok(joined) => {
+                if self.open.get_untracked() != Some(chat_id) {
+                    return;
+                }
+                let full_page = joined.messages.len() >= 50;
+                let oldest = joined.messages.first().map(|m| m.seq);
+                conversation.chat.set(Some(joined.chat));
+                conversation.receipts.set(joined.receipts);
+                conversation.messages.update(|messages| {
+                    joined
+                        .messages
+                        .into_iter()
+                        .for_each(|m| upsert(messages, m))
+                });
+                if last_known.is_none() {
+                    conversation
+                        .has_older
+                        .set(full_page && oldest.is_some_and(|seq| seq > 1));
+                }
+                if let Some(after) = last_known {
+                    self.catch_up(chat_id, after).await;
+                }
+                self.chats.update(|chats| {
+                    if let Some(summary) = chats.iter_mut().find(|s| s.chat.id == chat_id) {
+                        summary.unread_count = 0;
+                    }
+                });
+            }
+            Err(error) => conversation.error.set(Some(error.message())),
+        }
+    }
+
+    /// Fetches every message after `after` (the gap a disconnect left).
+    async fn catch_up(self, chat_id: ChatId, mut after: i64) {
+        loop {
+            let page = History {
+                chat_id,
+                before_seq: None,
+                after_seq: Some(after),
+                limit: Some(History::MAX_LIMIT),
+            };
+            let Ok(messages) = self.emit(page).await else {
+                return;
+            };
+            let done = messages.len() < History::MAX_LIMIT as usize;
+            after = messages.last().map_or(after, |m| m.seq);
+            self.conversation
+                .messages
+                .update(|all| messages.into_iter().for_each(|m| upsert(all, m)));
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// Loads the page before the oldest message on screen.
+    pub fn load_older(self) {
+        let conversation = self.conversation;
+        let (Some(chat_id), Some(oldest)) = (
+            self.open.get_untracked(),
+            conversation
+                .messages
+                .with_untracked(|m| m.first().map(|m| m.seq)),
+        ) else {
+            return;
+        };
+        if conversation.loading_older.get_untracked() || !conversation.has_older.get_untracked() {
+            return;
+        }
+        conversation.loading_older.set(true);
+        spawn_local(async move {
+            let page = History {
+                chat_id,
+                before_seq: Some(oldest),
+                after_seq: None,
+                limit: Some(OLDER_PAGE),
+            };
+            if let Ok(messages) = self.emit(page).await {
+                conversation
+                    .has_older
+                    .set(messages.len() == OLDER_PAGE as usize);
+                conversation
+                    .messages
+                    .update(|all| messages.into_iter().for_each(|m| upsert(all, m)));
+            }
+            conversation.loading_older.set(false);
+        });
+    }
+
+    /// Sends `body` to the open chat. A refusal comes back as its message (the
+    /// caller keeps the draft); a timeout or a lost connection leaves the message
+    /// in the outbox, to be resent with the same client id.
+    pub async fn send(self, chat_id: ChatId, body: String) -> Result<(), String> {
+        let pending = Pending {
+            chat_id,
+            client_id: new_client_id(),
+            body,
+            failed: false,
+        };
+        self.outbox.update(|outbox| outbox.push(pending.clone()));
+        self.deliver(pending).await
+    }
+
+    async fn deliver(self, pending: Pending) -> Result<(), String> {
+        let request = SendMessage {
+            chat_id: pending.chat_id,
+            client_id: pending.client_id.clone(),
+            body: pending.body.clone(),
+        };
+        match self.emit(request).await {
+            Ok(message) => {
+                self.settle(&message);
+                Ok(())
+            }
+            Err(EmitError::Refused(error)) => {
+                self.outbox
+                    .update(|outbox| outbox.retain(|p| p.client_id != pending.client_id));
+                Err(error.message)
+            }
+            Err(EmitError::Offline | EmitError::Timeout) => Ok(()),
+            Err(other) => {
+                self.mark_failed(&pending.client_id);
+                Err(other.message())
+            }
+        }
+    }
+
+    fn mark_failed(self, client_id: &str) {
+        self.outbox.update(|outbox| {
+            if let Some(pending) = outbox.iter_mut().find(|p| p.client_id == client_id) {
+                pending.failed = true;
+            }
+        });
+    }
+
+    /// Tries a failed message again, with its original client id.
+    pub fn retry(self, client_id: String) {
+        let Some(mut pending) = self
+            .outbox
+            .with_untracked(|o| o.iter().find(|p| p.client_id == client_id).cloned())
+        else {
+            return;
+        };
+        pending.failed = false;
+        self.outbox.update(|outbox| {
+            if let Some(entry) = outbox.iter_mut().find(|p| p.client_id == client_id) {
+                entry.failed = false;
+            }
+        });
+        spawn_local(async move {
+            if let Err(error) = self.deliver(pending).await {
+                self.conversation.error.set(Some(error));
+            }
+        });
+    }
+
+    async fn flush_outbox(self) {
+        for pending in self.outbox.get_untracked() {
+            if let Err(error) = self.deliver(pending).await {
+                self.conversation.error.set(Some(error));
+            }
+        }
+    }
+
+    /// A stored message replaces its pending twin and joins the conversation.
+    fn settle(self, message: &Message) {
+        self.outbox
+            .update(|outbox| outbox.retain(|p| p.client_id != message.client_id));
+        if self.open.get_untracked() == Some(message.chat_id) {
+            self.conversation
+                .messages
+                .update(|all| upsert(all, message.clone()));
+        }
+    }
+
+    /// Starts a chat; its id, or the server's reason for refusing.
+    pub async fn create_chat(self, request: crate::protocol::CreateChat) -> Result<ChatId, String> {
+        let chat = self.emit(request).await.map_err(|error| error.message())?;
+        let chat_id = chat.id;
+        self.chats.update(|chats| {
+            if !chats.iter().any(|s| s.chat.id == chat_id) {
+                chats.insert(
+                    0,
+                    ChatSummary {
+                        chat,
+                        last_message: None,
+                        unread_count: 0,
+                    },
+                );
+            }
+        });
+        Ok(chat_id)
+    }
+
+    pub fn typing(self, chat_id: ChatId, is_typing: bool) {
+        spawn_local(async move {
+            let _ = self.emit(Typing { chat_id, is_typing }).await;
+        });
+    }
+
+    fn on_new_message(self, message: Message) {
+        let mine = self.my_id() == Some(message.sender_id);
+        let on_screen = self.open.get_untracked() == Some(message.chat_id) && tab_visible();
+        self.settle(&message);
+        self.typing.update(|typing| {
+            typing.retain(|t| !(t.chat_id == message.chat_id && t.user_id == message.sender_id))
+        });
+        let mut known = false;
+        self.chats.update(|chats| {
+            if let Some(at) = chats.iter().position(|s| s.chat.id == message.chat_id) {
+                let mut summary = chats.remove(at);
+                if !mine && !on_screen {
+                    summary.unread_count += 1;
+                }
+                summary.last_message = Some(message.clone());
+                chats.insert(0, summary);
+                known = true;
+            }
+        });
+        if !known {
+            spawn_local(async move {
+                if let Ok(chats) = self.emit(ListChats {}).await {
+                    self.chats.set(chats);
+                }
+            });
+        }
+    }
+
+    fn on_status(self, update: StatusUpdate) {
+        let raise = |receipt: &mut Receipt| {
+            receipt.delivered_seq = receipt.delivered_seq.max(update.up_to_seq);
+            if update.status == ReceiptKind::Seen {
+                receipt.seen_seq = receipt.seen_seq.max(update.up_to_seq);
+            }
+        };
+        let conversation = self.conversation;
+        if self.open.get_untracked() == Some(update.chat_id) {
+            conversation.receipts.update(|receipts| {
+                match receipts.iter_mut().find(|r| r.user_id == update.user_id) {
+                    Some(receipt) => raise(receipt),
+                    None => {
+                        let mut receipt = Receipt {
+                            user_id: update.user_id,
+                            delivered_seq: 0,
+                            seen_seq: 0,
+                        };
+                        raise(&mut receipt);
+                        receipts.push(receipt);
+                    }
+                }
+            });
+            let receipts = conversation.receipts.get_untracked();
+            conversation.messages.update(|messages| {
+                for message in messages.iter_mut() {
+                    message.status = message_status(&receipts, message.sender_id, message.seq);
+                }
+            });
+        }
+        // The list's preview tick: exact for direct chats (one other member).
+        let status = match update.status {
+            ReceiptKind::Seen => MessageStatus::Seen,
+            ReceiptKind::Delivered => MessageStatus::Delivered,
+        };
+        self.chats.update(|chats| {
+            if let Some(summary) = chats.iter_mut().find(|s| s.chat.id == update.chat_id)
+                && summary.chat.kind == crate::model::ChatKind::Direct
+                && let Some(last) = summary.last_message.as_mut()
+                && last.sender_id != update.user_id
+                && last.seq <= update.up_to_seq
+            {
+                last.status = last.status.max(status);
+            }
+        });
+    }
+
+    fn on_typing(self, typing: ShowTyping) {
+        self.typing.update(|entries| {
+            entries.retain(|t| !(t.chat_id == typing.chat_id && t.user_id == typing.user_id));
+            if typing.is_typing {
+                entries.push(TypingEntry {
+                    chat_id: typing.chat_id,
+                    user_id: typing.user_id,
+                    username: typing.username.clone(),
+                    until: now_ms() + TYPING_EXPIRES_MS,
+                });
+            }
+        });
+        if typing.is_typing {
+            set_timeout(
+                move || {
+                    self.typing
+                        .update(|entries| entries.retain(|t| t.until > now_ms()))
+                },
+                Duration::from_millis(TYPING_EXPIRES_MS as u64 + 100),
+            );
+        }
+    }
+
+    fn on_presence(self, presence: Presence) {
+        let apply = |user: &mut User| {
+            if user.id == presence.user_id {
+                user.online = presence.online;
+                user.last_seen_at = presence.last_seen_at;
+            }
+        };
+        self.chats.update(|chats| {
+            chats
+                .iter_mut()
+                .flat_map(|s| s.chat.members.iter_mut())
+                .for_each(apply);
+        });
+        self.conversation.chat.update(|chat| {
+            if let Some(chat) = chat {
+                chat.members.iter_mut().for_each(apply);
+            }
+        });
+    }
+
+    /// The chat on screen is "in the room" only while the tab is visible, so
+    /// seen means seen: leave when hidden, rejoin (and catch up) when visible.
+    fn watch_visibility(self) {
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+            return;
+        };
+        let listener = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let Some(chat_id) = self.open.get_untracked() else {
+                return;
+            };
+            spawn_local(async move {
+                if tab_visible() {
+                    self.join(chat_id).await;
+                } else {
+                    let _ = self.emit(LeaveRoom { chat_id }).await;
+                }
+            });
+        });
+        let _ = document.add_event_listener_with_callback(
+            "visibilitychange",
+            wasm_bindgen::JsCast::unchecked_ref(listener.as_ref()),
+        );
+        // One listener for the life of the page.
+        listener.forget();
+    }
+
+    /// People typing in `chat_id` other than me, freshest information only.
+    pub fn typists(self, chat_id: ChatId) -> Vec<TypingEntry> {
+        let me = self.my_id();
+        let now = now_ms();
+        self.typing.with(|entries| {
+            entries
+                .iter()
+                .filter(|t| t.chat_id == chat_id && Some(t.user_id) != me && t.until > now)
+                .cloned()
+                .collect()
+        })
+    }
+
+    pub fn total_unread(self) -> u64 {
+        self.chats
+            .with(|chats| chats.iter().map(|s| s.unread_count).sum())
+    }
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,163 @@
+import { Browser } from '@playwright/test';
+import { expect, test, watchForPageErrors } from './fixtures';
+import { bubble, send, signIn, signOut, signUp, startDirectChat } from './helpers';
+
+async function person(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  return { context, page, errors: watchForPageErrors(page) };
+}
+
+test("the seed's story: Harley's ticks follow Mike, and his typing shows", async ({ browser, server }, testInfo) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signOut(mike.page);
+  await signUp(harley.page, server, 'harley', 'Harley');
+
+  await startDirectChat(harley.page, 'mike');
+  await expect(harley.page.getByTestId('chat-title')).toHaveText('Mike');
+  await send(harley.page, 'Hi Mike!');
+  const hi = bubble(harley.page, 'Hi Mike!');
+  await expect(hi).toHaveAttribute('data-status', 'sent');
+  await expect(harley.page.getByLabel('Message', { exact: true })).toHaveValue('');
+
+  // Mike signs in: ✓✓ grey on Harley's screen, without a reload.
+  await signIn(mike.page, server, 'mike');
+  await expect(hi).toHaveAttribute('data-status', 'delivered');
+  const row = mike.page.getByTestId('chat-row');
+  await expect(row).toContainText('Hi Mike!');
+  await expect(row).toContainText('1');
+  await expect(mike.page).toHaveTitle('(1) Parley');
+
+  // He opens the chat: blue.
+  await row.click();
+  await expect(bubble(mike.page, 'Hi Mike!')).toBeVisible();
+  await expect(hi).toHaveAttribute('data-status', 'seen');
+  await expect(mike.page).toHaveTitle('Parley');
+  await expect(harley.page.getByTestId('chat-subtitle')).toHaveText('online');
+
+  // He types: Harley sees it, and it goes away when he stops.
+  await mike.page.getByLabel('Message', { exact: true }).pressSequentially('Hey Har', { delay: 40 });
+  await expect(harley.page.getByTestId('typing')).toHaveText('Mike is typing…');
+  await expect(harley.page.getByTestId('chat-subtitle')).toHaveText('typing…');
+  await harley.page.screenshot({ path: testInfo.outputPath('harley-sees-typing.png') });
+  await expect(harley.page.getByTestId('typing')).toHaveText('', { timeout: 10_000 });
+
+  // His reply arrives; Shift+Enter makes a new line, Enter sends.
+  await mike.page.getByLabel('Message', { exact: true }).press('Shift+Enter');
+  await mike.page.getByLabel('Message', { exact: true }).pressSequentially('ley!');
+  await mike.page.getByLabel('Message', { exact: true }).press('Enter');
+  await expect(bubble(harley.page, 'Hey Har')).toContainText('ley!');
+  await mike.page.screenshot({ path: testInfo.outputPath('mike-conversation.png') });
+  expect(harley.errors).toEqual([]);
+  expect(mike.errors).toEqual([]);
+});
+
+test('a group of three: message info shows each member, live', async ({ browser, server }, testInfo) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  const sara = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(sara.page, server, 'sara', 'Sara');
+  await signUp(harley.page, server, 'harley', 'Harley');
+
+  await harley.page.getByRole('button', { name: 'New chat' }).click();
+  await harley.page.getByLabel('Group').check();
+  await harley.page.getByLabel('Group name').fill('Crew');
+  await harley.page.getByLabel('Members').fill('mike, sara');
+  await harley.page.getByRole('button', { name: 'Start chat' }).click();
+  await expect(harley.page.getByTestId('chat-title')).toHaveText('Crew');
+  await expect(harley.page.getByTestId('chat-subtitle')).toHaveText('3 members');
+
+  await send(harley.page, 'Hello crew');
+  const hello = bubble(harley.page, 'Hello crew');
+  await expect(hello).toHaveAttribute('data-status', 'delivered');
+  await hello.getByRole('button', { name: 'Message info' }).click();
+  const info = (user: string) => harley.page.locator(`[data-testid="receipt-row"][data-user="${user}"]`);
+  await expect(info('mike')).toHaveAttribute('data-state', 'delivered');
+  await expect(info('sara')).toHaveAttribute('data-state', 'delivered');
+
+  await mike.page.getByTestId('chat-row').click();
+  await expect(bubble(mike.page, 'Hello crew')).toContainText('Harley');
+  await expect(info('mike')).toHaveAttribute('data-state', 'seen');
+  await expect(info('sara')).toHaveAttribute('data-state', 'delivered');
+  await expect(hello).toHaveAttribute('data-status', 'delivered');
+  await harley.page.screenshot({ path: testInfo.outputPath('message-info.png') });
+
+  await sara.page.getByTestId('chat-row').click();
+  await expect(info('sara')).toHaveAttribute('data-state', 'seen');
+  await harley.page.getByRole('button', { name: 'Close' }).click();
+  await expect(hello).toHaveAttribute('data-status', 'seen');
+});
+
+test('a server restart: both pages reconnect and a message sent meanwhile arrives once', async ({ browser, server }, testInfo) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await startDirectChat(harley.page, 'mike');
+  await send(harley.page, 'before the restart');
+  await mike.page.getByTestId('chat-row').click();
+  await expect(bubble(mike.page, 'before the restart')).toBeVisible();
+
+  await server.stop();
+  await expect(harley.page.getByTestId('connection')).toHaveText('Reconnecting…');
+  await expect(mike.page.getByTestId('connection')).toHaveText('Reconnecting…');
+  await send(harley.page, 'sent while it was down');
+  await expect(bubble(harley.page, 'sent while it was down')).toHaveAttribute('data-status', 'pending');
+  await harley.page.screenshot({ path: testInfo.outputPath('while-down.png') });
+
+  await server.start();
+  await expect(harley.page.getByTestId('connection')).toHaveCount(0, { timeout: 20_000 });
+  await expect(mike.page.getByTestId('connection')).toHaveCount(0, { timeout: 20_000 });
+  await expect(bubble(mike.page, 'sent while it was down')).toHaveCount(1);
+  await expect(bubble(harley.page, 'sent while it was down')).toHaveAttribute('data-status', 'seen');
+  // and it stays once
+  await mike.page.waitForTimeout(1_000);
+  await expect(bubble(mike.page, 'sent while it was down')).toHaveCount(1);
+  await expect(bubble(harley.page, 'sent while it was down')).toHaveCount(1);
+  await mike.page.screenshot({ path: testInfo.outputPath('after-restart.png') });
+});
+
+test("an over-long message shows the server's reason and keeps the draft", async ({ browser, server }, testInfo) => {
+  const harley = await person(browser);
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await signUp((await person(browser)).page, server, 'mike', 'Mike');
+  await startDirectChat(harley.page, 'mike');
+  const long = 'x'.repeat(4001);
+  await harley.page.getByLabel('Message', { exact: true }).fill(long);
+  await harley.page.getByLabel('Message', { exact: true }).press('Enter');
+  await expect(harley.page.getByTestId('send-error')).toContainText('4000 characters');
+  await expect(harley.page.getByLabel('Message', { exact: true })).toHaveValue(long);
+  await expect(harley.page.getByTestId('message')).toHaveCount(0);
+  await harley.page.screenshot({ path: testInfo.outputPath('too-long.png') });
+  // and the chat still works
+  await send(harley.page, 'short one');
+  await expect(bubble(harley.page, 'short one')).toHaveAttribute('data-status', 'delivered');
+});
+
+test('the conversation in light and dark, desktop and phone', async ({ browser, server }, testInfo) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike Ross');
+  await signUp(harley.page, server, 'harley', 'Harley Quinn');
+  await startDirectChat(harley.page, 'mike');
+  await send(harley.page, 'Hi Mike! Are we still on for tonight?');
+  await mike.page.getByTestId('chat-row').click();
+  await send(mike.page, 'Yes! 8 pm at the usual place.');
+  await send(harley.page, 'Perfect, see you there 🎉');
+  await expect(bubble(harley.page, 'see you there')).toHaveAttribute('data-status', 'seen');
+  for (const scheme of ['light', 'dark'] as const) {
+    await harley.page.emulateMedia({ colorScheme: scheme });
+    await harley.page.setViewportSize({ width: 1280, height: 720 });
+    await harley.page.screenshot({ path: testInfo.outputPath(`conversation-${scheme}-desktop.png`) });
+    await harley.page.setViewportSize({ width: 390, height: 760 });
+    await expect(harley.page.getByRole('link', { name: 'Back to chats' })).toBeVisible();
+    await harley.page.screenshot({ path: testInfo.outputPath(`conversation-${scheme}-phone.png`) });
+  }
+  // On a phone the list is its own screen.
+  await harley.page.getByRole('link', { name: 'Back to chats' }).click();
+  await expect(harley.page.getByTestId('chat-row')).toBeVisible();
+  await harley.page.screenshot({ path: testInfo.outputPath('chat-list-phone.png') });
+});
