@@ -1,6 +1,24 @@
 import { Browser } from '@playwright/test';
+import { io, Socket } from '../../frontend/node_modules/socket.io-client';
+import { ParleyServer } from './fixtures';
 import { expect, test, watchForPageErrors } from './fixtures';
 import { bubble, send, signIn, signOut, signUp, startDirectChat } from './helpers';
+
+/** A plain socket.io-client connection (the official client, over Parley's protocol). */
+async function connectAs(server: ParleyServer, username: string): Promise<Socket> {
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: `${username} password` }),
+  });
+  const { token } = await login.json();
+  const socket = io(server.url, { auth: { token }, transports: ['websocket'] });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
 
 async function person(browser: Browser) {
   const context = await browser.newContext();
@@ -160,4 +178,47 @@ test('the conversation in light and dark, desktop and phone', async ({ browser, 
   await harley.page.getByRole('link', { name: 'Back to chats' }).click();
   await expect(harley.page.getByTestId('chat-row')).toBeVisible();
   await harley.page.screenshot({ path: testInfo.outputPath('chat-list-phone.png') });
+});
+
+test('older messages load on scrolling up without a jump, and new ones below show a pill', async ({ browser, server }, testInfo) => {
+  const harley = await person(browser);
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await signUp((await person(browser)).page, server, 'mike', 'Mike');
+  await startDirectChat(harley.page, 'mike');
+  await send(harley.page, 'message 0');
+  await expect(bubble(harley.page, 'message 0')).toHaveAttribute('data-status', 'delivered');
+
+  // Mike writes 80 more from a plain socket.io-client, as any client could.
+  const mike = await connectAs(server, 'mike');
+  const chatId = harley.page.url().split('/chats/')[1];
+  for (let n = 1; n <= 80; n++) {
+    let ack = await mike.timeout(5000).emitWithAck('sendMessage', { chatId, clientId: `m-${n}`, body: `message ${n}` });
+    while (ack.error?.code === 'rate_limited') {
+      // Faster than the server takes: slow down and resend (same clientId, so never twice).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ack = await mike.timeout(5000).emitWithAck('sendMessage', { chatId, clientId: `m-${n}`, body: `message ${n}` });
+    }
+    expect(ack.ok?.seq).toBe(n + 1);
+  }
+  await expect(bubble(harley.page, 'message 80')).toBeVisible();
+
+  // Reopen the chat: the latest 50 come, the rest on scrolling up.
+  await harley.page.goto(`${server.url}/chats/${chatId}`);
+  await expect(bubble(harley.page, 'message 80')).toBeVisible();
+  await expect(harley.page.getByTestId('message')).toHaveCount(50);
+  const oldest = bubble(harley.page, 'message 31');
+  await harley.page.getByRole('log', { name: 'Messages' }).evaluate((list) => list.scrollTo({ top: 0 }));
+  await expect(harley.page.getByTestId('message')).toHaveCount(81);
+  // The message that was at the top stays in view, instead of being pushed
+  // down by the 30 older ones put above it (which would show message 1).
+  await expect(oldest).toBeInViewport();
+  await expect(bubble(harley.page, 'message 1').first()).not.toBeInViewport();
+
+  // Scrolled up, a new message does not pull the view down: a pill offers it.
+  await mike.timeout(5000).emitWithAck('sendMessage', { chatId, clientId: 'm-late', body: 'a late one' });
+  await expect(harley.page.getByRole('button', { name: 'New messages ↓' })).toBeVisible();
+  await harley.page.screenshot({ path: testInfo.outputPath('new-messages-pill.png') });
+  await harley.page.getByRole('button', { name: 'New messages ↓' }).click();
+  await expect(bubble(harley.page, 'a late one')).toBeInViewport();
+  mike.disconnect();
 });

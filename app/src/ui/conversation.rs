@@ -336,7 +336,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     let on_input = move |ev: leptos::ev::Event| {
         draft.set(event_target_value(&ev));
-        let now = js_sys::Date::now();
+        let now = super::live::now_ms();
         if now - typing_sent_at.get_value() > TYPING_REPEAT_MS {
             typing_sent_at.set_value(now);
             live.typing(chat_id, true);

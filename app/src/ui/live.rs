@@ -74,8 +74,17 @@ thread_local! {
     static SOCKET: std::cell::RefCell<Option<Rc<SocketClient>>> = const { std::cell::RefCell::new(None) };
 }
 
-fn now_ms() -> f64 {
-    js_sys::Date::now()
+/// Milliseconds since the epoch. (The server renders these views too, where
+/// there is no JavaScript `Date`.)
+pub(super) fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        chrono::Utc::now().timestamp_millis() as f64
+    }
 }
 
 fn tab_visible() -> bool {
@@ -232,6 +241,9 @@ impl Live {
                     }
                 });
             }
+            // Not connected yet (or any more): joining again on connect is
+            // already arranged, there is nothing to tell the reader.
+            Err(EmitError::Offline | EmitError::Timeout) => {}
             Err(error) => conversation.error.set(Some(error.message())),
         }
     }
