@@ -4,6 +4,7 @@
 //! `origin_not_allowed` or `unavailable`.
 
 use crate::auth::{AuthError, AuthService, OriginPolicy, SessionToken, session_token};
+use app::model::User;
 use serde::Deserialize;
 use socketioxide::{adapter::Adapter, extract::SocketRef};
 
@@ -23,13 +24,13 @@ pub enum HandshakeError {
     Unavailable,
 }
 
-/// Lets the socket in (leaving its `User` in the socket's extensions) or refuses it.
+/// Who is connecting, or why they may not.
 pub async fn check<A: Adapter>(
     socket: &SocketRef<A>,
     auth: Option<HandshakeAuth>,
     auth_service: &AuthService,
     origins: &OriginPolicy,
-) -> Result<(), HandshakeError> {
+) -> Result<User, HandshakeError> {
     let headers = &socket.req_parts().headers;
     if !origins.permits(headers) {
         return Err(HandshakeError::OriginNotAllowed);
@@ -39,13 +40,11 @@ pub async fn check<A: Adapter>(
         .map(|token| SessionToken::from_client(&token))
         .or_else(|| session_token(headers))
         .ok_or(HandshakeError::Unauthorized)?;
-    let user = auth_service
+    auth_service
         .authenticate(&token)
         .await
         .map_err(|error| match error {
             AuthError::Store(_) => HandshakeError::Unavailable,
             _ => HandshakeError::Unauthorized,
-        })?;
-    socket.extensions.insert(user);
-    Ok(())
+        })
 }

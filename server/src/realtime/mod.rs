@@ -67,8 +67,8 @@ pub struct RealtimeConfig {
     pub rate_limit: RateLimit,
 }
 
-/// Registers the default namespace `/` on `io`: the handshake checks, then each
-/// connected socket gets the typed handlers.
+/// Registers the default namespace `/` on `io`: the handshake checks who is
+/// connecting and sets the socket up, then the connect handler announces them.
 pub fn register<A: Adapter + DefinedAdapter>(
     io: &SocketIo<A>,
     config: RealtimeConfig,
@@ -77,36 +77,56 @@ pub fn register<A: Adapter + DefinedAdapter>(
         store: config.store.clone(),
         cluster: Cluster::new(io.clone()),
     };
-    let rate_limit = config.rate_limit;
+    let handshake = {
+        let realtime = realtime.clone();
+        move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
+            let (config, realtime) = (config.clone(), realtime.clone());
+            async move {
+                let user =
+                    handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await?;
+                set_up(&realtime, &socket, user, config.rate_limit);
+                Ok::<(), handshake::HandshakeError>(())
+            }
+        }
+    };
     let on_connect = move |socket: SocketRef<A>| {
         let realtime = realtime.clone();
-        async move { connected(realtime, socket, rate_limit).await }
-    };
-    let handshake = move |socket: SocketRef<A>,
-                          TryData(auth): TryData<handshake::HandshakeAuth>| {
-        let config = config.clone();
-        async move { handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await }
+        async move {
+            if let Some(connection) = socket.extensions.get::<Arc<Connection>>() {
+                presence::came_online(Ctx {
+                    realtime,
+                    connection,
+                    socket,
+                })
+                .await;
+            }
+        }
     };
     io.ns("/", on_connect.with(handshake))
 }
 
-async fn connected<A: Adapter>(realtime: Realtime<A>, socket: SocketRef<A>, rate_limit: RateLimit) {
-    let Some(user) = socket.extensions.get::<User>() else {
-        // The handshake always leaves the user; without one there is nobody to serve.
-        let _ = socket.disconnect();
-        return;
-    };
+/// Everything a socket needs before the client hears "connected": the
+/// server sends the connect packet before it runs the (spawned) connect
+/// handler, and a client may emit the moment it has it. So the event handlers,
+/// the personal room and the disconnect handler are in place here, in the
+/// handshake, which runs before that packet.
+fn set_up<A: Adapter>(
+    realtime: &Realtime<A>,
+    socket: &SocketRef<A>,
+    user: User,
+    rate_limit: RateLimit,
+) {
     let connection = Arc::new(Connection::new(user, rate_limit));
     socket.join(Cluster::<A>::user_room(connection.user.id));
 
-    on::<protocol::CreateChat, A, _, _>(&socket, &realtime, &connection, chats::create_chat);
-    on::<protocol::ListChats, A, _, _>(&socket, &realtime, &connection, chats::list_chats);
-    on::<protocol::JoinRoom, A, _, _>(&socket, &realtime, &connection, rooms::join_room);
-    on::<protocol::LeaveRoom, A, _, _>(&socket, &realtime, &connection, rooms::leave_room);
-    on::<protocol::MarkSeen, A, _, _>(&socket, &realtime, &connection, rooms::mark_seen);
-    on::<protocol::History, A, _, _>(&socket, &realtime, &connection, rooms::history);
-    on::<protocol::SendMessage, A, _, _>(&socket, &realtime, &connection, messages::send_message);
-    on::<protocol::Typing, A, _, _>(&socket, &realtime, &connection, typing::typing);
+    on::<protocol::CreateChat, A, _, _>(socket, realtime, &connection, chats::create_chat);
+    on::<protocol::ListChats, A, _, _>(socket, realtime, &connection, chats::list_chats);
+    on::<protocol::JoinRoom, A, _, _>(socket, realtime, &connection, rooms::join_room);
+    on::<protocol::LeaveRoom, A, _, _>(socket, realtime, &connection, rooms::leave_room);
+    on::<protocol::MarkSeen, A, _, _>(socket, realtime, &connection, rooms::mark_seen);
+    on::<protocol::History, A, _, _>(socket, realtime, &connection, rooms::history);
+    on::<protocol::SendMessage, A, _, _>(socket, realtime, &connection, messages::send_message);
+    on::<protocol::Typing, A, _, _>(socket, realtime, &connection, typing::typing);
 
     socket.on_disconnect({
         let realtime = realtime.clone();
@@ -120,10 +140,5 @@ async fn connected<A: Adapter>(realtime: Realtime<A>, socket: SocketRef<A>, rate
             .await;
         }
     });
-    presence::came_online(Ctx {
-        realtime,
-        connection,
-        socket,
-    })
-    .await;
+    socket.extensions.insert(connection);
 }

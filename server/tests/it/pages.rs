@@ -62,13 +62,25 @@ async fn a_signed_in_person_sees_their_name_on_the_chat_list() {
 #[tokio::test]
 async fn an_open_chat_renders_on_the_server_for_its_member() {
     let app = spawn_app().await;
-    app.post_form("/signup", &[("username", "harley"), ("password", "correct horse")]).await;
+    app.post_form(
+        "/signup",
+        &[("username", "harley"), ("password", "correct horse")],
+    )
+    .await;
     // The page renders its frame (the browser fills in the messages over the
     // socket): what matters here is that rendering it on the server works.
     let chat = uuid::Uuid::now_v7();
-    let response = app.http.get(app.url(&format!("/chats/{chat}"))).send().await.unwrap();
+    let response = app
+        .http
+        .get(app.url(&format!("/chats/{chat}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"data-testid="conversation""#), "{html}");
-    assert!(html.contains(r#"aria-label="Message""#), "the composer is there: {html}");
+    assert!(
+        html.contains(r#"aria-label="Message""#),
+        "the composer is there: {html}"
+    );
 }
