@@ -13,7 +13,7 @@ use app::{
     protocol::ServerEvent,
 };
 use futures::future::join_all;
-use socketioxide::{SocketIo, adapter::Adapter, extract::SocketRef};
+use socketioxide::{SocketIo, adapter::Adapter, extract::SocketRef, operators::BroadcastOperators};
 use std::{collections::HashSet, time::Duration};
 use tokio::time::timeout;
 
@@ -129,20 +129,7 @@ impl<A: Adapter> Cluster<A> {
     }
 
     async fn emit_to_rooms<E: ServerEvent>(&self, rooms: Vec<String>, event: &E) {
-        let everywhere = self.io.to(rooms.clone()).emit(E::NAME, event);
-        if timeout(REMOTE_PATIENCE, everywhere)
-            .await
-            .is_ok_and(|sent| sent.is_ok())
-        {
-            return;
-        }
-        // The adapter gives up before its local part when Redis is away: at
-        // least this node's sockets hear of it.
-        tracing::warn!(
-            event = E::NAME,
-            "cannot reach the other nodes; broadcasting on this one"
-        );
-        let _ = self.io.local().to(rooms).emit(E::NAME, event).await;
+        broadcast(|| self.io.to(rooms.clone()), event).await;
     }
 
     /// Emits to a room, except to `socket` itself (`socket.to(room)`).
@@ -152,17 +139,27 @@ impl<A: Adapter> Cluster<A> {
         room: String,
         event: &E,
     ) {
-        let everywhere = socket.to(room.clone()).emit(E::NAME, event);
-        if timeout(REMOTE_PATIENCE, everywhere)
-            .await
-            .is_ok_and(|sent| sent.is_ok())
-        {
-            return;
-        }
-        tracing::warn!(
-            event = E::NAME,
-            "cannot reach the other nodes; broadcasting on this one"
-        );
-        let _ = socket.local().to(room).emit(E::NAME, event).await;
+        broadcast(|| socket.to(room.clone()), event).await;
     }
+}
+
+/// Emits through `operators` on every node. The Redis adapter gives up before
+/// its local part when Redis is away, so then at least this node's sockets
+/// hear of it.
+async fn broadcast<A: Adapter, E: ServerEvent>(
+    operators: impl Fn() -> BroadcastOperators<A>,
+    event: &E,
+) {
+    let everywhere = operators().emit(E::NAME, event);
+    if timeout(REMOTE_PATIENCE, everywhere)
+        .await
+        .is_ok_and(|sent| sent.is_ok())
+    {
+        return;
+    }
+    tracing::warn!(
+        event = E::NAME,
+        "cannot reach the other nodes; broadcasting on this one"
+    );
+    let _ = operators().local().emit(E::NAME, event).await;
 }
