@@ -1,0 +1,172 @@
+//! What a run measured: a table for people, `--json` for machines.
+
+use crate::server::ProcStats;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Percentiles in milliseconds.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub samples: u64,
+}
+
+impl Latency {
+    pub fn of(micros: &Histogram<u64>) -> Self {
+        let ms = |value: u64| value as f64 / 1000.0;
+        Self {
+            p50_ms: ms(micros.value_at_quantile(0.50)),
+            p90_ms: ms(micros.value_at_quantile(0.90)),
+            p99_ms: ms(micros.value_at_quantile(0.99)),
+            max_ms: ms(micros.max()),
+            samples: micros.len(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub database: String,
+    pub nodes: usize,
+    pub elapsed_seconds: f64,
+    pub messages: u64,
+    pub deliveries: u64,
+    pub errors: u64,
+    pub messages_per_second: f64,
+    pub deliveries_per_second: f64,
+    pub ack_latency: Option<Latency>,
+    pub delivery_latency: Option<Latency>,
+    pub sockets: u64,
+    pub server_kib_per_socket: Option<f64>,
+    pub server_rss_kib: Option<u64>,
+    pub server_cpu_seconds: Option<f64>,
+    pub bench_rss_kib: Option<u64>,
+    pub bench_cpu_seconds: Option<f64>,
+    pub join_ms: Option<f64>,
+    pub connect_to_delivered_ms: Option<f64>,
+    pub join_to_seen_ms: Option<f64>,
+}
+
+type Snapshot = (Option<ProcStats>, Option<ProcStats>);
+
+impl Report {
+    /// Server and bench resources over the measured part of the run.
+    pub fn resources(&mut self, before: Snapshot, after: Snapshot) {
+        if let (Some(before), Some(after)) = (before.0, after.0) {
+            self.server_rss_kib = Some(after.rss_kib);
+            self.server_cpu_seconds = Some(after.cpu_seconds - before.cpu_seconds);
+        }
+        if let (Some(before), Some(after)) = (before.1, after.1) {
+            self.bench_rss_kib = Some(after.rss_kib);
+            self.bench_cpu_seconds = Some(after.cpu_seconds - before.cpu_seconds);
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let mut rows = vec![
+            ("scenario", self.scenario.clone()),
+            (
+                "database / nodes",
+                format!("{} / {}", self.database, self.nodes),
+            ),
+            ("elapsed", format!("{:.2} s", self.elapsed_seconds)),
+        ];
+        let mut push = |name: &'static str, value: Option<String>| {
+            if let Some(value) = value {
+                rows.push((name, value));
+            }
+        };
+        push(
+            "messages (acked)",
+            (self.messages > 0).then(|| self.messages.to_string()),
+        );
+        push(
+            "deliveries",
+            (self.deliveries > 0).then(|| self.deliveries.to_string()),
+        );
+        push("errors", Some(self.errors.to_string()));
+        push(
+            "messages/s",
+            (self.messages > 0).then(|| format!("{:.0}", self.messages_per_second)),
+        );
+        push(
+            "deliveries/s",
+            (self.deliveries > 0).then(|| format!("{:.0}", self.deliveries_per_second)),
+        );
+        let latency = |l: &Latency| {
+            format!(
+                "p50 {:.2} · p90 {:.2} · p99 {:.2} · max {:.2} ms",
+                l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
+            )
+        };
+        push(
+            "sendMessage ack",
+            self.ack_latency
+                .filter(|l| l.samples > 0)
+                .as_ref()
+                .map(latency),
+        );
+        push(
+            "send → newMessage",
+            self.delivery_latency
+                .filter(|l| l.samples > 0)
+                .as_ref()
+                .map(latency),
+        );
+        push(
+            "sockets held",
+            (self.sockets > 0).then(|| self.sockets.to_string()),
+        );
+        push(
+            "server KiB / socket",
+            self.server_kib_per_socket.map(|k| format!("{k:.2}")),
+        );
+        push(
+            "joinRoom (10k unread)",
+            self.join_ms.map(|ms| format!("{ms:.2} ms")),
+        );
+        push(
+            "connect → delivered",
+            self.connect_to_delivered_ms.map(|ms| format!("{ms:.2} ms")),
+        );
+        push(
+            "joinRoom → seen update",
+            self.join_to_seen_ms.map(|ms| format!("{ms:.2} ms")),
+        );
+        push(
+            "server RSS",
+            self.server_rss_kib
+                .map(|k| format!("{:.1} MiB", k as f64 / 1024.0)),
+        );
+        push(
+            "server CPU",
+            self.server_cpu_seconds.map(|s| {
+                format!(
+                    "{s:.2} s ({:.0}% of a core)",
+                    100.0 * s / self.elapsed_seconds.max(1e-9)
+                )
+            }),
+        );
+        push(
+            "bench RSS",
+            self.bench_rss_kib
+                .map(|k| format!("{:.1} MiB", k as f64 / 1024.0)),
+        );
+        push(
+            "bench CPU",
+            self.bench_cpu_seconds.map(|s| {
+                format!(
+                    "{s:.2} s ({:.0}% of a core)",
+                    100.0 * s / self.elapsed_seconds.max(1e-9)
+                )
+            }),
+        );
+        rows.iter()
+            .map(|(name, value)| format!("{name:<24} {value}\n"))
+            .collect()
+    }
+}

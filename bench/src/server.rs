@@ -1,0 +1,194 @@
+//! The server under test: started by the bench (so it can read its /proc) or
+//! already running, plus the HTTP helpers for accounts.
+
+use anyhow::{Context, bail};
+use app::protocol::AuthReply;
+use serde_json::json;
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use tempfile::TempDir;
+
+/// Settings for a server the bench starts.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    pub binary: PathBuf,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    child: Option<Child>,
+    _data: Option<TempDir>,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl Server {
+    /// Starts `parley` on a free loopback port, with a temp SQLite file unless a
+    /// database URL is given, and rate limits lifted (the bench is the flood).
+    pub async fn start(launch: &Launch) -> anyhow::Result<Self> {
+        let data = tempfile::tempdir()?;
+        let database_url = launch.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data.path().join("bench.db").display()
+            )
+        });
+        let port = free_port()?;
+        let mut command = Command::new(&launch.binary);
+        command
+            .args([
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &database_url,
+            ])
+            .args([
+                "--events-per-second",
+                "1000000",
+                "--event-burst",
+                "1000000",
+                "--log",
+                "warn",
+            ])
+            .stdout(Stdio::null());
+        if let Some(redis) = &launch.redis_url {
+            command.args(["--redis-url", redis]);
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", launch.binary.display()))?;
+        let server = Self {
+            addr: ([127, 0, 0, 1], port).into(),
+            child: Some(child),
+            _data: Some(data),
+        };
+        server.wait_until_healthy().await?;
+        Ok(server)
+    }
+
+    /// A server someone else runs (only loopback addresses are accepted).
+    pub async fn existing(addr: SocketAddr) -> anyhow::Result<Self> {
+        if !addr.ip().is_loopback() {
+            bail!("the bench only targets 127.0.0.0/8");
+        }
+        let server = Self {
+            addr,
+            child: None,
+            _data: None,
+        };
+        server.wait_until_healthy().await?;
+        Ok(server)
+    }
+
+    async fn wait_until_healthy(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = format!("http://{}/healthz", self.addr);
+        while Instant::now() < deadline {
+            if reqwest::get(&url)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("server at {} did not become healthy", self.addr)
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Creates an account; its token.
+    pub async fn signup(
+        &self,
+        http: &reqwest::Client,
+        username: &str,
+    ) -> anyhow::Result<AuthReply> {
+        let response = http
+            .post(format!("http://{}/api/auth/signup", self.addr))
+            .json(&json!({ "username": username, "password": "bench password" }))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("signup of {username}: {}", response.text().await?);
+        }
+        Ok(response.json().await?)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-INT")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Resident memory and CPU time of a process, from /proc.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct ProcStats {
+    pub rss_kib: u64,
+    /// User + system CPU seconds so far.
+    pub cpu_seconds: f64,
+}
+
+impl ProcStats {
+    /// `pid` None reads the bench itself.
+    pub fn read(pid: Option<u32>) -> Option<Self> {
+        let dir = pid.map_or("/proc/self".to_owned(), |pid| format!("/proc/{pid}"));
+        let status = std::fs::read_to_string(format!("{dir}/status")).ok()?;
+        let rss_kib = status
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        let stat = std::fs::read_to_string(format!("{dir}/stat")).ok()?;
+        // Fields after the command name (which may hold spaces): utime is the
+        // 14th field overall, stime the 15th.
+        let after_name = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(Self {
+            rss_kib,
+            cpu_seconds: ticks / clock_ticks_per_second(),
+        })
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // Linux reports /proc times in USER_HZ, 100 on every architecture it runs on.
+    100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProcStats;
+
+    #[test]
+    fn the_bench_can_read_its_own_proc() {
+        let stats = ProcStats::read(None).expect("/proc/self");
+        assert!(stats.rss_kib > 0);
+        assert!(stats.cpu_seconds >= 0.0);
+    }
+}
