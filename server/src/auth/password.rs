@@ -30,19 +30,34 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
     })
 }
 
-/// Hashes off the async threads: argon2 is deliberately slow.
+/// At most one hash per core at a time. Each takes 19 MiB and a core for a
+/// while; a burst of sign-ups would otherwise start a blocking thread each and
+/// leave every thread's allocator holding its 19 MiB (seen: 1.6 GiB after 100
+/// sign-ups), and starve everything else of CPU.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+});
+
+/// Runs argon2 off the async threads, a core's worth at a time.
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
 pub async fn hash(password: &Password) -> Result<String, AuthError> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
+    on_hashing_thread(move || hash_blocking(&password))
         .await
-        .map_err(|error| AuthError::Hashing(error.to_string()))?
+        .ok_or_else(|| AuthError::Hashing("hashing task failed".into()))?
 }
 
 /// Whether `password` matches `hash`; with `None` (no such user) it does the
 /// same work and answers false.
 pub async fn verify(password: &Password, hash: Option<String>) -> bool {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || match hash {
+    on_hashing_thread(move || match hash {
         Some(hash) => verify_blocking(&password, &hash),
         None => {
             if let Some(dummy) = DUMMY_HASH.as_deref() {
