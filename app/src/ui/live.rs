@@ -60,7 +60,6 @@ pub struct Live {
     pub me: RwSignal<Option<User>>,
     pub connection: RwSignal<ConnectionState>,
     pub chats: RwSignal<Vec<ChatSummary>>,
-    pub chats_loaded: RwSignal<bool>,
     pub typing: RwSignal<Vec<TypingEntry>>,
     /// The chat the route shows.
     pub open: RwSignal<Option<ChatId>>,
@@ -107,7 +106,6 @@ impl Live {
             me: RwSignal::new(None),
             connection: RwSignal::new(ConnectionState::Connecting),
             chats: RwSignal::new(Vec::new()),
-            chats_loaded: RwSignal::new(false),
             typing: RwSignal::new(Vec::new()),
             open: RwSignal::new(None),
             conversation: Conversation {
@@ -170,7 +168,6 @@ impl Live {
     async fn resync(self) {
         if let Ok(chats) = self.emit(ListChats {}).await {
             self.chats.set(chats);
-            self.chats_loaded.set(true);
         }
         if let Some(chat_id) = self.open.get_untracked()
             && tab_visible()
