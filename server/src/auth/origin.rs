@@ -28,7 +28,7 @@ impl OriginPolicy {
             return true;
         };
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        is_same_origin(&origin, headers) || self.allowed.iter().any(|allowed| *allowed == origin)
+        is_same_origin(&origin, headers) || self.allowed.contains(&origin)
     }
 }
 
