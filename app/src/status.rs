@@ -2,7 +2,10 @@
 //! status. The server fills `Message.status` with them; the browser repaints
 //! ticks with them when a `statusUpdate` arrives.
 
-use crate::model::{MessageStatus, Receipt, Seq, UserId};
+use crate::{
+    model::{MessageStatus, Receipt, Seq, UserId},
+    protocol::ReceiptKind,
+};
 
 /// Where one member stands on the message numbered `seq`.
 pub fn member_status(receipt: &Receipt, seq: Seq) -> MessageStatus {
@@ -25,6 +28,15 @@ pub fn message_status(receipts: &[Receipt], sender: UserId, seq: Seq) -> Message
         .map(|receipt| member_status(receipt, seq))
         .min()
         .unwrap_or(MessageStatus::Seen)
+}
+
+/// Moves a receipt's `kind` watermark up to `up_to`, never back; seen carries
+/// delivered along. The store's rule, mirrored wherever receipts are held.
+pub fn raise_receipt(receipt: &mut Receipt, kind: ReceiptKind, up_to: Seq) {
+    receipt.delivered_seq = receipt.delivered_seq.max(up_to);
+    if kind == ReceiptKind::Seen {
+        receipt.seen_seq = receipt.seen_seq.max(up_to);
+    }
 }
 
 /// What a member's status should become for a message when they are in the
@@ -106,6 +118,17 @@ mod tests {
             message_status(&[receipt(1, 0, 0)], user(1), 1),
             MessageStatus::Seen
         );
+    }
+
+    #[test]
+    fn receipts_only_move_forward_and_seen_carries_delivered() {
+        let mut mike = receipt(2, 5, 3);
+        raise_receipt(&mut mike, ReceiptKind::Delivered, 4);
+        assert_eq!((mike.delivered_seq, mike.seen_seq), (5, 3));
+        raise_receipt(&mut mike, ReceiptKind::Seen, 7);
+        assert_eq!((mike.delivered_seq, mike.seen_seq), (7, 7));
+        raise_receipt(&mut mike, ReceiptKind::Delivered, 9);
+        assert_eq!((mike.delivered_seq, mike.seen_seq), (9, 7));
     }
 
     #[test]

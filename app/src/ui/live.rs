@@ -12,7 +12,7 @@ use crate::{
         ChatCreated, ClientEvent, History, JoinRoom, LeaveRoom, ListChats, NewMessage, Presence,
         ReceiptKind, SendMessage, ShowTyping, StatusUpdate, Typing,
     },
-    status::message_status,
+    status::{message_status, raise_receipt},
 };
 use leptos::{prelude::*, task::spawn_local};
 use std::{rc::Rc, time::Duration};
@@ -442,12 +442,7 @@ impl Live {
     }
 
     fn on_status(self, update: StatusUpdate) {
-        let raise = |receipt: &mut Receipt| {
-            receipt.delivered_seq = receipt.delivered_seq.max(update.up_to_seq);
-            if update.status == ReceiptKind::Seen {
-                receipt.seen_seq = receipt.seen_seq.max(update.up_to_seq);
-            }
-        };
+        let raise = |receipt: &mut Receipt| raise_receipt(receipt, update.status, update.up_to_seq);
         let conversation = self.conversation;
         if self.open.get_untracked() == Some(update.chat_id) {
             conversation.receipts.update(|receipts| {

@@ -6,7 +6,7 @@ use crate::store::{Appended, NewMessage as StoredNew};
 use app::{
     model::{Body, ClientId, Message, MessageStatus, UserId},
     protocol::{ApiError, NewMessage, ReceiptKind, SendMessage},
-    status::{message_status, status_on_arrival},
+    status::{message_status, raise_receipt, status_on_arrival},
 };
 use socketioxide::adapter::Adapter;
 
@@ -32,12 +32,18 @@ pub async fn send_message<A: Adapter>(
         Appended::New(stored) => stored,
         // A resend: the original, as it stands now, and nothing new announced.
         Appended::Existing(stored) => {
-            let receipts = store
-                .members(stored.chat_id)
-                .await?
-                .into_iter()
-                .map(|m| m.receipt)
-                .collect::<Vec<_>>();
+            // The receipts are those just loaded, unless the client reused the id
+            // in another chat.
+            let receipts = if stored.chat_id == request.chat_id {
+                member_of.receipts()
+            } else {
+                store
+                    .members(stored.chat_id)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.receipt)
+                    .collect()
+            };
             let status = message_status(&receipts, stored.sender_id, stored.seq);
             return Ok(stored.with_status(status));
         }
@@ -70,22 +76,17 @@ pub async fn send_message<A: Adapter>(
         }
     }
     for member in &mut member_of.members {
-        let receipt = &mut member.receipt;
-        if member.user.id == me {
-            receipt.seen_seq = seq;
-            receipt.delivered_seq = seq;
-        }
-        match advances
-            .iter()
-            .find(|(user, _)| *user == member.user.id)
-            .map(|(_, kind)| kind)
-        {
-            Some(ReceiptKind::Seen) => {
-                receipt.seen_seq = receipt.seen_seq.max(seq);
-                receipt.delivered_seq = receipt.delivered_seq.max(seq);
-            }
-            Some(ReceiptKind::Delivered) => receipt.delivered_seq = receipt.delivered_seq.max(seq),
-            None => {}
+        let kind = if member.user.id == me {
+            // The store moved the sender's own watermarks with the message.
+            Some(ReceiptKind::Seen)
+        } else {
+            advances
+                .iter()
+                .find(|(user, _)| *user == member.user.id)
+                .map(|(_, kind)| *kind)
+        };
+        if let Some(kind) = kind {
+            raise_receipt(&mut member.receipt, kind, seq);
         }
     }
     let message = stored.with_status(message_status(&member_of.receipts(), me, seq));

@@ -13,6 +13,7 @@ use app::{
     protocol::{
         ApiError, Done, ErrorCode, History, JoinRoom, LeaveRoom, MarkSeen, ReceiptKind, RoomJoined,
     },
+    status::raise_receipt,
 };
 use socketioxide::adapter::Adapter;
 
@@ -88,8 +89,7 @@ async fn mark_seen_up_to<A: Adapter>(
         .find(|member| member.user.id == me)
         .map(|m| &mut m.receipt)
     {
-        receipt.seen_seq = receipt.seen_seq.max(up_to);
-        receipt.delivered_seq = receipt.delivered_seq.max(up_to);
+        raise_receipt(receipt, ReceiptKind::Seen, up_to);
     }
     if let Some(kind) = moved {
         ctx.realtime
