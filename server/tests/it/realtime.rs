@@ -17,7 +17,7 @@ use std::time::Duration;
 
 const QUIET: Duration = Duration::from_millis(300);
 
-async fn create_direct(client: &SocketClient, with: &str) -> Chat {
+pub(crate) async fn create_direct(client: &SocketClient, with: &str) -> Chat {
     client
         .emit(&CreateChat {
             kind: ChatKind::Direct,
@@ -28,7 +28,7 @@ async fn create_direct(client: &SocketClient, with: &str) -> Chat {
         .expect("direct chat created")
 }
 
-fn send(chat: &Chat, client_id: &str, body: &str) -> SendMessage {
+pub(crate) fn send(chat: &Chat, client_id: &str, body: &str) -> SendMessage {
     SendMessage {
         chat_id: chat.id,
         client_id: client_id.into(),

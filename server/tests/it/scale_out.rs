@@ -3,14 +3,14 @@
 
 use crate::{
     helpers::{TestApp, spawn_app_with},
+    realtime::{create_direct, send},
     services::{Postgres, RedisServer},
     socket_client::{PATIENCE, SocketClient},
 };
 use app::{
-    model::{ChatKind, MessageStatus},
+    model::MessageStatus,
     protocol::{
-        CreateChat, History, JoinRoom, NewMessage, Presence, ReceiptKind, SendMessage, ShowTyping,
-        StatusUpdate, Typing,
+        History, JoinRoom, NewMessage, Presence, ReceiptKind, ShowTyping, StatusUpdate, Typing,
     },
 };
 use serde_json::Value;
@@ -68,23 +68,16 @@ async fn the_seed_story_holds_with_harley_on_one_node_and_mike_on_the_other() {
     let harley = nodes.a.signup("harley", "harley password").await;
     let mike = nodes.b.signup("mike", "mike password").await;
     let harley_socket = SocketClient::connect(nodes.a.addr, &harley.token).await;
-    let chat = harley_socket
-        .emit(&CreateChat {
-            kind: ChatKind::Direct,
-            name: None,
-            members: vec!["mike".into()],
-        })
-        .await
-        .expect("chat");
-    let send = |client_id: &str, body: &str| SendMessage {
-        chat_id: chat.id,
-        client_id: client_id.into(),
-        body: body.into(),
-    };
+    let chat = create_direct(&harley_socket, "mike").await;
+    let message = |client_id: &str, body: &str| send(&chat, client_id, body);
 
     // Mike offline: sent. He connects on B: delivered, announced on A.
     assert_eq!(
-        harley_socket.emit(&send("1", "hi")).await.unwrap().status,
+        harley_socket
+            .emit(&message("1", "hi"))
+            .await
+            .unwrap()
+            .status,
         MessageStatus::Sent
     );
     let mike_socket = SocketClient::connect(nodes.b.addr, &mike.token).await;
@@ -98,7 +91,7 @@ async fn the_seed_story_holds_with_harley_on_one_node_and_mike_on_the_other() {
     // Online on B: a new message is delivered at once.
     assert_eq!(
         harley_socket
-            .emit(&send("2", "there?"))
+            .emit(&message("2", "there?"))
             .await
             .unwrap()
             .status,
@@ -117,7 +110,7 @@ async fn the_seed_story_holds_with_harley_on_one_node_and_mike_on_the_other() {
     assert_eq!(seen.up_to_seq, 2);
     assert_eq!(
         harley_socket
-            .emit(&send("3", "hello"))
+            .emit(&message("3", "hello"))
             .await
             .unwrap()
             .status,
@@ -143,7 +136,7 @@ async fn the_seed_story_holds_with_harley_on_one_node_and_mike_on_the_other() {
     // A resend through the other node returns the original and announces nothing.
     let harley_on_b = SocketClient::connect(nodes.b.addr, &harley.token).await;
     mike_socket.clear();
-    let again = harley_on_b.emit(&send("3", "hello")).await.unwrap();
+    let again = harley_on_b.emit(&message("3", "hello")).await.unwrap();
     assert_eq!(again.seq, 3);
     mike_socket.assert_none::<NewMessage>(QUIET).await;
     let history = harley_on_b.emit(&History::latest(chat.id)).await.unwrap();
@@ -170,20 +163,9 @@ async fn a_redis_restart_is_survived_without_losing_what_was_acked() {
     let mike = nodes.b.signup("mike", "mike password").await;
     let harley_socket = SocketClient::connect(nodes.a.addr, &harley.token).await;
     let mike_socket = SocketClient::connect(nodes.b.addr, &mike.token).await;
-    let chat = harley_socket
-        .emit(&CreateChat {
-            kind: ChatKind::Direct,
-            name: None,
-            members: vec!["mike".into()],
-        })
-        .await
-        .expect("chat");
-    let send = |client_id: &str| SendMessage {
-        chat_id: chat.id,
-        client_id: client_id.into(),
-        body: format!("#{client_id}"),
-    };
-    harley_socket.emit(&send("before")).await.unwrap();
+    let chat = create_direct(&harley_socket, "mike").await;
+    let message = |client_id: &str| send(&chat, client_id, &format!("#{client_id}"));
+    harley_socket.emit(&message("before")).await.unwrap();
     assert_eq!(mike_socket.next::<NewMessage>().await.0.body, "#before");
 
     nodes.redis.stop();
@@ -194,7 +176,7 @@ async fn a_redis_restart_is_survived_without_losing_what_was_acked() {
     );
     // While Redis is away the message is still stored and acked.
     let during = harley_socket
-        .emit(&send("during"))
+        .emit(&message("during"))
         .await
         .expect("stored while redis is down");
     assert_eq!(during.seq, 2);
@@ -213,7 +195,7 @@ async fn a_redis_restart_is_survived_without_losing_what_was_acked() {
     for attempt in 0..20 {
         mike_socket.clear();
         harley_socket
-            .emit(&send(&format!("after-{attempt}")))
+            .emit(&message(&format!("after-{attempt}")))
             .await
             .unwrap();
         if tokio::time::timeout(Duration::from_millis(500), mike_socket.next::<NewMessage>())
@@ -248,24 +230,13 @@ async fn a_database_restart_fails_requests_clearly_then_recovers_by_itself() {
     let harley = app.signup("harley", "harley password").await;
     app.signup("mike", "mike password").await;
     let socket = SocketClient::connect(app.addr, &harley.token).await;
-    let chat = socket
-        .emit(&CreateChat {
-            kind: ChatKind::Direct,
-            name: None,
-            members: vec!["mike".into()],
-        })
-        .await
-        .expect("chat");
-    let send = |client_id: &str| SendMessage {
-        chat_id: chat.id,
-        client_id: client_id.into(),
-        body: client_id.into(),
-    };
-    socket.emit(&send("before")).await.expect("stored");
+    let chat = create_direct(&socket, "mike").await;
+    let message = |client_id: &str| send(&chat, client_id, client_id);
+    socket.emit(&message("before")).await.expect("stored");
 
     postgres.stop();
     let refused = socket
-        .emit(&send("during"))
+        .emit(&message("during"))
         .await
         .expect_err("no database, no message");
     assert_eq!(
@@ -289,7 +260,7 @@ async fn a_database_restart_fails_requests_clearly_then_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The client retries with the same client id, as the browser's outbox does.
-    let retried = socket.emit(&send("during")).await.expect("served again");
+    let retried = socket.emit(&message("during")).await.expect("served again");
     assert_eq!(retried.seq, 2);
     let history = socket.emit(&History::latest(chat.id)).await.unwrap();
     assert_eq!(
