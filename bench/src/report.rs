@@ -75,6 +75,11 @@ impl Report {
             ),
             ("elapsed", format!("{:.2} s", self.elapsed_seconds)),
         ];
+        let mib = |kib: u64| format!("{:.1} MiB", kib as f64 / 1024.0);
+        let cpu = |seconds: f64| {
+            let share = 100.0 * seconds / self.elapsed_seconds.max(1e-9);
+            format!("{seconds:.2} s ({share:.0}% of a core)")
+        };
         let mut push = |name: &'static str, value: Option<String>| {
             if let Some(value) = value {
                 rows.push((name, value));
@@ -137,34 +142,10 @@ impl Report {
             "joinRoom → seen update",
             self.join_to_seen_ms.map(|ms| format!("{ms:.2} ms")),
         );
-        push(
-            "server RSS",
-            self.server_rss_kib
-                .map(|k| format!("{:.1} MiB", k as f64 / 1024.0)),
-        );
-        push(
-            "server CPU",
-            self.server_cpu_seconds.map(|s| {
-                format!(
-                    "{s:.2} s ({:.0}% of a core)",
-                    100.0 * s / self.elapsed_seconds.max(1e-9)
-                )
-            }),
-        );
-        push(
-            "bench RSS",
-            self.bench_rss_kib
-                .map(|k| format!("{:.1} MiB", k as f64 / 1024.0)),
-        );
-        push(
-            "bench CPU",
-            self.bench_cpu_seconds.map(|s| {
-                format!(
-                    "{s:.2} s ({:.0}% of a core)",
-                    100.0 * s / self.elapsed_seconds.max(1e-9)
-                )
-            }),
-        );
+        push("server RSS", self.server_rss_kib.map(mib));
+        push("server CPU", self.server_cpu_seconds.map(cpu));
+        push("bench RSS", self.bench_rss_kib.map(mib));
+        push("bench CPU", self.bench_cpu_seconds.map(cpu));
         rows.iter()
             .map(|(name, value)| format!("{name:<24} {value}\n"))
             .collect()

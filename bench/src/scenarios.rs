@@ -174,15 +174,9 @@ pub async fn direct(
             name: None,
             members: vec![receiver.user.username.clone()],
         };
-        let chat = socket
-            .emit(&request)
-            .await?
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let chat = socket.request(&request).await?;
         let (listener, inbox) = Socket::connect(receivers_at.addr, &receiver.token).await?;
-        listener
-            .emit(&JoinRoom { chat_id: chat.id })
-            .await?
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        listener.request(&JoinRoom { chat_id: chat.id }).await?;
         recorder.watch(inbox, Some(receiver.user.id));
         senders.push((socket, listener, chat.id));
     }
@@ -228,22 +222,13 @@ pub async fn group(
             name: Some("bench".into()),
             members: others.iter().map(|u| u.user.username.clone()).collect(),
         };
-        let chat = owner_socket
-            .emit(&request)
-            .await?
-            .map_err(|e| anyhow::anyhow!(e.message))?;
-        owner_socket
-            .emit(&JoinRoom { chat_id: chat.id })
-            .await?
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let chat = owner_socket.request(&request).await?;
+        owner_socket.request(&JoinRoom { chat_id: chat.id }).await?;
         recorder.watch(owner_inbox, Some(owner.user.id));
         senders.push((owner_socket, chat.id));
         for member in others {
             let (socket, inbox) = Socket::connect(server.addr, &member.token).await?;
-            socket
-                .emit(&JoinRoom { chat_id: chat.id })
-                .await?
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            socket.request(&JoinRoom { chat_id: chat.id }).await?;
             recorder.watch(inbox, Some(member.user.id));
             if senders.iter().filter(|(_, id)| *id == chat.id).count() < senders_per_group {
                 senders.push((socket, chat.id));
@@ -323,10 +308,7 @@ pub async fn unread(server: &Server, count: u64, report: &mut Report) -> anyhow:
         name: None,
         members: vec![users[1].user.username.clone()],
     };
-    let chat = writer
-        .emit(&request)
-        .await?
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let chat = writer.request(&request).await?;
     let writer = Arc::new(writer);
     let started = Instant::now();
     for batch in (0..count).collect::<Vec<_>>().chunks(100) {
@@ -360,10 +342,7 @@ pub async fn unread(server: &Server, count: u64, report: &mut Report) -> anyhow:
 
     // And opens the chat: joinRoom answers with the latest page and marks all seen.
     let joining = Instant::now();
-    let joined = reader
-        .emit(&JoinRoom { chat_id: chat.id })
-        .await?
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let joined = reader.request(&JoinRoom { chat_id: chat.id }).await?;
     report.join_ms = Some(joining.elapsed().as_secs_f64() * 1000.0);
     let seen = wait_for_status(&mut writer_inbox, ReceiptKind::Seen, count).await;
     report.join_to_seen_ms = seen.then(|| joining.elapsed().as_secs_f64() * 1000.0);

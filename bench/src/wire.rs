@@ -167,6 +167,14 @@ impl Socket {
         ))
     }
 
+    /// [`Self::emit`], with a refusal as an error too (for set-up steps that
+    /// must succeed).
+    pub async fn request<E: ClientEvent>(&self, event: &E) -> anyhow::Result<E::Reply> {
+        self.emit(event)
+            .await?
+            .map_err(|refusal| anyhow::anyhow!(refusal.message))
+    }
+
     /// Emits `event` and waits for its ack.
     pub async fn emit<E: ClientEvent>(
         &self,
