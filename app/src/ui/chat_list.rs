@@ -31,14 +31,18 @@ pub fn ChatListPage() -> impl IntoView {
     }
 }
 
+/// The first member who is not `me`: in a direct chat, the other person.
+pub fn other_member<'a>(chat: &'a crate::model::Chat, me: Option<&User>) -> Option<&'a User> {
+    chat.members
+        .iter()
+        .find(|member| Some(member.id) != me.map(|me| me.id))
+}
+
 /// The name a chat goes by for `me`: the group's, or the other person's.
 pub fn chat_title(chat: &crate::model::Chat, me: Option<&User>) -> String {
     match (&chat.kind, &chat.name) {
         (ChatKind::Group, Some(name)) => name.clone(),
-        _ => chat
-            .members
-            .iter()
-            .find(|member| Some(member.id) != me.map(|me| me.id))
+        _ => other_member(chat, me)
             .or(chat.members.first())
             .map(|member| member.display_name.clone())
             .unwrap_or_default(),
@@ -148,11 +152,7 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
     let title = chat_title(&summary.chat, me.as_ref());
     let chat_id = summary.chat.id;
     let online = summary.chat.kind == ChatKind::Direct
-        && summary
-            .chat
-            .members
-            .iter()
-            .any(|m| Some(m.id) != me.as_ref().map(|me| me.id) && m.online);
+        && other_member(&summary.chat, me.as_ref()).is_some_and(|other| other.online);
     let last = summary.last_message.clone();
     let mine = last
         .as_ref()

@@ -2,12 +2,12 @@
 //! message info, and the composer.
 
 use super::{
-    chat_list::chat_title,
+    chat_list::{chat_title, other_member},
     live::{Live, Pending},
     widgets::{Avatar, Ticks, clock_time, day_and_time},
 };
 use crate::{
-    model::{Chat, ChatId, ChatKind, Message, MessageStatus, Receipt, User},
+    model::{ChatId, ChatKind, Message, MessageStatus, Receipt, User},
     status::member_status,
 };
 use leptos::{html, prelude::*, task::spawn_local};
@@ -37,13 +37,6 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
             {move || info_for.get().map(|seq| view! { <MessageInfo seq on_close=move || info_for.set(None)/> })}
         </div>
     }
-}
-
-fn other_member(chat: &Chat, me: Option<&User>) -> Option<User> {
-    chat.members
-        .iter()
-        .find(|m| Some(m.id) != me.map(|me| me.id))
-        .cloned()
 }
 
 #[component]
