@@ -1,10 +1,11 @@
-//! `sendMessage`: the heart of it. Authorize, commit, decide each member's
-//! status by the seed's rules, announce, and only then ack.
+//! `sendMessage`: the heart of it. Authorize, decide each member's status by the
+//! seed's rules, commit the message with the watermarks it moves, announce, and
+//! only then ack.
 
-use super::dispatch::Ctx;
-use crate::store::{Appended, NewMessage as StoredNew};
+use super::{dispatch::Ctx, views::Audience};
+use crate::store::{Appended, Arrival, NewMessage as StoredNew};
 use app::{
-    model::{Body, ClientId, Message, MessageStatus, UserId},
+    model::{Body, ChatId, ClientId, Message, MessageStatus, Receipt, Seq, UserId},
     protocol::{ApiError, NewMessage, ReceiptKind, SendMessage},
     status::{message_status, raise_receipt, status_on_arrival},
 };
@@ -16,90 +17,150 @@ pub async fn send_message<A: Adapter>(
 ) -> Result<Message, ApiError> {
     let body = Body::parse(&request.body)?;
     let client_id = ClientId::parse(&request.client_id)?;
-    let mut member_of = ctx.member_of(request.chat_id).await?;
+    let chat_id = request.chat_id;
     let me = ctx.me().id;
-    let store = &ctx.realtime.store;
+    let members: Vec<UserId> = ctx
+        .receipts_as_member(chat_id)
+        .await?
+        .iter()
+        .map(|receipt| receipt.user_id)
+        .collect();
+    let landing = Landing::find(&ctx, chat_id, &members).await;
 
+    let store = &ctx.realtime.store;
     let appended = store
         .append_message(StoredNew {
-            chat_id: request.chat_id,
+            chat_id,
             sender_id: me,
             client_id: &client_id,
             body: &body,
+            seen_by: &landing.seen_by,
+            delivered_to: &landing.delivered_to,
         })
         .await?;
-    let stored = match appended {
-        Appended::New(stored) => stored,
+    let arrival = match appended {
+        Appended::New(arrival) => arrival,
         // A resend: the original, as it stands now, and nothing new announced.
         Appended::Existing(stored) => {
-            // The receipts are those just loaded, unless the client reused the id
-            // in another chat.
-            let receipts = if stored.chat_id == request.chat_id {
-                member_of.receipts()
-            } else {
-                store
-                    .members(stored.chat_id)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.receipt)
-                    .collect()
-            };
+            let receipts = store.receipts(stored.chat_id).await?;
             let status = message_status(&receipts, stored.sender_id, stored.seq);
             return Ok(stored.with_status(status));
         }
     };
-    let seq = stored.seq;
+    let moves = landing.moves(&arrival);
+    let seq = arrival.message.seq;
+    let receipts = receipts_after(arrival.receipts_before, me, &moves, seq);
+    let message = arrival
+        .message
+        .with_status(message_status(&receipts, me, seq));
 
-    // The seed's rules, per member: in the room → seen; online → delivered; else sent.
-    let others: Vec<UserId> = member_of
-        .member_ids()
-        .into_iter()
-        .filter(|&id| id != me)
-        .collect();
-    let whereabouts = ctx
-        .realtime
-        .cluster
-        .whereabouts(request.chat_id, &others)
-        .await;
-    let mut advances = Vec::new();
-    for place in whereabouts {
-        let kind = match status_on_arrival(place.in_room, place.online) {
-            MessageStatus::Seen => ReceiptKind::Seen,
-            MessageStatus::Delivered => ReceiptKind::Delivered,
-            MessageStatus::Sent => continue,
-        };
-        if let Some(moved) = store
-            .advance_receipt(request.chat_id, place.user_id, kind, seq)
-            .await?
-        {
-            advances.push((place.user_id, moved));
-        }
-    }
-    for member in &mut member_of.members {
-        let kind = if member.user.id == me {
-            // The store moved the sender's own watermarks with the message.
-            Some(ReceiptKind::Seen)
-        } else {
-            advances
-                .iter()
-                .find(|(user, _)| *user == member.user.id)
-                .map(|(_, kind)| *kind)
-        };
-        if let Some(kind) = kind {
-            raise_receipt(&mut member.receipt, kind, seq);
-        }
-    }
-    let message = stored.with_status(message_status(&member_of.receipts(), me, seq));
-
-    let members = member_of.member_ids();
     ctx.realtime
         .cluster
-        .emit_to_chat(request.chat_id, &members, &NewMessage(message.clone()))
+        .emit_to_chat(chat_id, &members, &NewMessage(message.clone()))
         .await;
-    for (user_id, kind) in advances {
+    for moved in moves {
+        // A member who was up to date had only this message to catch up on: only
+        // its sender's ticks change, so only they need to hear of it. (In a
+        // group of 50 this is what keeps a message from costing 49 broadcasts
+        // to 50 members each.)
+        let audience = if moved.only_this_message {
+            Audience::Sender(me)
+        } else {
+            Audience::Chat { members: &members }
+        };
         ctx.realtime
-            .announce_receipt(request.chat_id, &members, user_id, kind, seq)
+            .announce_receipt(chat_id, audience, moved.user_id, moved.kind, seq)
             .await;
     }
     Ok(message)
+}
+
+/// Where the message lands for each other member, by the seed's rules: in the
+/// room → seen; online elsewhere → delivered; otherwise only sent.
+struct Landing {
+    seen_by: Vec<UserId>,
+    delivered_to: Vec<UserId>,
+}
+
+/// A watermark the message moved.
+struct Move {
+    user_id: UserId,
+    kind: ReceiptKind,
+    /// The watermark stood just below the message, so no other message's
+    /// status changed.
+    only_this_message: bool,
+}
+
+impl Landing {
+    async fn find<A: Adapter>(ctx: &Ctx<A>, chat_id: ChatId, members: &[UserId]) -> Self {
+        let me = ctx.me().id;
+        let others: Vec<UserId> = members.iter().copied().filter(|&id| id != me).collect();
+        let whereabouts = ctx.realtime.cluster.whereabouts(chat_id, &others).await;
+        let mut landing = Self {
+            seen_by: Vec::new(),
+            delivered_to: Vec::new(),
+        };
+        for place in whereabouts {
+            match status_on_arrival(place.in_room, place.online) {
+                MessageStatus::Seen => landing.seen_by.push(place.user_id),
+                MessageStatus::Delivered => landing.delivered_to.push(place.user_id),
+                MessageStatus::Sent => {}
+            }
+        }
+        landing
+    }
+
+    fn moves(&self, arrival: &Arrival) -> Vec<Move> {
+        let seq = arrival.message.seq;
+        let before = |user_id: UserId| {
+            arrival
+                .receipts_before
+                .iter()
+                .find(|receipt| receipt.user_id == user_id)
+        };
+        let seen = self.seen_by.iter().map(|&user| (user, ReceiptKind::Seen));
+        let delivered = self
+            .delivered_to
+            .iter()
+            .map(|&user| (user, ReceiptKind::Delivered));
+        seen.chain(delivered)
+            .map(|(user_id, kind)| Move {
+                user_id,
+                kind,
+                only_this_message: before(user_id)
+                    .is_some_and(|receipt| watermark(receipt, kind) == seq - 1),
+            })
+            .collect()
+    }
+}
+
+fn watermark(receipt: &Receipt, kind: ReceiptKind) -> Seq {
+    match kind {
+        ReceiptKind::Seen => receipt.seen_seq,
+        ReceiptKind::Delivered => receipt.delivered_seq,
+    }
+}
+
+/// The watermarks as the store left them: the sender's own moved to the
+/// message, and every move applied.
+fn receipts_after(
+    mut receipts: Vec<Receipt>,
+    sender: UserId,
+    moves: &[Move],
+    seq: Seq,
+) -> Vec<Receipt> {
+    for receipt in &mut receipts {
+        let kind = if receipt.user_id == sender {
+            Some(ReceiptKind::Seen)
+        } else {
+            moves
+                .iter()
+                .find(|moved| moved.user_id == receipt.user_id)
+                .map(|moved| moved.kind)
+        };
+        if let Some(kind) = kind {
+            raise_receipt(receipt, kind, seq);
+        }
+    }
+    receipts
 }

@@ -1,6 +1,6 @@
 //! Coming online and going away: delivered receipts and `presence`.
 
-use super::{dispatch::Ctx, typing::announce_typing};
+use super::{dispatch::Ctx, typing::announce_typing, views::Audience};
 use app::protocol::{Presence, ReceiptKind};
 use chrono::Utc;
 use socketioxide::adapter::Adapter;
@@ -13,10 +13,10 @@ pub async fn came_online<A: Adapter>(ctx: Ctx<A>) {
     match store.deliver_everything_to(me).await {
         Ok(moved) => {
             for (chat_id, up_to) in moved {
-                let members = match store.members(chat_id).await {
-                    Ok(members) => members
+                let members = match store.receipts(chat_id).await {
+                    Ok(receipts) => receipts
                         .into_iter()
-                        .map(|member| member.user.id)
+                        .map(|receipt| receipt.user_id)
                         .collect::<Vec<_>>(),
                     Err(error) => {
                         tracing::warn!(%error, "cannot load members to announce delivery");
@@ -24,7 +24,13 @@ pub async fn came_online<A: Adapter>(ctx: Ctx<A>) {
                     }
                 };
                 ctx.realtime
-                    .announce_receipt(chat_id, &members, me, ReceiptKind::Delivered, up_to)
+                    .announce_receipt(
+                        chat_id,
+                        Audience::Chat { members: &members },
+                        me,
+                        ReceiptKind::Delivered,
+                        up_to,
+                    )
                     .await;
             }
         }

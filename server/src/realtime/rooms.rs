@@ -5,7 +5,7 @@ use super::{
     Cluster,
     dispatch::Ctx,
     typing::announce_typing,
-    views::{MemberOf, with_statuses},
+    views::{Audience, MemberOf, with_statuses},
 };
 use crate::store::Page;
 use app::{
@@ -93,7 +93,15 @@ async fn mark_seen_up_to<A: Adapter>(
     }
     if let Some(kind) = moved {
         ctx.realtime
-            .announce_receipt(chat_id, &member_of.member_ids(), me, kind, up_to)
+            .announce_receipt(
+                chat_id,
+                Audience::Chat {
+                    members: &member_of.member_ids(),
+                },
+                me,
+                kind,
+                up_to,
+            )
             .await;
     }
     Ok(())

@@ -39,16 +39,38 @@ impl<A: Adapter> Ctx<A> {
             .store
             .chat(chat_id)
             .await?
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such chat"))?;
+            .ok_or_else(no_such_chat)?;
         let members = self.realtime.store.members(chat_id).await?;
-        if !members.iter().any(|member| member.user.id == self.me().id) {
-            return Err(ApiError::new(
-                ErrorCode::NotMember,
-                "you are not a member of this chat",
-            ));
-        }
+        self.check_member(members.iter().map(|member| member.user.id))?;
         Ok(MemberOf { chat, members })
     }
+
+    /// Every member's watermarks, if the chat exists and the user is in it: the
+    /// same check as `member_of` in one light query (no chat row, no profiles).
+    pub async fn receipts_as_member(&self, chat_id: ChatId) -> Result<Vec<Receipt>, ApiError> {
+        let receipts = self.realtime.store.receipts(chat_id).await?;
+        // A chat always has members: none means no such chat.
+        if receipts.is_empty() {
+            return Err(no_such_chat());
+        }
+        self.check_member(receipts.iter().map(|receipt| receipt.user_id))?;
+        Ok(receipts)
+    }
+
+    fn check_member(&self, mut members: impl Iterator<Item = UserId>) -> Result<(), ApiError> {
+        if members.any(|member| member == self.me().id) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::NotMember,
+                "you are not a member of this chat",
+            ))
+        }
+    }
+}
+
+fn no_such_chat() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such chat")
 }
 
 impl<A: Adapter> Realtime<A> {
@@ -79,7 +101,7 @@ impl<A: Adapter> Realtime<A> {
     pub async fn announce_receipt(
         &self,
         chat_id: ChatId,
-        members: &[UserId],
+        audience: Audience<'_>,
         user_id: UserId,
         status: ReceiptKind,
         up_to_seq: i64,
@@ -90,8 +112,22 @@ impl<A: Adapter> Realtime<A> {
             status,
             up_to_seq,
         };
-        self.cluster.emit_to_chat(chat_id, members, &update).await;
+        match audience {
+            Audience::Chat { members } => {
+                self.cluster.emit_to_chat(chat_id, members, &update).await
+            }
+            Audience::Sender(sender) => self.cluster.emit_to_users(&[sender], &update).await,
+        }
     }
+}
+
+/// Who hears of a watermark's move: whoever's ticks it changes.
+#[derive(Clone, Copy, Debug)]
+pub enum Audience<'a> {
+    /// The chat's room and every member: the move covers messages of anyone's.
+    Chat { members: &'a [UserId] },
+    /// Only the sender of the one message the move covers (all their devices).
+    Sender(UserId),
 }
 
 /// Stored messages with their status under these receipts.

@@ -132,7 +132,7 @@ impl Store {
         members: &[UserId],
     ) -> Result<ChatRecord, StoreError> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let row = chat::ActiveModel {
             id: Set(Uuid::now_v7()),
             kind: Set(kind.as_str().to_owned()),
@@ -177,6 +177,12 @@ impl Store {
         Ok(row.as_ref().map(receipt_of))
     }
 
+    /// Every member's watermarks, in the order they joined; empty when there is
+    /// no such chat (a chat always has members).
+    pub async fn receipts(&self, chat_id: ChatId) -> Result<Vec<Receipt>, StoreError> {
+        receipts_in(&self.db, chat_id).await
+    }
+
     /// Everyone in the chat with their watermarks, in the order they joined.
     pub async fn members(&self, chat_id: ChatId) -> Result<Vec<Member>, StoreError> {
         members_of(&self.db, chat_id).await
@@ -219,6 +225,19 @@ impl Store {
             .await?;
         Ok(ids.into_iter().map(UserId).collect())
     }
+}
+
+pub(super) async fn receipts_in(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+) -> Result<Vec<Receipt>, StoreError> {
+    let rows = chat_member::Entity::find()
+        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .order_by_asc(chat_member::Column::JoinedAt)
+        .order_by_asc(chat_member::Column::UserId)
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(receipt_of).collect())
 }
 
 pub(super) async fn members_of(

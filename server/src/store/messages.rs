@@ -2,9 +2,14 @@
 
 use super::{
     Store, StoreError,
-    entity::{chat, chat_member, message},
+    chats::receipts_in,
+    entity::{chat, message},
+    receipts::raise_to_new_message,
 };
-use app::model::{Body, ChatId, ClientId, Message, MessageId, MessageStatus, Seq, UserId};
+use app::{
+    model::{Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, Seq, UserId},
+    protocol::ReceiptKind,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
@@ -59,14 +64,27 @@ pub struct NewMessage<'a> {
     pub sender_id: UserId,
     pub client_id: &'a ClientId,
     pub body: &'a Body,
+    /// Members whose watermarks move with the message, decided by the caller
+    /// from where they are: `seen_by` have the chat open, `delivered_to` are
+    /// online elsewhere. (The sender has seen it, always.)
+    pub seen_by: &'a [UserId],
+    pub delivered_to: &'a [UserId],
 }
 
 /// The outcome of appending: the message, and whether it is new or a resend of
 /// one stored earlier under the same (sender, client id).
 #[derive(Debug)]
 pub enum Appended {
-    New(StoredMessage),
+    New(Arrival),
     Existing(StoredMessage),
+}
+
+/// A message just stored, with every member's watermarks as they stood just
+/// before it (read under the same lock that gave the message its seq).
+#[derive(Debug)]
+pub struct Arrival {
+    pub message: StoredMessage,
+    pub receipts_before: Vec<Receipt>,
 }
 
 /// Which page of a chat's messages.
@@ -81,19 +99,14 @@ pub enum Page {
 }
 
 impl Store {
-    /// Stores a message as the chat's next seq, and moves the sender's own
-    /// watermarks to it, in one transaction. A resend (same sender and client id)
-    /// stores nothing and returns the original.
+    /// Stores a message as the chat's next seq and moves the watermarks it
+    /// moves (the sender's, `seen_by`'s, `delivered_to`'s), in one transaction:
+    /// what is announced afterwards is exactly what was stored. A resend (same
+    /// sender and client id) stores nothing and returns the original.
     pub async fn append_message(&self, new: NewMessage<'_>) -> Result<Appended, StoreError> {
-        if let Some(existing) = self
-            .message_by_client_id(new.sender_id, new.client_id)
-            .await?
-        {
-            return Ok(Appended::Existing(existing));
-        }
         match self.insert_next(&new).await {
-            Ok(stored) => Ok(Appended::New(stored)),
-            // A concurrent resend won the race for the unique (sender, client id).
+            Ok(arrival) => Ok(Appended::New(arrival)),
+            // The unique (sender, client id) refused it: a resend.
             Err(StoreError::Conflict) => self
                 .message_by_client_id(new.sender_id, new.client_id)
                 .await?
@@ -103,27 +116,23 @@ impl Store {
         }
     }
 
-    async fn insert_next(&self, new: &NewMessage<'_>) -> Result<StoredMessage, StoreError> {
+    async fn insert_next(&self, new: &NewMessage<'_>) -> Result<Arrival, StoreError> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         // The write comes first: it takes the chat's row lock (PostgreSQL) or the
         // write lock (SQLite) before anything is read, so concurrent senders queue
-        // instead of deadlocking.
-        chat::Entity::update_many()
+        // instead of deadlocking, and the watermarks read below are current.
+        let seq: Seq = chat::Entity::update_many()
             .col_expr(
                 chat::Column::LastSeq,
                 Expr::col(chat::Column::LastSeq).add(1),
             )
             .col_expr(chat::Column::LastActivityAt, Expr::value(now))
             .filter(chat::Column::Id.eq(new.chat_id.0))
-            .exec(&txn)
-            .await?;
-        let seq: Seq = chat::Entity::find_by_id(new.chat_id.0)
-            .select_only()
-            .column(chat::Column::LastSeq)
-            .into_tuple()
-            .one(&txn)
+            .exec_with_returning(&txn)
             .await?
+            .first()
+            .map(|chat| chat.last_seq)
             .ok_or_else(|| StoreError::Database(DbErr::RecordNotFound("chat".into())))?;
         let row = message::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -136,16 +145,23 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        // The sender has seen what they wrote.
-        chat_member::Entity::update_many()
-            .col_expr(chat_member::Column::DeliveredSeq, Expr::value(seq))
-            .col_expr(chat_member::Column::SeenSeq, Expr::value(seq))
-            .filter(chat_member::Column::ChatId.eq(new.chat_id.0))
-            .filter(chat_member::Column::UserId.eq(new.sender_id.0))
-            .exec(&txn)
-            .await?;
+        let receipts_before = receipts_in(&txn, new.chat_id).await?;
+        let mut seen_by = vec![new.sender_id];
+        seen_by.extend_from_slice(new.seen_by);
+        raise_to_new_message(&txn, new.chat_id, &seen_by, ReceiptKind::Seen, seq).await?;
+        raise_to_new_message(
+            &txn,
+            new.chat_id,
+            new.delivered_to,
+            ReceiptKind::Delivered,
+            seq,
+        )
+        .await?;
         txn.commit().await?;
-        Ok(row.into())
+        Ok(Arrival {
+            message: row.into(),
+            receipts_before,
+        })
     }
 
     pub async fn message_by_client_id(

@@ -10,7 +10,7 @@ mod sessions;
 mod users;
 
 pub use chats::{ChatRecord, Member};
-pub use messages::{Appended, NewMessage, Page, StoredMessage};
+pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage};
 pub use sessions::NewSession;
 pub use users::{NewUser, StoredUser};
 
@@ -86,16 +86,38 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Ok(migrated?)
 }
 
-/// A handle on the database; cheap to clone (it wraps a pool).
+/// A handle on the database; cheap to clone (it wraps pools).
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Reads, and on PostgreSQL writes too.
     db: DatabaseConnection,
+    /// Where every write goes. On SQLite this is a pool of one connection:
+    /// SQLite takes one writer at a time anyway, and queueing for the pool is
+    /// fair and immediate where competing connections would poll the busy
+    /// handler (sleeps of up to 100 ms). On PostgreSQL it is `db` itself.
+    writer: DatabaseConnection,
 }
 
 impl Store {
     /// Connects (creating a SQLite file if the URL says `mode=rwc`) and brings the
     /// schema up to date.
     pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
+        let db = Database::connect(Self::options(database_url)).await?;
+        let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+        let writer = match db.get_database_backend() {
+            // (An in-memory database exists once per connection: keep one pool.)
+            DbBackend::Sqlite if !in_memory => {
+                let mut options = Self::options(database_url);
+                options.max_connections(1).min_connections(1);
+                Database::connect(options).await?
+            }
+            _ => db.clone(),
+        };
+        migrate(&writer).await?;
+        Ok(Self { db, writer })
+    }
+
+    fn options(database_url: &str) -> ConnectOptions {
         let mut options = ConnectOptions::new(database_url);
         options
             // Fail fast when the database is away: a clear `unavailable` beats a hung request.
@@ -111,9 +133,7 @@ impl Store {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
             });
-        let db = Database::connect(options).await?;
-        migrate(&db).await?;
-        Ok(Self { db })
+        options
     }
 
     /// A trivial query: is the database answering?

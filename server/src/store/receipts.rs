@@ -29,9 +29,16 @@ impl Store {
         to: Seq,
     ) -> Result<Option<ReceiptKind>, StoreError> {
         let seen_moved = kind == ReceiptKind::Seen
-            && raise(&self.db, chat_id, user_id, chat_member::Column::SeenSeq, to).await?;
+            && raise(
+                &self.writer,
+                chat_id,
+                user_id,
+                chat_member::Column::SeenSeq,
+                to,
+            )
+            .await?;
         let delivered_moved = raise(
-            &self.db,
+            &self.writer,
             chat_id,
             user_id,
             chat_member::Column::DeliveredSeq,
@@ -70,7 +77,7 @@ impl Store {
         for (chat_id, last_seq) in behind {
             let chat_id = ChatId(chat_id);
             if raise(
-                &self.db,
+                &self.writer,
                 chat_id,
                 user_id,
                 chat_member::Column::DeliveredSeq,
@@ -95,7 +102,7 @@ impl Store {
             last_seen_at: Set(Some(at)),
             ..Default::default()
         }
-        .update(&self.db)
+        .update(&self.writer)
         .await?;
         Ok(())
     }
@@ -117,4 +124,29 @@ async fn raise(
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// Moves several members' `kind` watermark (seen moves delivered along) to the
+/// seq of a message just stored, in one statement. Every watermark is below a
+/// seq just given out, so nothing is pulled back.
+pub(super) async fn raise_to_new_message(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    users: &[UserId],
+    kind: ReceiptKind,
+    seq: Seq,
+) -> Result<(), StoreError> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut update = chat_member::Entity::update_many()
+        .col_expr(chat_member::Column::DeliveredSeq, Expr::value(seq))
+        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .filter(chat_member::Column::UserId.is_in(users.iter().map(|user| user.0)))
+        .filter(chat_member::Column::DeliveredSeq.lt(seq));
+    if kind == ReceiptKind::Seen {
+        update = update.col_expr(chat_member::Column::SeenSeq, Expr::value(seq));
+    }
+    update.exec(db).await?;
+    Ok(())
 }

@@ -22,7 +22,7 @@ impl Store {
             created_at: Set(Utc::now()),
             expires_at: Set(new.expires_at),
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?;
         Ok(())
     }
@@ -46,7 +46,7 @@ impl Store {
     /// Ends a session; ending one that does not exist is not an error.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         session::Entity::delete_by_id(token_hash.to_owned())
-            .exec(&self.db)
+            .exec(&self.writer)
             .await?;
         Ok(())
     }

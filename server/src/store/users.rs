@@ -45,7 +45,7 @@ impl Store {
             created_at: Set(Utc::now()),
             last_seen_at: Set(None),
         }
-        .insert(&self.db)
+        .insert(&self.writer)
         .await?;
         Ok(StoredUser::from(row).user)
     }

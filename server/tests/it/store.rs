@@ -45,6 +45,18 @@ async fn append(
     sender: UserId,
     client_id: &str,
 ) -> Appended {
+    append_landing(store, chat, sender, client_id, &[], &[]).await
+}
+
+/// Appends a message that others have seen (`seen_by`) or got (`delivered_to`).
+async fn append_landing(
+    store: &Store,
+    chat: app::model::ChatId,
+    sender: UserId,
+    client_id: &str,
+    seen_by: &[UserId],
+    delivered_to: &[UserId],
+) -> Appended {
     let client_id = ClientId::parse(client_id).unwrap();
     let body = Body::parse(&format!("message {}", client_id.as_str())).unwrap();
     let new = NewMessage {
@@ -52,13 +64,16 @@ async fn append(
         sender_id: sender,
         client_id: &client_id,
         body: &body,
+        seen_by,
+        delivered_to,
     };
     store.append_message(new).await.expect("appended")
 }
 
 fn seq_of(appended: &Appended) -> i64 {
     match appended {
-        Appended::New(message) | Appended::Existing(message) => message.seq,
+        Appended::New(arrival) => arrival.message.seq,
+        Appended::Existing(message) => message.seq,
     }
 }
 
@@ -130,7 +145,7 @@ async fn store_contract(store: Store) {
 
     // Messages get gap-free seqs, even when sent at once; a resend is the original.
     let first = append(&store, chat.id, harley, "c-1").await;
-    assert!(matches!(first, Appended::New(ref m) if m.seq == 1));
+    assert!(matches!(first, Appended::New(ref a) if a.message.seq == 1));
     let resend = append(&store, chat.id, harley, "c-1").await;
     assert!(matches!(resend, Appended::Existing(ref m) if m.seq == 1));
     let burst = join_all((2..=21).map(|n| {
@@ -235,6 +250,34 @@ async fn store_contract(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.members(group.id).await.unwrap().len(), 3);
+
+    // A message moves the watermarks of those it reached, with it, and tells
+    // how they stood before.
+    let Appended::New(arrival) =
+        append_landing(&store, group.id, harley, "g-1", &[mike], &[sara]).await
+    else {
+        panic!("a new message")
+    };
+    let watermarks = |receipts: Vec<app::model::Receipt>| {
+        let mut rows: Vec<_> = receipts
+            .iter()
+            .map(|r| (r.user_id, r.delivered_seq, r.seen_seq))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let sorted = |mut rows: Vec<(UserId, i64, i64)>| {
+        rows.sort();
+        rows
+    };
+    assert_eq!(
+        watermarks(arrival.receipts_before),
+        sorted(vec![(harley, 0, 0), (mike, 0, 0), (sara, 0, 0)])
+    );
+    assert_eq!(
+        watermarks(store.receipts(group.id).await.unwrap()),
+        sorted(vec![(harley, 1, 1), (mike, 1, 1), (sara, 1, 0)])
+    );
     let order: Vec<_> = store
         .chats_of(harley)
         .await
