@@ -105,7 +105,8 @@ impl Socket {
     /// Connects and authenticates; returns once the server has let it in.
     pub async fn connect(addr: SocketAddr, token: &str) -> anyhow::Result<(Socket, Inbox)> {
         let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-        let (stream, _) = tokio_tungstenite::connect_async(url)
+        // No Nagle: a chat client wants each small frame out at once.
+        let (stream, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .context("websocket")?;
         let (mut sink, mut stream) = stream.split();

@@ -17,6 +17,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::SocketIo;
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -72,7 +73,15 @@ impl Application {
             shutdown.await;
             close_sockets().await;
         };
-        axum::serve(self.listener, self.router)
+        // Small frames go out at once: without TCP_NODELAY, Nagle holds a
+        // frame back until the previous one is acknowledged, and the peer's
+        // delayed ACK turns that into a 40 ms stall.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
     }
