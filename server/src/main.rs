@@ -3,6 +3,12 @@
 use clap::Parser;
 use parley_server::{config::Settings, startup::Application, telemetry};
 
+/// mimalloc rather than glibc's malloc: glibc keeps what argon2's 19 MiB
+/// hashes and thousands of sockets' buffers once used in per-thread arenas,
+/// mimalloc hands it back (see docs/PERFORMANCE.md for the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();

@@ -14,7 +14,7 @@ use axum::{Router, middleware};
 use futures::future::BoxFuture;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use socketioxide::SocketIo;
+use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use axum::serve::ListenerExt;
@@ -50,6 +50,8 @@ impl Application {
         };
         let config = realtime_config(&state);
         let (router, close_sockets) = with_socket_io(router(state), config, redis).await?;
+        // Outside Socket.IO's layer, so it sees the handshake requests first.
+        let router = router.layer(middleware::map_request(realtime::own_request_head));
         Ok(Self {
             listener,
             router,
@@ -114,7 +116,7 @@ async fn with_socket_io(
 ) -> anyhow::Result<(Router, CloseSockets)> {
     match redis {
         None => {
-            let (layer, io) = SocketIo::builder().build_layer();
+            let (layer, io) = socket_io().build_layer();
             realtime::register(&io, config);
             Ok((
                 router.layer(layer),
@@ -123,7 +125,7 @@ async fn with_socket_io(
         }
         Some(driver) => {
             let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
-            let (layer, io) = SocketIo::builder()
+            let (layer, io) = socket_io()
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
             realtime::register(&io, config)
@@ -135,6 +137,11 @@ async fn with_socket_io(
             ))
         }
     }
+}
+
+fn socket_io() -> SocketIoBuilder {
+    // 1 KiB read buffers: chat frames are small, and a larger one grows on demand.
+    SocketIo::builder().ws_read_buffer_size(1024)
 }
 
 fn realtime_config(state: &AppState) -> RealtimeConfig {

@@ -5,6 +5,10 @@
 
 use crate::auth::{AuthError, AuthService, OriginPolicy, SessionToken, session_token};
 use app::model::User;
+use axum::{
+    extract::{OriginalUri, Request},
+    http::{HeaderName, HeaderValue, Uri},
+};
 use serde::Deserialize;
 use socketioxide::{adapter::Adapter, extract::SocketRef};
 
@@ -47,4 +51,32 @@ pub async fn check<A: Adapter>(
             AuthError::Store(_) => HandshakeError::Unavailable,
             _ => HandshakeError::Unauthorized,
         })
+}
+
+/// Gives a Socket.IO request a head of its own. hyper parses the URI and
+/// headers as slices of the connection's read buffer (8–16 KiB), and the
+/// engine keeps the request head for as long as the socket lives, so every
+/// idle socket would pin that whole buffer. Copying the few hundred bytes
+/// that matter lets it go.
+pub async fn own_request_head(request: Request) -> Request {
+    if !request.uri().path().starts_with("/socket.io") {
+        return request;
+    }
+    let (mut head, body) = request.into_parts();
+    head.headers = head
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = HeaderValue::from_bytes(value.as_bytes()).ok()?;
+            Some((HeaderName::from_bytes(name.as_str().as_bytes()).ok()?, value))
+        })
+        .collect();
+    if let Ok(uri) = head.uri.to_string().parse::<Uri>() {
+        // axum's router keeps a copy of the URI too.
+        if let Some(original) = head.extensions.get_mut::<OriginalUri>() {
+            original.0 = uri.clone();
+        }
+        head.uri = uri;
+    }
+    Request::from_parts(head, body)
 }

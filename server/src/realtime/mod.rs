@@ -23,6 +23,7 @@ mod typing;
 mod views;
 
 pub use cluster::Cluster;
+pub use handshake::own_request_head;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
 
