@@ -10,6 +10,7 @@ use crate::{
 };
 use anyhow::Context;
 use app::{App, shell};
+use axum::serve::ListenerExt;
 use axum::{Router, middleware};
 use futures::future::BoxFuture;
 use leptos::prelude::LeptosOptions;
@@ -17,7 +18,6 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 

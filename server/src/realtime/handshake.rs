@@ -68,7 +68,10 @@ pub async fn own_request_head(request: Request) -> Request {
         .iter()
         .filter_map(|(name, value)| {
             let value = HeaderValue::from_bytes(value.as_bytes()).ok()?;
-            Some((HeaderName::from_bytes(name.as_str().as_bytes()).ok()?, value))
+            Some((
+                HeaderName::from_bytes(name.as_str().as_bytes()).ok()?,
+                value,
+            ))
         })
         .collect();
     if let Ok(uri) = head.uri.to_string().parse::<Uri>() {

@@ -44,8 +44,9 @@ use socketioxide_core::adapter::DefinedAdapter;
 use std::sync::Arc;
 
 /// What every handler reaches: the store and the cluster-wide view of sockets.
+/// Every socket's handlers hold a copy, so it is kept to two pointers.
 pub struct Realtime<A: Adapter> {
-    pub store: Store,
+    pub store: Arc<Store>,
     pub cluster: Cluster<A>,
 }
 
@@ -75,7 +76,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
     config: RealtimeConfig,
 ) -> A::InitRes {
     let realtime = Realtime {
-        store: config.store.clone(),
+        store: Arc::new(config.store.clone()),
         cluster: Cluster::new(io.clone()),
     };
     let handshake = {
