@@ -279,6 +279,24 @@ async fn a_group_message_is_as_far_as_its_slowest_member_with_receipts_per_membe
             .status,
         MessageStatus::Seen
     );
+
+    // Everyone has it open and is up to date: Sara's message is seen at once,
+    // her message info hears of each reader, and nobody else is told what
+    // changes only her ticks.
+    mike_socket.clear();
+    let reply = sara_socket
+        .emit(&send(&group, "g-2", "here too"))
+        .await
+        .expect("sent");
+    assert_eq!(reply.status, MessageStatus::Seen);
+    for reader in [harley.user.id, mike.user.id] {
+        let seen = sara_socket
+            .next_where(|update: &StatusUpdate| update.user_id == reader)
+            .await;
+        assert_eq!((seen.status, seen.up_to_seq), (ReceiptKind::Seen, 2));
+    }
+    mike_socket.next::<NewMessage>().await;
+    mike_socket.assert_none::<StatusUpdate>(QUIET).await;
 }
 
 #[tokio::test]
