@@ -61,7 +61,7 @@ fn ConversationHeader(chat_id: ChatId) -> impl IntoView {
                     Some(User {
                         last_seen_at: Some(at),
                         ..
-                    }) => format!("last seen {}", day_and_time(&at)),
+                    }) => format!("last seen {}", day_and_time(at)),
                     _ => "offline".to_owned(),
                 },
             })
