@@ -46,14 +46,14 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
 }
 
 pub async fn leave_room<A: Adapter>(ctx: Ctx<A>, request: LeaveRoom) -> Result<Done, ApiError> {
-    let member_of = ctx.member_of(request.chat_id).await?;
+    ctx.receipts_as_member(request.chat_id).await?;
     let me = ctx.me().id;
     ctx.socket.leave([
         Cluster::<A>::chat_room(request.chat_id),
         Cluster::<A>::viewer_room(request.chat_id, me),
     ]);
     if ctx.connection.stop_typing(request.chat_id) {
-        announce_typing(&ctx, member_of.chat.id, false).await;
+        announce_typing(&ctx, request.chat_id, false).await;
     }
     Ok(Done {})
 }
@@ -108,7 +108,7 @@ async fn mark_seen_up_to<A: Adapter>(
 }
 
 pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Message>, ApiError> {
-    let member_of = ctx.member_of(request.chat_id).await?;
+    let receipts = ctx.receipts_as_member(request.chat_id).await?;
     let limit = request.limit.unwrap_or(History::DEFAULT_LIMIT);
     if limit == 0 {
         return Err(ApiError::new(
@@ -127,5 +127,5 @@ pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Me
         .store
         .messages(request.chat_id, page, limit)
         .await?;
-    Ok(with_statuses(messages, &member_of.receipts()))
+    Ok(with_statuses(messages, &receipts))
 }
