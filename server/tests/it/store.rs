@@ -70,6 +70,17 @@ async fn append_landing(
     store.append_message(new).await.expect("appended")
 }
 
+/// The user's chats as their list orders them.
+async fn chat_order(store: &Store, user: UserId) -> Vec<app::model::ChatId> {
+    store
+        .chats_of(user)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(chat, _)| chat.id)
+        .collect()
+}
+
 fn seq_of(appended: &Appended) -> i64 {
     match appended {
         Appended::New(arrival) => arrival.message.seq,
@@ -258,17 +269,17 @@ async fn store_contract(store: Store) {
     else {
         panic!("a new message")
     };
-    let watermarks = |receipts: Vec<app::model::Receipt>| {
-        let mut rows: Vec<_> = receipts
-            .iter()
-            .map(|r| (r.user_id, r.delivered_seq, r.seen_seq))
-            .collect();
-        rows.sort();
-        rows
-    };
     let sorted = |mut rows: Vec<(UserId, i64, i64)>| {
         rows.sort();
         rows
+    };
+    let watermarks = |receipts: Vec<app::model::Receipt>| {
+        sorted(
+            receipts
+                .iter()
+                .map(|r| (r.user_id, r.delivered_seq, r.seen_seq))
+                .collect(),
+        )
     };
     assert_eq!(
         watermarks(arrival.receipts_before),
@@ -278,23 +289,13 @@ async fn store_contract(store: Store) {
         watermarks(store.receipts(group.id).await.unwrap()),
         sorted(vec![(harley, 1, 1), (mike, 1, 1), (sara, 1, 0)])
     );
-    let order: Vec<_> = store
-        .chats_of(harley)
-        .await
-        .unwrap()
-        .iter()
-        .map(|(chat, _)| chat.id)
-        .collect();
-    assert_eq!(order, [group.id, chat.id], "newest activity first");
+    assert_eq!(
+        chat_order(&store, harley).await,
+        [group.id, chat.id],
+        "newest activity first"
+    );
     append(&store, chat.id, harley, "c-2").await;
-    let order: Vec<_> = store
-        .chats_of(harley)
-        .await
-        .unwrap()
-        .iter()
-        .map(|(chat, _)| chat.id)
-        .collect();
-    assert_eq!(order, [chat.id, group.id]);
+    assert_eq!(chat_order(&store, harley).await, [chat.id, group.id]);
     let mut contacts = store.contacts_of(sara).await.unwrap();
     contacts.sort();
     let mut expected = vec![harley, mike];
