@@ -1,5 +1,18 @@
 import { defineConfig } from '@playwright/test';
 
+/**
+ * An `Etc/GMT±N` zone in which the local hour is now `hour` (give or take the
+ * minutes): the suite runs once where the hour starts with 1 (10–19, where a
+ * time like "14:57" follows a message's text) and once where it does not.
+ * (`Etc/GMT-3` is UTC+3: the sign is POSIX's, inverted.)
+ */
+function zoneWithLocalHour(hour: number): string {
+  let offset = (hour - new Date().getUTCHours() + 24) % 24;
+  if (offset > 14) offset -= 24; // Etc zones span UTC−12 … UTC+14
+  if (offset < -12) offset += 24;
+  return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
 // Browser tests against real Parley servers (each test starts its own, see
 // tests/fixtures.ts) in Debian's Chromium: nothing is downloaded.
 export default defineConfig({
@@ -9,8 +22,13 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   workers: 2,
   reporter: [['list']],
+  projects: [
+    { name: 'day', use: { timezoneId: zoneWithLocalHour(14) } },
+    { name: 'night', use: { timezoneId: zoneWithLocalHour(3) } },
+  ],
   use: {
     browserName: 'chromium',
+    locale: 'en-GB',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {

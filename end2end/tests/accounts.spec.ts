@@ -1,7 +1,7 @@
 import { test, expect, hydrated, watchForPageErrors } from './fixtures';
 
 test('a person signs up, sees their chat list, signs out and signs in again', async ({ page, server }, testInfo) => {
-  const pageErrors = watchForPageErrors(page);
+  const pageErrors = await watchForPageErrors(page);
 
   await page.goto(`${server.url}/signup`);
   await hydrated(page);
@@ -16,8 +16,9 @@ test('a person signs up, sees their chat list, signs out and signs in again', as
   await hydrated(page);
   await page.screenshot({ path: testInfo.outputPath('chat-list.png'), fullPage: true });
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page).toHaveURL(`${server.url}/login`);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page).toHaveURL(`${server.url}/login?ended=signed_out`);
+  await expect(page.getByTestId('session-ended')).toHaveText('You have been signed out.');
 
   // A wrong password is refused with a message, and the username stays filled in.
   await page.getByLabel('Username').fill('harley');
@@ -54,8 +55,77 @@ test('signing up with a taken username says so', async ({ page, server }) => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     if (attempt === 1) {
       await expect(page.getByTestId('me-name')).toHaveText('sara');
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     }
   }
   await expect(page.getByRole('alert')).toHaveText('That username is taken. Try another.');
+});
+
+test('pages carry a strict Content-Security-Policy and still hydrate under it', async ({ page, server }) => {
+  const errors = await watchForPageErrors(page);
+  const response = await page.goto(`${server.url}/signup`);
+  const headers = response!.headers();
+  expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['referrer-policy']).toBe('same-origin');
+  await hydrated(page);
+  await page.getByLabel('Username').fill('harley');
+  await page.getByLabel('Password').fill('correct horse');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('me-name')).toHaveText('harley');
+  await hydrated(page);
+  // The live page connected (its socket is allowed too): the chat list loaded.
+  await expect(page.getByText('No chats yet')).toBeVisible();
+  await expect(page.getByTestId('connection')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('signing out in one tab sends the other tab of the same session to the sign-in page', async ({ browser, server }, testInfo) => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await first.goto(`${server.url}/signup`);
+  await first.getByLabel('Username').fill('harley');
+  await first.getByLabel('Password').fill('correct horse');
+  await first.getByRole('button', { name: 'Sign up' }).click();
+  await expect(first.getByTestId('me-name')).toHaveText('harley');
+  await hydrated(first);
+
+  const second = await context.newPage();
+  await second.goto(`${server.url}/`);
+  await hydrated(second);
+  await expect(second.getByTestId('connection')).toHaveCount(0);
+
+  await first.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(first).toHaveURL(`${server.url}/login?ended=signed_out`);
+  // The other tab hears its session ended and leaves for the sign-in page.
+  await expect(second).toHaveURL(`${server.url}/login?ended=signed_out`);
+  await expect(second.getByTestId('session-ended')).toHaveText('You have been signed out.');
+  await second.screenshot({ path: testInfo.outputPath('signed-out-elsewhere.png') });
+  await context.close();
+});
+
+test('signing out everywhere ends the sessions of other browsers too', async ({ browser, server }) => {
+  const laptop = await browser.newContext();
+  const phone = await browser.newContext();
+  const onLaptop = await laptop.newPage();
+  const onPhone = await phone.newPage();
+  await onLaptop.goto(`${server.url}/signup`);
+  await onLaptop.getByLabel('Username').fill('harley');
+  await onLaptop.getByLabel('Password').fill('correct horse');
+  await onLaptop.getByRole('button', { name: 'Sign up' }).click();
+  await expect(onLaptop.getByTestId('me-name')).toHaveText('harley');
+  await onPhone.goto(`${server.url}/login`);
+  await onPhone.getByLabel('Username').fill('harley');
+  await onPhone.getByLabel('Password').fill('correct horse');
+  await onPhone.getByRole('button', { name: 'Sign in' }).click();
+  await expect(onPhone.getByTestId('me-name')).toHaveText('harley');
+  await hydrated(onPhone);
+  await expect(onPhone.getByTestId('connection')).toHaveCount(0);
+
+  await onLaptop.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(onLaptop.getByTestId('session-ended')).toHaveText('You have been signed out on every device.');
+  await expect(onPhone.getByTestId('session-ended')).toHaveText('You have been signed out on every device.');
+  await laptop.close();
+  await phone.close();
 });

@@ -13,6 +13,9 @@ export class ParleyServer {
   private port = 0;
   readonly dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
 
+  /** `env`: extra settings for this server (e.g. a looser rate limit). */
+  constructor(private readonly env: Record<string, string> = {}) {}
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -27,6 +30,7 @@ export class ParleyServer {
         LEPTOS_SITE_ROOT: path.join(workspace, 'target', 'site'),
         RUST_LOG: 'info',
         NO_COLOR: '1',
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -57,9 +61,19 @@ export class ParleyServer {
   }
 }
 
-/** Fails the test on any uncaught error in the page (a broken hydration, say). */
-export function watchForPageErrors(page: Page): string[] {
+/**
+ * Collects every uncaught error in the page (a broken hydration, say), every
+ * console error and every Content-Security-Policy violation, for the test to
+ * assert there are none.
+ */
+export async function watchForPageErrors(page: Page): Promise<string[]> {
   const errors: string[] = [];
+  await page.exposeFunction('__parleyCspViolation', (what: string) => errors.push(`CSP violation: ${what}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      (window as any).__parleyCspViolation(`${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`${message.text()} (${message.location().url})`);
@@ -72,9 +86,10 @@ export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator('html[data-hydrated]')).toHaveCount(1);
 }
 
-export const test = base.extend<{ server: ParleyServer }>({
-  server: async ({}, use) => {
-    const server = new ParleyServer();
+export const test = base.extend<{ server: ParleyServer; serverEnv: Record<string, string> }>({
+  serverEnv: [{}, { option: true }],
+  server: async ({ serverEnv }, use) => {
+    const server = new ParleyServer(serverEnv);
     await server.start();
     await use(server);
     await server.stop();

@@ -21,7 +21,7 @@ export async function signIn(page: Page, server: ParleyServer, username: string)
 }
 
 export async function signOut(page: Page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 }
 
@@ -37,6 +37,13 @@ export async function send(page: Page, text: string) {
   await page.getByLabel('Message', { exact: true }).press('Enter');
 }
 
+/**
+ * The bubble whose body is exactly `text` (line breaks read as spaces). Never a
+ * substring match: "message 3" followed by its time "14:57" would otherwise
+ * match "message 31".
+ */
 export function bubble(page: Page, text: string) {
-  return page.getByTestId('message').filter({ hasText: text });
+  return page
+    .getByTestId('message')
+    .filter({ has: page.getByTestId('message-body').getByText(text, { exact: true }) });
 }

@@ -1,5 +1,6 @@
 //! Every knob in one struct, read from flags or the environment (`parley --help`).
 
+use crate::{auth::Throttling, store::Rule};
 use clap::Parser;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -44,6 +45,26 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_EVENT_BURST", default_value_t = 60.0)]
     pub event_burst: f64,
 
+    /// Failed sign-ins an account gets (per 15 minutes) before it is refused
+    /// with `rate_limited` for a back-off that doubles with each further one;
+    /// a client address gets four times as many.
+    #[arg(long, env = "PARLEY_LOGIN_ATTEMPTS", default_value_t = 5)]
+    pub login_attempts: u32,
+
+    /// The first back-off, in seconds (doubling, up to 15 minutes).
+    #[arg(long, env = "PARLEY_LOGIN_BACKOFF_SECONDS", default_value_t = 2.0)]
+    pub login_backoff_seconds: f64,
+
+    /// Sign-ups one client address may make per hour (0: no limit). Generous
+    /// by default: a school or office behind one NAT address signs up together.
+    #[arg(long, env = "PARLEY_SIGNUPS_PER_HOUR", default_value_t = 200)]
+    pub signups_per_hour: u32,
+
+    /// Take the client's address from the last `X-Forwarded-For` entry (set
+    /// this behind a reverse proxy that writes it; never otherwise).
+    #[arg(long, env = "PARLEY_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
     /// Log filter in `tracing` syntax, e.g. `info,parley_server=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -56,5 +77,31 @@ pub struct Settings {
 impl Settings {
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_days) * 24 * 60 * 60)
+    }
+
+    pub fn throttling(&self) -> Throttling {
+        const QUARTER_HOUR: Duration = Duration::from_secs(15 * 60);
+        const HOUR: Duration = Duration::from_secs(60 * 60);
+        let backoff = Duration::try_from_secs_f64(self.login_backoff_seconds)
+            .unwrap_or(Duration::from_secs(2));
+        let login = |free_attempts| Rule {
+            free_attempts,
+            window: QUARTER_HOUR,
+            first_block: backoff,
+            max_block: QUARTER_HOUR,
+        };
+        Throttling {
+            login_per_account: login(self.login_attempts),
+            login_per_address: login(self.login_attempts.saturating_mul(4)),
+            signups_per_address: Rule {
+                free_attempts: match self.signups_per_hour {
+                    0 => u32::MAX,
+                    limit => limit,
+                },
+                window: HOUR,
+                first_block: Duration::from_secs(60),
+                max_block: HOUR,
+            },
+        }
     }
 }

@@ -4,7 +4,11 @@ use crate::{
     auth::{self, AuthService, OriginPolicy},
     config::Settings,
     http,
-    realtime::{self, RateLimit, RealtimeConfig, ReconnectingRedisDriver, resp3_url},
+    metrics::Metrics,
+    realtime::{
+        self, Cluster, RateLimit, RealtimeConfig, ReconnectingRedisDriver, SessionSockets,
+        resp3_url,
+    },
     state::AppState,
     store::Store,
 };
@@ -17,8 +21,8 @@ use leptos::prelude::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
-use std::{future::Future, net::SocketAddr, sync::Arc};
-use tokio::net::TcpListener;
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, task::JoinHandle};
 use tower_http::trace::TraceLayer;
 
 /// Closes every socket of this node (their disconnect handlers run).
@@ -27,6 +31,14 @@ type CloseSockets = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    close_sockets: CloseSockets,
+    sweeper: JoinHandle<()>,
+}
+
+/// Socket.IO, mounted: the layer for the router, and the handles on its sockets.
+struct Mounted {
+    layer: Box<dyn FnOnce(Router) -> Router + Send>,
+    sockets: Arc<dyn SessionSockets>,
     close_sockets: CloseSockets,
 }
 
@@ -40,22 +52,39 @@ impl Application {
         };
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = leptos_options(&settings, listener.local_addr()?);
-        let state = AppState {
-            auth: AuthService::new(store.clone(), settings.session_ttl()),
+        let auth = AuthService::new(store.clone(), settings.session_ttl(), settings.throttling());
+        let metrics = Arc::new(Metrics::new());
+        let config = RealtimeConfig {
+            store: store.clone(),
+            auth: auth.clone(),
             origins: OriginPolicy::new(&settings.allowed_origins),
+            rate_limit: RateLimit {
+                per_second: settings.events_per_second,
+                burst: settings.event_burst,
+            },
+            metrics: metrics.clone(),
+        };
+        let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
+        let mounted = with_socket_io(config.clone(), redis).await?;
+        let state = AppState {
+            auth,
+            origins: config.origins,
             store,
-            redis: redis.as_ref().map(ReconnectingRedisDriver::connection),
+            redis: redis_connection,
+            sockets: mounted.sockets,
+            metrics,
             settings: Arc::new(settings),
             leptos_options,
         };
-        let config = realtime_config(&state);
-        let (router, close_sockets) = with_socket_io(router(state), config, redis).await?;
+        let sweeper = tokio::spawn(sweep_every_hour(state.auth.clone()));
+        let router = (mounted.layer)(router(state));
         // Outside Socket.IO's layer, so it sees the handshake requests first.
         let router = router.layer(middleware::map_request(realtime::own_request_head));
         Ok(Self {
             listener,
             router,
-            close_sockets,
+            close_sockets: mounted.close_sockets,
+            sweeper,
         })
     }
 
@@ -71,8 +100,10 @@ impl Application {
     ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
         let close_sockets = self.close_sockets;
+        let sweeper = self.sweeper;
         let shutdown = async move {
             shutdown.await;
+            sweeper.abort();
             close_sockets().await;
         };
         // Small frames go out at once: without TCP_NODELAY, Nagle holds a
@@ -83,7 +114,11 @@ impl Application {
                 tracing::debug!(%error, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
+        // The peer's address reaches handlers (sign-in throttling per address).
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -107,21 +142,29 @@ async fn connect_redis(url: &str) -> anyhow::Result<ReconnectingRedisDriver> {
         .context("cannot connect to Redis")
 }
 
-/// Mounts Socket.IO on the router: with the Redis adapter when Redis is
-/// configured (rooms and broadcasts span every node), the local one otherwise.
+/// Deletes expired sessions and spent throttling counts, at start-up and then
+/// every hour.
+async fn sweep_every_hour(auth: AuthService) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        every_hour.tick().await;
+        if let Err(error) = auth.sweep().await {
+            tracing::warn!(%error, "cannot sweep expired sessions");
+        }
+    }
+}
+
+/// Socket.IO for the router: with the Redis adapter when Redis is configured
+/// (rooms and broadcasts span every node), the local one otherwise.
 async fn with_socket_io(
-    router: Router,
     config: RealtimeConfig,
     redis: Option<ReconnectingRedisDriver>,
-) -> anyhow::Result<(Router, CloseSockets)> {
+) -> anyhow::Result<Mounted> {
     match redis {
         None => {
             let (layer, io) = socket_io().build_layer();
             realtime::register(&io, config);
-            Ok((
-                router.layer(layer),
-                Box::new(move || Box::pin(async move { io.close().await })),
-            ))
+            Ok(mounted(layer, io))
         }
         Some(driver) => {
             let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
@@ -131,29 +174,25 @@ async fn with_socket_io(
             realtime::register(&io, config)
                 .await
                 .context("cannot set up the Redis adapter")?;
-            Ok((
-                router.layer(layer),
-                Box::new(move || Box::pin(async move { io.close().await })),
-            ))
+            Ok(mounted(layer, io))
         }
+    }
+}
+
+fn mounted<A: socketioxide::adapter::Adapter>(
+    layer: socketioxide::layer::SocketIoLayer<A>,
+    io: SocketIo<A>,
+) -> Mounted {
+    Mounted {
+        layer: Box::new(move |router: Router| router.layer(layer)),
+        sockets: Arc::new(Cluster::new(io.clone())),
+        close_sockets: Box::new(move || Box::pin(async move { io.close().await })),
     }
 }
 
 fn socket_io() -> SocketIoBuilder {
     // 1 KiB read buffers: chat frames are small, and a larger one grows on demand.
     SocketIo::builder().ws_read_buffer_size(1024)
-}
-
-fn realtime_config(state: &AppState) -> RealtimeConfig {
-    RealtimeConfig {
-        store: state.store.clone(),
-        auth: state.auth.clone(),
-        origins: state.origins.clone(),
-        rate_limit: RateLimit {
-            per_second: state.settings.events_per_second,
-            burst: state.settings.event_burst,
-        },
-    }
 }
 
 fn router(state: AppState) -> Router {
@@ -168,6 +207,13 @@ fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::resolve_viewer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            http::SecurityPolicy::new(
+                state.leptos_options.site_addr,
+                state.leptos_options.reload_port,
+            ),
+            http::security_headers,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

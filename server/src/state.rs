@@ -3,6 +3,8 @@
 use crate::{
     auth::{AuthService, OriginPolicy},
     config::Settings,
+    metrics::Metrics,
+    realtime::SessionSockets,
     store::Store,
 };
 use axum::extract::FromRef;
@@ -16,6 +18,9 @@ pub struct AppState {
     /// The Redis connection behind the Socket.IO adapter, when there is one.
     pub redis: Option<redis::aio::ConnectionManager>,
     pub origins: OriginPolicy,
+    /// Ends sessions' sockets on every node (sign-out, password change).
+    pub sockets: Arc<dyn SessionSockets>,
+    pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
 }

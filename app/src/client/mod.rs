@@ -161,6 +161,23 @@ impl SocketClient {
         self.listeners.borrow_mut().push((E::NAME, listener));
     }
 
+    /// Calls `handler` with the server's reason when it refuses the
+    /// connection (`unauthorized`, `origin_not_allowed`, `unavailable`).
+    pub fn on_refused(&self, handler: impl Fn(String) + 'static) {
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+            let message = Reflect::get(&error, &"message".into())
+                .ok()
+                .and_then(|message| message.as_string())
+                .unwrap_or_default();
+            handler(message);
+        });
+        self.raw
+            .on("connect_error", listener.as_ref().unchecked_ref());
+        self.listeners
+            .borrow_mut()
+            .push(("connect_error", listener));
+    }
+
     /// Calls `handler` when the connection comes up, drops, or is refused.
     pub fn on_state(&self, handler: impl Fn(ConnectionState) + 'static) {
         let handler = Rc::new(handler);

@@ -63,6 +63,10 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// What really went wrong, for the server's log only (never on the wire):
+    /// the boundary that answers the client logs it, once.
+    #[serde(skip)]
+    pub cause: Option<String>,
 }
 
 impl ApiError {
@@ -70,7 +74,19 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            cause: None,
         }
+    }
+
+    /// Adds the cause the server logs (the client sees only code and message).
+    pub fn caused_by(mut self, cause: impl std::fmt::Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
+    }
+
+    /// The server's fault or a dependency's outage: worth a line in the log.
+    pub fn is_failure(&self) -> bool {
+        matches!(self.code, ErrorCode::Internal | ErrorCode::Unavailable)
     }
 }
 

@@ -5,9 +5,12 @@
 //! | `POST /api/auth/signup` | [`SignupRequest`] | 201 [`AuthReply`] |
 //! | `POST /api/auth/login`  | [`LoginRequest`]  | 200 [`AuthReply`]; 401 `invalid_credentials` |
 //! | `POST /api/auth/logout` | — (cookie or `Authorization: Bearer`) | 204 |
+//! | `POST /api/auth/logout-all` | — (signed in) | 204: every session of the user ends |
+//! | `POST /api/auth/password` | [`ChangePasswordRequest`] | 204: the other sessions end |
 //! | `GET /api/me`           | — | 200 [`User`] or 401 `unauthorized` |
 //!
-//! Every error is an [`ErrorReply`](super::ErrorReply): `{"error": {"code", "message"}}`.
+//! Every error is an [`ErrorReply`](super::ErrorReply): `{"error": {"code", "message"}}`;
+//! a throttled request is 429 `rate_limited` with `Retry-After` (seconds).
 
 use crate::model::User;
 use serde::{Deserialize, Serialize};
@@ -28,6 +31,14 @@ pub struct SignupRequest {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+}
+
+/// `POST /api/auth/password`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 /// The reply to a successful sign-up or login: a bearer token and who it is for.

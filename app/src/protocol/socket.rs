@@ -168,6 +168,37 @@ pub struct Presence {
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
+/// Why the server ended this socket's session (it disconnects the socket
+/// right after): signed out on this or another device, signed out everywhere,
+/// or the password changed elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEndReason {
+    SignedOut,
+    SignedOutEverywhere,
+    PasswordChanged,
+}
+
+impl SessionEndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::SignedOutEverywhere => "signed_out_everywhere",
+            Self::PasswordChanged => "password_changed",
+        }
+    }
+
+    pub fn parse(reason: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(reason.to_owned())).ok()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionEnded {
+    pub reason: SessionEndReason,
+}
+
 /// You are a member of a new chat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -211,6 +242,7 @@ server_events! {
     ShowTyping => "showTyping";
     Presence => "presence";
     ChatCreated => "chatCreated";
+    SessionEnded => "sessionEnded";
 }
 
 #[cfg(test)]
@@ -310,6 +342,24 @@ mod tests {
             serde_json::from_value::<CreateChat>(json!({"kind": "channel", "members": []}))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn session_ended_names_its_reason() {
+        let ended = SessionEnded {
+            reason: SessionEndReason::SignedOutEverywhere,
+        };
+        assert_eq!(
+            serde_json::to_value(ended).unwrap(),
+            json!({"reason": "signed_out_everywhere"})
+        );
+        for reason in [
+            SessionEndReason::SignedOut,
+            SessionEndReason::SignedOutEverywhere,
+            SessionEndReason::PasswordChanged,
+        ] {
+            assert_eq!(SessionEndReason::parse(reason.as_str()), Some(reason));
+        }
     }
 
     #[test]

@@ -2,14 +2,22 @@
 //! work before (and without) the WebAssembly. The server answers with a
 //! redirect: to `/` on success, back here with `?error=<code>` otherwise.
 
-use crate::protocol::ErrorCode;
+use crate::protocol::{ErrorCode, SessionEndReason};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The sentence shown under a form for an error code the server sent back.
-fn form_error_text(code: &str) -> &'static str {
-    match ErrorCode::parse(code) {
+/// The sentence shown under a form for an error code the server sent back
+/// (`retry`: the seconds to wait, when throttled).
+fn form_error_text(code: &str, retry: Option<String>) -> String {
+    let text = match ErrorCode::parse(code) {
+        Some(ErrorCode::RateLimited) => {
+            return match retry {
+                Some(seconds) => format!("Too many attempts. Try again in {seconds} seconds."),
+                None => "Too many attempts. Try again later.".to_owned(),
+            };
+        }
+        Some(ErrorCode::Unavailable) => "The server is busy. Try again in a moment.",
         Some(ErrorCode::InvalidCredentials) => "Wrong username or password.",
         Some(ErrorCode::UsernameTaken) => "That username is taken. Try another.",
         Some(ErrorCode::InvalidUsername) => {
@@ -18,29 +26,46 @@ fn form_error_text(code: &str) -> &'static str {
         Some(ErrorCode::InvalidPassword) => "Passwords need at least 8 characters.",
         Some(ErrorCode::InvalidDisplayName) => "Display names are 1–64 characters.",
         _ => "Something went wrong. Please try again.",
-    }
+    };
+    text.to_owned()
+}
+
+/// Why the person is back at the sign-in page, when a session ended.
+fn ended_text(reason: &str) -> Option<&'static str> {
+    Some(match SessionEndReason::parse(reason)? {
+        SessionEndReason::SignedOut => "You have been signed out.",
+        SessionEndReason::SignedOutEverywhere => "You have been signed out on every device.",
+        SessionEndReason::PasswordChanged => "Your password was changed. Sign in again.",
+    })
 }
 
 /// The error (if any) and the username to refill, from the query string.
-fn form_state() -> (Option<&'static str>, String) {
+fn form_state() -> (Option<String>, String) {
     let query = use_query_map().get_untracked();
-    let error = query.get("error").map(|code| form_error_text(&code));
+    let error = query
+        .get("error")
+        .map(|code| form_error_text(&code, query.get("retry")));
     (error, query.get("username").unwrap_or_default())
 }
 
 #[component]
-fn FormError(error: Option<&'static str>) -> impl IntoView {
+fn FormError(error: Option<String>) -> impl IntoView {
     error.map(|text| view! { <p class="form-error" role="alert">{text}</p> })
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let (error, username) = form_state();
+    let ended = use_query_map()
+        .get_untracked()
+        .get("ended")
+        .and_then(|reason| ended_text(&reason));
     view! {
         <Title text="Sign in · Parley"/>
         <section class="auth-card">
             <h1 class="brand">"Parley"</h1>
             <h2>"Sign in"</h2>
+            {ended.map(|text| view! { <p class="form-notice" role="status" data-testid="session-ended">{text}</p> })}
             <form method="post" action="/login" class="auth-form">
                 <label>
                     "Username"

@@ -86,6 +86,11 @@ fn Chats(user: User) -> impl IntoView {
                     <form method="post" action="/logout" class="sign-out">
                         <button type="submit" class="link-button">"Sign out"</button>
                     </form>
+                    <form method="post" action="/logout-all" class="sign-out">
+                        <button type="submit" class="link-button" title="End every session of yours, on every device">
+                            "Sign out everywhere"
+                        </button>
+                    </form>
                 </header>
                 <ConnectionBanner/>
                 <ChatRows open/>

@@ -194,7 +194,7 @@ fn Bubble(
         <div class="bubble-row" class:mine=mine>
             <div class="bubble" data-testid="message" data-status=mine.then_some(status_name) data-seq=seq>
                 {sender.map(|name| view! { <span class="sender">{name}</span> })}
-                <span class="body">{message.body}</span>
+                <span class="body" data-testid="message-body">{message.body}</span>
                 <span class="meta">
                     <time>{clock_time(&message.created_at)}</time>
                     {mine.then(|| view! { <Ticks status=Signal::derive(move || Some(status))/> })}
@@ -215,7 +215,7 @@ fn PendingBubble(pending: Pending) -> impl IntoView {
     view! {
         <div class="bubble-row mine">
             <div class="bubble pending" data-testid="message" data-status=if pending.failed { "failed" } else { "pending" }>
-                <span class="body">{pending.body}</span>
+                <span class="body" data-testid="message-body">{pending.body}</span>
                 <span class="meta">
                     {if pending.failed {
                         view! {

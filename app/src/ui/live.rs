@@ -10,7 +10,7 @@ use crate::{
     model::{Chat, ChatId, ChatSummary, Message, MessageStatus, Receipt, User, UserId},
     protocol::{
         ChatCreated, ClientEvent, History, JoinRoom, LeaveRoom, ListChats, NewMessage, Presence,
-        ReceiptKind, SendMessage, ShowTyping, StatusUpdate, Typing,
+        ReceiptKind, SendMessage, SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
     },
     status::{message_status, raise_receipt},
 };
@@ -92,6 +92,14 @@ fn tab_visible() -> bool {
         .is_none_or(|document| document.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
+/// Goes to the sign-in page, which says why the session ended.
+fn leave_for_sign_in(reason: SessionEndReason) {
+    let target = format!("/login?ended={}", reason.as_str());
+    if let Err(error) = window().location().set_href(&target) {
+        leptos::logging::warn!("cannot leave for the sign-in page: {error:?}");
+    }
+}
+
 /// Inserts `message` by seq (replacing one with the same id), keeping order.
 fn upsert(messages: &mut Vec<Message>, message: Message) {
     match messages.binary_search_by_key(&message.seq, |m| m.seq) {
@@ -152,6 +160,13 @@ impl Live {
         socket.on(move |update: StatusUpdate| self.on_status(update));
         socket.on(move |typing: ShowTyping| self.on_typing(typing));
         socket.on(move |presence: Presence| self.on_presence(presence));
+        // Signed out here or elsewhere: this page's session is over.
+        socket.on(|ended: SessionEnded| leave_for_sign_in(ended.reason));
+        socket.on_refused(|reason| {
+            if reason == "unauthorized" {
+                leave_for_sign_in(SessionEndReason::SignedOut);
+            }
+        });
         socket.on(move |ChatCreated(summary)| {
             self.chats.update(|chats| {
                 if !chats.iter().any(|c| c.chat.id == summary.chat.id) {

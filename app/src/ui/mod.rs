@@ -10,9 +10,9 @@ mod widgets;
 
 pub use live::Live;
 
-#[cfg(feature = "ssr")]
-pub use session::Viewer;
 pub use session::current_user;
+#[cfg(feature = "ssr")]
+pub use session::{CspNonce, Viewer};
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -23,6 +23,8 @@ use leptos_router::{
 
 /// The whole HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    session::adopt_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

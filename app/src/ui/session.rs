@@ -10,6 +10,23 @@ use leptos::prelude::*;
 #[derive(Clone, Debug, Default)]
 pub struct Viewer(pub Option<User>);
 
+/// The Content-Security-Policy nonce the server chose for this response (it
+/// puts the same one in the header). Server only.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// Renders this response's inline scripts with the server's nonce (which
+/// `leptos_axum` would otherwise pick by itself, unknown to the header).
+#[cfg(feature = "ssr")]
+pub fn adopt_csp_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
 /// The signed-in person, or `None`.
 #[server]
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {

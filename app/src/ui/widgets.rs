@@ -46,15 +46,37 @@ pub fn clock_time(at: &chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
-/// "today at 14:05", "yesterday at 09:12" or "24/11 at 18:30".
+/// "today at 14:05", "yesterday at 09:12" or "24/11 at 18:30", with the day
+/// and the time both in the reader's time zone (so "today" turns at their
+/// midnight, not at UTC's).
 pub fn day_and_time(at: &chrono::DateTime<chrono::Utc>) -> String {
-    let days_ago = (chrono::Utc::now().date_naive() - at.date_naive()).num_days();
-    let day = match days_ago {
+    let (now, then) = (local_date(&chrono::Utc::now()), local_date(at));
+    let day = match (now - then).num_days() {
         0 => "today".to_owned(),
         1 => "yesterday".to_owned(),
-        _ => at.format("%d/%m").to_string(),
+        _ => then.format("%d/%m").to_string(),
     };
     format!("{day} at {}", clock_time(at))
+}
+
+/// The calendar date of `at` in the reader's time zone (UTC on the server).
+fn local_date(at: &chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64
+        ));
+        chrono::NaiveDate::from_ymd_opt(
+            date.get_full_year() as i32,
+            date.get_month() + 1,
+            date.get_date(),
+        )
+        .unwrap_or_else(|| at.date_naive())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at.date_naive()
+    }
 }
 
 /// The ticks of a message of one's own: a clock while pending, ✓ sent, ✓✓ grey

@@ -3,6 +3,7 @@ use app::{
     model::ValidationError,
     protocol::{ApiError, ErrorCode},
 };
+use std::time::Duration;
 
 /// Why an account or session operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -15,10 +16,21 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("sign in first")]
     Unauthorized,
+    /// Too many failed attempts (or sign-ups) from this account or address.
+    #[error("too many attempts; try again in {} s", retry_after_secs(*retry_after))]
+    Throttled { retry_after: Duration },
+    /// Every password-hashing slot is taken and the queue is full.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
     #[error(transparent)]
     Store(StoreError),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+}
+
+/// Whole seconds, rounded up, and at least one: what `Retry-After` says.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0 || wait.is_zero())
 }
 
 impl From<StoreError> for AuthError {
@@ -32,37 +44,48 @@ impl From<StoreError> for AuthError {
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
+        let message = error.to_string();
         match error {
             AuthError::Invalid(invalid) => invalid.into(),
-            AuthError::UsernameTaken => ApiError::new(ErrorCode::UsernameTaken, error.to_string()),
-            AuthError::InvalidCredentials => {
-                ApiError::new(ErrorCode::InvalidCredentials, error.to_string())
-            }
-            AuthError::Unauthorized => ApiError::new(ErrorCode::Unauthorized, error.to_string()),
+            AuthError::UsernameTaken => ApiError::new(ErrorCode::UsernameTaken, message),
+            AuthError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, message),
+            AuthError::Unauthorized => ApiError::new(ErrorCode::Unauthorized, message),
+            AuthError::Throttled { .. } => ApiError::new(ErrorCode::RateLimited, message),
+            AuthError::Busy => ApiError::new(ErrorCode::Unavailable, message),
             AuthError::Store(store) => store.into(),
             AuthError::Hashing(_) => {
-                tracing::error!(%error, "password hashing");
-                ApiError::new(ErrorCode::Internal, "internal error")
+                ApiError::new(ErrorCode::Internal, "internal error").caused_by(message)
             }
         }
     }
 }
 
+/// Carries the cause along; whoever answers the client logs it (once).
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict => ApiError::new(ErrorCode::BadRequest, "already exists"),
-            StoreError::Unavailable(_) => {
-                tracing::warn!(%error, "store unavailable");
-                ApiError::new(
-                    ErrorCode::Unavailable,
-                    "the database is unavailable; try again",
-                )
-            }
+            StoreError::Unavailable(_) => ApiError::new(
+                ErrorCode::Unavailable,
+                "the database is unavailable; try again",
+            )
+            .caused_by(error),
             StoreError::Database(_) => {
-                tracing::error!(%error, "store");
-                ApiError::new(ErrorCode::Internal, "internal error")
+                ApiError::new(ErrorCode::Internal, "internal error").caused_by(error)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(2)), 2);
+        assert_eq!(retry_after_secs(Duration::from_millis(2_001)), 3);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
     }
 }

@@ -7,8 +7,8 @@ mod request;
 mod service;
 mod token;
 
-pub use error::AuthError;
+pub use error::{AuthError, retry_after_secs};
 pub use origin::OriginPolicy;
 pub use request::{Authenticated, SESSION_COOKIE, resolve_viewer, session_token};
-pub use service::{AuthService, SignedIn};
+pub use service::{AuthService, SignedIn, Throttling};
 pub use token::SessionToken;

@@ -6,7 +6,10 @@ use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use std::sync::LazyLock;
+use std::sync::{
+    LazyLock,
+    atomic::{AtomicUsize, Ordering},
+};
 
 /// A real hash of a throw-away password. Checking a login for an unknown user
 /// against it costs as much as checking a known one, so timing does not tell
@@ -34,28 +37,58 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 /// while; a burst of sign-ups would otherwise start a blocking thread each and
 /// leave every thread's allocator holding its 19 MiB (seen: 1.6 GiB after 100
 /// sign-ups), and starve everything else of CPU.
-static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
-});
+static HASHING: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(cores()));
+
+/// Hashes running or waiting for a core. Past [`queue_limit`] a request is
+/// refused (`unavailable`) rather than queued without bound: a flood of
+/// sign-ins must not grow a queue nobody will live to see served.
+static IN_LINE: AtomicUsize = AtomicUsize::new(0);
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// Eight waiting per core: about a second's worth of argon2 on this hardware.
+fn queue_limit() -> usize {
+    cores() * 8
+}
+
+/// Leaves the line when dropped, whichever way the hash ended.
+struct InLine;
+
+impl Drop for InLine {
+    fn drop(&mut self) {
+        IN_LINE.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Runs argon2 off the async threads, a core's worth at a time.
 async fn on_hashing_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Option<T> {
-    let _permit = HASHING.acquire().await.ok()?;
-    tokio::task::spawn_blocking(work).await.ok()
+) -> Result<T, AuthError> {
+    if IN_LINE.fetch_add(1, Ordering::AcqRel) >= queue_limit() {
+        IN_LINE.fetch_sub(1, Ordering::AcqRel);
+        return Err(AuthError::Busy);
+    }
+    let _in_line = InLine;
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|_| AuthError::Hashing("hashing closed".into()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| AuthError::Hashing(error.to_string()))
 }
 
 pub async fn hash(password: &Password) -> Result<String, AuthError> {
     let password = password.expose().to_owned();
-    on_hashing_thread(move || hash_blocking(&password))
-        .await
-        .ok_or_else(|| AuthError::Hashing("hashing task failed".into()))?
+    on_hashing_thread(move || hash_blocking(&password)).await?
 }
 
 /// Whether `password` matches `hash`; with `None` (no such user) it does the
 /// same work and answers false.
-pub async fn verify(password: &Password, hash: Option<String>) -> bool {
+pub async fn verify(password: &Password, hash: Option<String>) -> Result<bool, AuthError> {
     let password = password.expose().to_owned();
     on_hashing_thread(move || match hash {
         Some(hash) => verify_blocking(&password, &hash),
@@ -67,7 +100,6 @@ pub async fn verify(password: &Password, hash: Option<String>) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -79,9 +111,9 @@ mod tests {
         let password = Password::parse("correct horse".into()).unwrap();
         let hash = hash(&password).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify(&password, Some(hash.clone())).await);
+        assert!(verify(&password, Some(hash.clone())).await.unwrap());
         let wrong = Password::parse("incorrect horse".into()).unwrap();
-        assert!(!verify(&wrong, Some(hash)).await);
-        assert!(!verify(&password, None).await);
+        assert!(!verify(&wrong, Some(hash)).await.unwrap());
+        assert!(!verify(&password, None).await.unwrap());
     }
 }

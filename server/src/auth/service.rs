@@ -2,10 +2,10 @@
 //! the Socket.IO handshake all go through here.
 
 use super::{AuthError, SessionToken, password};
-use crate::store::{NewSession, NewUser, Store};
-use app::model::{DisplayName, Password, User, Username};
+use crate::store::{NewSession, NewUser, Rule, Store};
+use app::model::{DisplayName, Password, User, UserId, Username};
 use chrono::Utc;
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
 /// A fresh session: the token to hand to the client, once.
 #[derive(Debug)]
@@ -14,15 +14,43 @@ pub struct SignedIn {
     pub user: User,
 }
 
+/// How much guessing is allowed before requests are refused (`rate_limited`).
+#[derive(Clone, Copy, Debug)]
+pub struct Throttling {
+    /// Failed sign-ins (and password changes) per account.
+    pub login_per_account: Rule,
+    /// Failed sign-ins per client address (many accounts from one place).
+    pub login_per_address: Rule,
+    /// Sign-ups per client address, failed or not.
+    pub signups_per_address: Rule,
+}
+
 #[derive(Clone, Debug)]
 pub struct AuthService {
     store: Store,
     session_ttl: Duration,
+    throttling: Throttling,
+}
+
+fn account_key(username: &Username) -> String {
+    format!("login:user:{}", username.as_str())
+}
+
+fn login_address_key(from: IpAddr) -> String {
+    format!("login:addr:{from}")
+}
+
+fn signup_address_key(from: IpAddr) -> String {
+    format!("signup:addr:{from}")
 }
 
 impl AuthService {
-    pub fn new(store: Store, session_ttl: Duration) -> Self {
-        Self { store, session_ttl }
+    pub fn new(store: Store, session_ttl: Duration, throttling: Throttling) -> Self {
+        Self {
+            store,
+            session_ttl,
+            throttling,
+        }
     }
 
     pub fn session_ttl(&self) -> Duration {
@@ -35,7 +63,19 @@ impl AuthService {
         username: &str,
         password: String,
         display_name: Option<&str>,
+        from: IpAddr,
     ) -> Result<SignedIn, AuthError> {
+        let address = signup_address_key(from);
+        self.refuse_while_blocked(&[&address]).await?;
+        // Every sign-up counts; the one past the allowance is refused already.
+        let now = Utc::now();
+        let counted = self
+            .store
+            .count_attempt(&address, &self.throttling.signups_per_address, now)
+            .await?;
+        if let Some(retry_after) = counted.blocked_for(now) {
+            return Err(AuthError::Throttled { retry_after });
+        }
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
         let display_name = match display_name.map(str::trim).filter(|name| !name.is_empty()) {
@@ -55,25 +95,117 @@ impl AuthService {
         self.start_session(user).await
     }
 
-    pub async fn login(&self, username: &str, password: String) -> Result<SignedIn, AuthError> {
+    /// Signs in. A throttled account or address is refused before any
+    /// password is hashed (argon2 is the expensive part a guesser wants us to
+    /// spend).
+    pub async fn login(
+        &self,
+        username: &str,
+        password: String,
+        from: IpAddr,
+    ) -> Result<SignedIn, AuthError> {
+        let address = login_address_key(from);
         // A malformed username or password cannot belong to anyone: same answer as a
         // wrong one, so the reply does not hint at the rules of existing accounts.
         let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
         else {
+            self.refuse_while_blocked(&[&address]).await?;
+            self.count_failure(&[(&address, &self.throttling.login_per_address)])
+                .await?;
             return Err(AuthError::InvalidCredentials);
         };
+        let account = account_key(&username);
+        self.refuse_while_blocked(&[&account, &address]).await?;
         let stored = self.store.find_user_by_username(&username).await?;
         let hash = stored.as_ref().map(|stored| stored.password_hash.clone());
         // Always verify (against a dummy hash for an unknown user): equal timing.
-        let password_matches = password::verify(&password, hash).await;
+        let password_matches = password::verify(&password, hash).await?;
         match stored {
-            Some(stored) if password_matches => self.start_session(stored.user).await,
-            _ => Err(AuthError::InvalidCredentials),
+            Some(stored) if password_matches => {
+                self.store.forget_attempts(&account).await?;
+                self.start_session(stored.user).await
+            }
+            _ => {
+                self.count_failure(&[
+                    (&account, &self.throttling.login_per_account),
+                    (&address, &self.throttling.login_per_address),
+                ])
+                .await?;
+                Err(AuthError::InvalidCredentials)
+            }
         }
     }
 
-    pub async fn logout(&self, token: &SessionToken) -> Result<(), AuthError> {
-        self.store.delete_session(&token.hash()).await?;
+    /// Changes the password after checking the current one (throttled like a
+    /// sign-in), and ends every other session of the user: the token hashes
+    /// of those it ended, for their sockets to be closed.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        keep: &SessionToken,
+        current: String,
+        new: String,
+    ) -> Result<Vec<String>, AuthError> {
+        let username = Username::parse(&user.username)?;
+        let account = account_key(&username);
+        self.refuse_while_blocked(&[&account]).await?;
+        let new = Password::parse(new)?;
+        let stored = self.store.find_user_by_username(&username).await?;
+        let current_matches = match (Password::parse(current), &stored) {
+            (Ok(current), Some(stored)) => {
+                password::verify(&current, Some(stored.password_hash.clone())).await?
+            }
+            _ => false,
+        };
+        if !current_matches {
+            self.count_failure(&[(&account, &self.throttling.login_per_account)])
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        let hash = password::hash(&new).await?;
+        self.store.set_password_hash(user.id, hash).await?;
+        tracing::info!(user = %user.id, "password changed");
+        Ok(self
+            .store
+            .delete_sessions_of(user.id, Some(&keep.hash()))
+            .await?)
+    }
+
+    /// Ends one session; its token hash, for its sockets to be closed.
+    pub async fn logout(&self, token: &SessionToken) -> Result<String, AuthError> {
+        let hash = token.hash();
+        self.store.delete_session(&hash).await?;
+        Ok(hash)
+    }
+
+    /// Ends every session of the user ("sign out everywhere").
+    pub async fn logout_everywhere(&self, user_id: UserId) -> Result<(), AuthError> {
+        self.store.delete_sessions_of(user_id, None).await?;
+        Ok(())
+    }
+
+    /// Deletes expired sessions and spent attempt counts.
+    pub async fn sweep(&self) -> Result<(), AuthError> {
+        let now = Utc::now();
+        let sessions = self.store.sweep_expired_sessions(now).await?;
+        let day = chrono::Duration::days(1);
+        let attempts = self.store.sweep_attempts(now - day).await?;
+        tracing::debug!(sessions, attempts, "swept");
+        Ok(())
+    }
+
+    async fn refuse_while_blocked(&self, keys: &[&str]) -> Result<(), AuthError> {
+        match self.store.blocked_for(keys, Utc::now()).await? {
+            Some(retry_after) => Err(AuthError::Throttled { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    async fn count_failure(&self, keys: &[(&str, &Rule)]) -> Result<(), AuthError> {
+        let now = Utc::now();
+        for (key, rule) in keys {
+            self.store.count_attempt(key, rule, now).await?;
+        }
         Ok(())
     }
 

@@ -1,13 +1,14 @@
 //! The JSON API for non-browser clients (bots, tests, the benchmark).
 
-use super::{ApiJson, HttpError};
+use super::{ApiJson, HttpError, client_addr::ClientAddr};
 use crate::{
     auth::{Authenticated, SignedIn, session_token},
+    realtime::Sessions,
     state::AppState,
 };
 use app::{
     model::User,
-    protocol::{AuthReply, LoginRequest, SignupRequest},
+    protocol::{AuthReply, ChangePasswordRequest, LoginRequest, SessionEndReason, SignupRequest},
 };
 use axum::{
     Json,
@@ -24,6 +25,7 @@ fn reply(signed_in: SignedIn) -> Json<AuthReply> {
 
 pub async fn signup(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     ApiJson(request): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<AuthReply>), HttpError> {
     let signed_in = state
@@ -32,6 +34,7 @@ pub async fn signup(
             &request.username,
             request.password,
             request.display_name.as_deref(),
+            from,
         )
         .await?;
     Ok((StatusCode::CREATED, reply(signed_in)))
@@ -39,26 +42,85 @@ pub async fn signup(
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<AuthReply>, HttpError> {
     let signed_in = state
         .auth
-        .login(&request.username, request.password)
+        .login(&request.username, request.password, from)
         .await?;
     Ok(reply(signed_in))
 }
 
-/// Ends the session the request carries. Idempotent: no session, still 204.
+/// Ends the session the request carries, and its sockets. Idempotent: no
+/// session, still 204.
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<StatusCode, HttpError> {
     if let Some(token) = session_token(&headers) {
-        state.auth.logout(&token).await?;
+        sign_out(&state, &token).await?;
     }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of the user, and every socket of theirs, on every node.
+pub async fn logout_all(
+    State(state): State<AppState>,
+    Authenticated { user, .. }: Authenticated,
+) -> Result<StatusCode, HttpError> {
+    sign_out_everywhere(&state, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the password; every other session of the user ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Authenticated { user, token }: Authenticated,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, HttpError> {
+    let ended = state
+        .auth
+        .change_password(
+            &user,
+            &token,
+            request.current_password,
+            request.new_password,
+        )
+        .await?;
+    state
+        .sockets
+        .end(Sessions::Tokens(ended), SessionEndReason::PasswordChanged)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(Authenticated { user, .. }: Authenticated) -> Json<User> {
     Json(user)
+}
+
+/// Ends one session and its sockets (the page's form and the API alike).
+pub async fn sign_out(
+    state: &AppState,
+    token: &crate::auth::SessionToken,
+) -> Result<(), HttpError> {
+    let ended = state.auth.logout(token).await?;
+    state
+        .sockets
+        .end(Sessions::Tokens(vec![ended]), SessionEndReason::SignedOut)
+        .await;
+    Ok(())
+}
+
+/// Ends every session of `user` and their sockets.
+pub async fn sign_out_everywhere(state: &AppState, user: &User) -> Result<(), HttpError> {
+    state.auth.logout_everywhere(user.id).await?;
+    state
+        .sockets
+        .end(
+            Sessions::OfUser(user.id),
+            SessionEndReason::SignedOutEverywhere,
+        )
+        .await;
+    Ok(())
 }

@@ -1,25 +1,40 @@
 //! Every HTTP error is `{"error": {"code", "message"}}` with a fitting status.
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, retry_after_secs};
 use app::protocol::{ApiError, ErrorCode, ErrorReply};
 use axum::{
     extract::{FromRequest, rejection::JsonRejection},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
+/// An HTTP refusal: the error, and when to try again (`Retry-After`, seconds).
 #[derive(Debug)]
-pub struct HttpError(pub ApiError);
+pub struct HttpError {
+    pub error: ApiError,
+    pub retry_after: Option<u64>,
+}
 
 impl From<ApiError> for HttpError {
     fn from(error: ApiError) -> Self {
-        Self(error)
+        Self {
+            error,
+            retry_after: None,
+        }
     }
 }
 
 impl From<AuthError> for HttpError {
     fn from(error: AuthError) -> Self {
-        Self(error.into())
+        let retry_after = match &error {
+            AuthError::Throttled { retry_after } => Some(retry_after_secs(*retry_after)),
+            AuthError::Busy => Some(1),
+            _ => None,
+        };
+        Self {
+            error: error.into(),
+            retry_after,
+        }
     }
 }
 
@@ -46,9 +61,23 @@ fn status_of(code: ErrorCode) -> StatusCode {
 }
 
 impl IntoResponse for HttpError {
+    /// The one place an HTTP failure is logged, with its cause.
     fn into_response(self) -> Response {
-        let status = status_of(self.0.code);
-        (status, axum::Json(ErrorReply { error: self.0 })).into_response()
+        let status = status_of(self.error.code);
+        if self.error.is_failure() {
+            tracing::warn!(
+                code = self.error.code.as_str(),
+                cause = self.error.cause.as_deref().unwrap_or(&self.error.message),
+                "request failed"
+            );
+        }
+        let mut response = (status, axum::Json(ErrorReply { error: self.error })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -59,6 +88,6 @@ pub struct ApiJson<T>(pub T);
 
 impl From<JsonRejection> for HttpError {
     fn from(rejection: JsonRejection) -> Self {
-        Self(ApiError::new(ErrorCode::BadRequest, rejection.body_text()))
+        ApiError::new(ErrorCode::BadRequest, rejection.body_text()).into()
     }
 }

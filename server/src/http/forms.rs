@@ -2,9 +2,11 @@
 //! answer with redirects (post/redirect/get), so they work without WebAssembly.
 
 use super::HttpError;
+use super::api::{sign_out, sign_out_everywhere};
+use super::client_addr::ClientAddr;
 use super::cookie::{cleared_session_cookie, session_cookie};
 use crate::{
-    auth::{AuthError, session_token},
+    auth::{AuthError, retry_after_secs, session_token},
     state::AppState,
 };
 use app::protocol::{ApiError, ErrorCode};
@@ -34,6 +36,7 @@ pub struct LoginForm {
 
 pub async fn signup(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<SignupForm>,
@@ -43,13 +46,19 @@ pub async fn signup(
     }
     let result = state
         .auth
-        .signup(&form.username, form.password, form.display_name.as_deref())
+        .signup(
+            &form.username,
+            form.password,
+            form.display_name.as_deref(),
+            from,
+        )
         .await;
     signed_in_or_back(&state, jar, result, "/signup", &form.username)
 }
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
@@ -57,22 +66,50 @@ pub async fn login(
     if !state.origins.permits(&headers) {
         return foreign_origin();
     }
-    let result = state.auth.login(&form.username, form.password).await;
+    let result = state.auth.login(&form.username, form.password, from).await;
     signed_in_or_back(&state, jar, result, "/login", &form.username)
 }
 
+/// Signs this browser out: the session and its sockets (other tabs go to the
+/// sign-in page) end.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
     if !state.origins.permits(&headers) {
         return foreign_origin();
     }
     if let Some(token) = session_token(&headers)
-        && let Err(error) = state.auth.logout(&token).await
+        && let Err(failed) = sign_out(&state, &token).await
     {
-        tracing::warn!(%error, "logout: session not deleted");
+        // The cookie goes anyway; the session expires by itself.
+        tracing::warn!(cause = ?failed.error.cause, "sign-out: session not ended");
     }
+    signed_out(&state, jar, "signed_out")
+}
+
+/// "Sign out everywhere": every session and socket of the user ends.
+pub async fn logout_all(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Response {
+    if !state.origins.permits(&headers) {
+        return foreign_origin();
+    }
+    let user = match session_token(&headers) {
+        Some(token) => state.auth.authenticate(&token).await.ok(),
+        None => None,
+    };
+    if let Some(user) = user
+        && let Err(failed) = sign_out_everywhere(&state, &user).await
+    {
+        tracing::warn!(cause = ?failed.error.cause, "sign-out everywhere: sessions not ended");
+    }
+    signed_out(&state, jar, "signed_out_everywhere")
+}
+
+fn signed_out(state: &AppState, jar: CookieJar, reason: &str) -> Response {
     (
-        jar.add(cleared_session_cookie(&state)),
-        Redirect::to("/login"),
+        jar.add(cleared_session_cookie(state)),
+        Redirect::to(&format!("/login?ended={reason}")),
     )
         .into_response()
 }
@@ -92,20 +129,27 @@ fn signed_in_or_back(
             (jar, Redirect::to("/")).into_response()
         }
         Err(error) => {
-            let error = ApiError::from(error);
+            let retry = match &error {
+                AuthError::Throttled { retry_after } => retry_after_secs(*retry_after).to_string(),
+                _ => String::new(),
+            };
+            let error = HttpError::from(error);
             let username: String = username.chars().take(64).collect();
-            let query = serde_urlencoded::to_string([
-                ("error", error.code.as_str()),
+            let mut query = vec![
+                ("error", error.error.code.as_str()),
                 ("username", &username),
-            ])
-            .unwrap_or_default();
+            ];
+            if !retry.is_empty() {
+                query.push(("retry", &retry));
+            }
+            let query = serde_urlencoded::to_string(query).unwrap_or_default();
             Redirect::to(&format!("{form_path}?{query}")).into_response()
         }
     }
 }
 
 fn foreign_origin() -> Response {
-    HttpError(ApiError::new(
+    HttpError::from(ApiError::new(
         ErrorCode::OriginNotAllowed,
         "this form may only be posted from Parley's own pages",
     ))

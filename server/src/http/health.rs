@@ -20,17 +20,10 @@ pub async fn check(State(state): State<AppState>) -> (StatusCode, Json<Health>) 
         tokio::time::timeout(PATIENCE, state.store.ping()).await,
         Ok(Ok(()))
     );
-    let redis = match state.redis.clone() {
+    let redis = match redis_answers(&state).await {
         None => "not configured",
-        Some(mut redis) => {
-            let ping = redis::cmd("PING");
-            let pong = tokio::time::timeout(PATIENCE, ping.query_async::<String>(&mut redis)).await;
-            if matches!(pong, Ok(Ok(_))) {
-                "up"
-            } else {
-                "down"
-            }
-        }
+        Some(true) => "up",
+        Some(false) => "down",
     };
     let healthy = database_up && redis != "down";
     let health = Health {
@@ -51,4 +44,12 @@ pub async fn check(State(state): State<AppState>) -> (StatusCode, Json<Health>) 
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(health))
+}
+
+/// Whether Redis answers a PING in time; `None` on a single node.
+pub async fn redis_answers(state: &AppState) -> Option<bool> {
+    let mut redis = state.redis.clone()?;
+    let ping = redis::cmd("PING");
+    let pong = tokio::time::timeout(PATIENCE, ping.query_async::<String>(&mut redis)).await;
+    Some(matches!(pong, Ok(Ok(_))))
 }

@@ -1,13 +1,17 @@
-//! HTTP routes besides the pages: the JSON auth API, the HTML form posts and
-//! the health check.
+//! HTTP routes besides the pages: the JSON auth API, the HTML form posts, the
+//! health check and the metrics; and the security headers every response gets.
 
 mod api;
+mod client_addr;
 mod cookie;
 mod error;
 mod forms;
 mod health;
+mod metrics;
+mod security;
 
 pub use error::{ApiJson, HttpError};
+pub use security::{Policy as SecurityPolicy, security_headers};
 
 use crate::state::AppState;
 use axum::{
@@ -20,9 +24,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/signup", post(api::signup))
         .route("/api/auth/login", post(api::login))
         .route("/api/auth/logout", post(api::logout))
+        .route("/api/auth/logout-all", post(api::logout_all))
+        .route("/api/auth/password", post(api::change_password))
         .route("/api/me", get(api::me))
         .route("/signup", post(forms::signup))
         .route("/login", post(forms::login))
         .route("/logout", post(forms::logout))
+        .route("/logout-all", post(forms::logout_all))
         .route("/healthz", get(health::check))
+        .route("/metrics", get(metrics::render))
 }

@@ -7,12 +7,13 @@
 //! - `chat:<chatId>`: every socket with the chat open → broadcasts to the chat.
 //! - `viewer:<chatId>:<userId>`: that user's sockets with the chat open → "is in
 //!   the room". (The adapter can list a room's sockets but not who owns them.)
+//! - `session:<tokenHash>`: the sockets of one sign-in, so signing out ends them.
 
 use app::{
     model::{ChatId, UserId},
-    protocol::ServerEvent,
+    protocol::{ServerEvent, SessionEndReason, SessionEnded},
 };
-use futures::future::join_all;
+use futures::future::{BoxFuture, join_all};
 use socketioxide::{SocketIo, adapter::Adapter, extract::SocketRef, operators::BroadcastOperators};
 use std::{collections::HashSet, time::Duration};
 use tokio::time::timeout;
@@ -55,6 +56,28 @@ impl<A: Adapter> Cluster<A> {
 
     pub fn viewer_room(chat: ChatId, user: UserId) -> String {
         format!("viewer:{chat}:{user}")
+    }
+
+    pub fn session_room(token_hash: &str) -> String {
+        format!("session:{token_hash}")
+    }
+
+    /// Tells the sockets in `rooms` why their session ended, then disconnects
+    /// them, on every node (this node's alone when the others cannot be reached).
+    async fn end_sockets(&self, rooms: Vec<String>, reason: SessionEndReason) {
+        if rooms.is_empty() {
+            return;
+        }
+        broadcast(|| self.io.to(rooms.clone()), &SessionEnded { reason }).await;
+        let everywhere = self.io.to(rooms.clone()).disconnect();
+        if timeout(REMOTE_PATIENCE, everywhere)
+            .await
+            .is_ok_and(|closed| closed.is_ok())
+        {
+            return;
+        }
+        tracing::warn!("cannot reach the other nodes; ending this node's sockets");
+        let _ = self.io.local().to(rooms).disconnect().await;
     }
 
     /// How many sockets are in `room` on all nodes. When the other nodes cannot
@@ -162,4 +185,31 @@ async fn broadcast<A: Adapter, E: ServerEvent>(
         "cannot reach the other nodes; broadcasting on this one"
     );
     let _ = operators().local().emit(E::NAME, event).await;
+}
+
+/// Whose sockets to end.
+#[derive(Clone, Debug)]
+pub enum Sessions {
+    /// These sign-ins (token hashes).
+    Tokens(Vec<String>),
+    /// Every sign-in of this user.
+    OfUser(UserId),
+}
+
+/// Ending sessions' sockets, for the HTTP side (sign-out, password change),
+/// which does not know the adapter's type.
+pub trait SessionSockets: Send + Sync + 'static {
+    fn end(&self, sessions: Sessions, reason: SessionEndReason) -> BoxFuture<'_, ()>;
+}
+
+impl<A: Adapter> SessionSockets for Cluster<A> {
+    fn end(&self, sessions: Sessions, reason: SessionEndReason) -> BoxFuture<'_, ()> {
+        let rooms = match sessions {
+            Sessions::Tokens(hashes) => {
+                hashes.iter().map(|hash| Self::session_room(hash)).collect()
+            }
+            Sessions::OfUser(user) => vec![Self::user_room(user)],
+        };
+        Box::pin(self.end_sockets(rooms, reason))
+    }
 }

@@ -3,6 +3,7 @@
 //! `{"ok": reply}` or `{"error": {code, message}}`.
 
 use super::{Realtime, connection::Connection};
+use crate::metrics::Metrics;
 use app::protocol::{Ack, ApiError, ClientEvent, ErrorCode};
 use serde_json::Value;
 use socketioxide::{
@@ -10,6 +11,7 @@ use socketioxide::{
     extract::{AckSender, SocketRef, TryData},
 };
 use std::{future::Future, sync::Arc};
+use tracing::Instrument;
 
 /// What a handler gets besides its payload.
 pub struct Ctx<A: Adapter> {
@@ -40,14 +42,23 @@ pub fn on<E, A, H, Fut>(
             let realtime = realtime.clone();
             let handler = handler.clone();
             let connection = connection.clone();
+            let payload = payload.unwrap_or(Value::Null);
+            let chat = payload.get("chatId").and_then(|chat| chat.as_str());
+            let span = tracing::info_span!(
+                "event",
+                event = E::NAME,
+                user = %connection.user.id,
+                chat,
+            );
             async move {
+                let metrics = realtime.metrics.clone();
                 let reply = if !connection.admit() {
                     Err(ApiError::new(
                         ErrorCode::RateLimited,
                         "too many events; slow down",
                     ))
                 } else {
-                    match decode::<E>(payload.unwrap_or(Value::Null)) {
+                    match decode::<E>(payload) {
                         Ok(event) => {
                             handler(
                                 Ctx {
@@ -62,18 +73,31 @@ pub fn on<E, A, H, Fut>(
                         Err(error) => Err(error),
                     }
                 };
-                if let Err(ApiError {
-                    code: ErrorCode::Internal | ErrorCode::Unavailable,
-                    message,
-                }) = &reply
-                {
-                    tracing::warn!(event = E::NAME, %message, "event failed");
-                }
+                settle(&metrics, E::NAME, &reply);
                 // A client that asked for no ack gets none; that is its choice.
                 let _ = ack.send(&Ack::from(reply));
             }
+            .instrument(span)
         },
     );
+}
+
+/// Counts the outcome and logs a failure, once, with its cause: the one
+/// place a socket event's failure is logged.
+fn settle<T>(metrics: &Metrics, event: &'static str, reply: &Result<T, ApiError>) {
+    match reply {
+        Ok(_) => metrics.event(event, "ok"),
+        Err(error) => {
+            metrics.event(event, error.code.as_str());
+            if error.is_failure() {
+                tracing::warn!(
+                    code = error.code.as_str(),
+                    cause = error.cause.as_deref().unwrap_or(&error.message),
+                    "event failed"
+                );
+            }
+        }
+    }
 }
 
 /// The payload as `E`, or a typed refusal. A chat id that is no id of ours is

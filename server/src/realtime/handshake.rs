@@ -28,13 +28,20 @@ pub enum HandshakeError {
     Unavailable,
 }
 
-/// Who is connecting, or why they may not.
+/// Who is connecting, and under which sign-in (its sockets end with it).
+pub struct SignedIn {
+    pub user: User,
+    pub token_hash: String,
+}
+
+/// Who is connecting, or why they may not. An expired or ended session is
+/// `unauthorized`.
 pub async fn check<A: Adapter>(
     socket: &SocketRef<A>,
     auth: Option<HandshakeAuth>,
     auth_service: &AuthService,
     origins: &OriginPolicy,
-) -> Result<User, HandshakeError> {
+) -> Result<SignedIn, HandshakeError> {
     let headers = &socket.req_parts().headers;
     if !origins.permits(headers) {
         return Err(HandshakeError::OriginNotAllowed);
@@ -44,13 +51,17 @@ pub async fn check<A: Adapter>(
         .map(|token| SessionToken::from_client(&token))
         .or_else(|| session_token(headers))
         .ok_or(HandshakeError::Unauthorized)?;
-    auth_service
+    let user = auth_service
         .authenticate(&token)
         .await
         .map_err(|error| match error {
             AuthError::Store(_) => HandshakeError::Unavailable,
             _ => HandshakeError::Unauthorized,
-        })
+        })?;
+    Ok(SignedIn {
+        user,
+        token_hash: token.hash(),
+    })
 }
 
 /// Gives a Socket.IO request a head of its own. hyper parses the URI and

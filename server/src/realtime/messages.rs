@@ -28,6 +28,7 @@ pub async fn send_message<A: Adapter>(
     let landing = Landing::find(&ctx, chat_id, &members).await;
 
     let store = &ctx.realtime.store;
+    let committing = std::time::Instant::now();
     let appended = store
         .append_message(StoredNew {
             chat_id,
@@ -38,6 +39,7 @@ pub async fn send_message<A: Adapter>(
             delivered_to: &landing.delivered_to,
         })
         .await?;
+    ctx.realtime.metrics.message_committed(committing.elapsed());
     let arrival = match appended {
         Appended::New(arrival) => arrival,
         // A resend: the original, as it stands now, and nothing new announced.

@@ -22,16 +22,17 @@ mod rooms;
 mod typing;
 mod views;
 
-pub use cluster::Cluster;
+pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use handshake::own_request_head;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
 
 use crate::{
     auth::{AuthService, OriginPolicy},
+    metrics::Metrics,
     store::Store,
 };
-use app::{model::User, protocol};
+use app::protocol;
 use connection::Connection;
 use dispatch::{Ctx, on};
 use socketioxide::{
@@ -43,11 +44,12 @@ use socketioxide::{
 use socketioxide_core::adapter::DefinedAdapter;
 use std::sync::Arc;
 
-/// What every handler reaches: the store and the cluster-wide view of sockets.
-/// Every socket's handlers hold a copy, so it is kept to two pointers.
+/// What every handler reaches: the store, the cluster-wide view of sockets and
+/// the metrics. Every socket's handlers hold a copy, so it is kept to pointers.
 pub struct Realtime<A: Adapter> {
     pub store: Arc<Store>,
     pub cluster: Cluster<A>,
+    pub metrics: Arc<Metrics>,
 }
 
 // Not derived: the derive would demand `A: Clone`, which adapters are not.
@@ -56,6 +58,7 @@ impl<A: Adapter> Clone for Realtime<A> {
         Self {
             store: self.store.clone(),
             cluster: self.cluster.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -67,6 +70,7 @@ pub struct RealtimeConfig {
     pub auth: AuthService,
     pub origins: OriginPolicy,
     pub rate_limit: RateLimit,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -78,15 +82,16 @@ pub fn register<A: Adapter + DefinedAdapter>(
     let realtime = Realtime {
         store: Arc::new(config.store.clone()),
         cluster: Cluster::new(io.clone()),
+        metrics: config.metrics.clone(),
     };
     let handshake = {
         let realtime = realtime.clone();
         move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
             let (config, realtime) = (config.clone(), realtime.clone());
             async move {
-                let user =
+                let signed_in =
                     handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await?;
-                set_up(&realtime, &socket, user, config.rate_limit);
+                set_up(&realtime, &socket, signed_in, config.rate_limit);
                 Ok::<(), handshake::HandshakeError>(())
             }
         }
@@ -115,11 +120,15 @@ pub fn register<A: Adapter + DefinedAdapter>(
 fn set_up<A: Adapter>(
     realtime: &Realtime<A>,
     socket: &SocketRef<A>,
-    user: User,
+    signed_in: handshake::SignedIn,
     rate_limit: RateLimit,
 ) {
-    let connection = Arc::new(Connection::new(user, rate_limit));
-    socket.join(Cluster::<A>::user_room(connection.user.id));
+    let connection = Arc::new(Connection::new(signed_in.user, rate_limit));
+    socket.join([
+        Cluster::<A>::user_room(connection.user.id),
+        Cluster::<A>::session_room(&signed_in.token_hash),
+    ]);
+    realtime.metrics.socket_connected(connection.user.id);
 
     on::<protocol::CreateChat, A, _, _>(socket, realtime, &connection, chats::create_chat);
     on::<protocol::ListChats, A, _, _>(socket, realtime, &connection, chats::list_chats);

@@ -52,8 +52,15 @@ pub async fn came_online<A: Adapter>(ctx: Ctx<A>) {
 /// A socket went away: it stops typing, and if it was the user's last socket on
 /// any node, the user goes offline.
 pub async fn went_away<A: Adapter>(ctx: Ctx<A>) {
+    settle_departure(&ctx).await;
+    // Last: a test (or an operator) reading this count knows the departure
+    // has been announced.
+    ctx.realtime.metrics.socket_disconnected(ctx.me().id);
+}
+
+async fn settle_departure<A: Adapter>(ctx: &Ctx<A>) {
     for chat_id in ctx.connection.stop_typing_everywhere() {
-        announce_typing(&ctx, chat_id, false).await;
+        announce_typing(ctx, chat_id, false).await;
     }
     // Leave first, then look: of two sockets closing at once, the later one is
     // sure to see none left.
@@ -67,7 +74,7 @@ pub async fn went_away<A: Adapter>(ctx: Ctx<A>) {
         tracing::warn!(%error, user = %me, "cannot store last seen");
     }
     announce_presence(
-        &ctx,
+        ctx,
         Presence {
             user_id: me,
             online: false,

@@ -7,11 +7,13 @@ mod messages;
 mod migration;
 mod receipts;
 mod sessions;
+mod throttle;
 mod users;
 
 pub use chats::{ChatRecord, Member};
 pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage};
 pub use sessions::NewSession;
+pub use throttle::{Attempts, Rule};
 pub use users::{NewUser, StoredUser};
 
 use sea_orm::{
@@ -86,6 +88,13 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Ok(migrated?)
 }
 
+/// One connection pool's state, for the metrics.
+pub struct PoolStats {
+    pub name: &'static str,
+    pub size: u32,
+    pub idle: usize,
+}
+
 /// A handle on the database; cheap to clone (it wraps pools).
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -134,6 +143,35 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
             });
         options
+    }
+
+    /// Each pool's size and idle connections, for the metrics.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        let stats = |name, db: &DatabaseConnection| match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                Some(PoolStats {
+                    name,
+                    size: pool.size(),
+                    idle: pool.num_idle(),
+                })
+            }
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                Some(PoolStats {
+                    name,
+                    size: pool.size(),
+                    idle: pool.num_idle(),
+                })
+            }
+            _ => None,
+        };
+        let mut pools: Vec<PoolStats> = stats("read", &self.db).into_iter().collect();
+        // On PostgreSQL the writer is the same pool.
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            pools.extend(stats("write", &self.writer));
+        }
+        pools
     }
 
     /// A trivial query: is the database answering?

@@ -43,6 +43,41 @@ impl Store {
             .map(|row| super::StoredUser::from(row).user))
     }
 
+    /// Ends every session of `user_id` but `keep` (when given); the token
+    /// hashes of those it ended.
+    pub async fn delete_sessions_of(
+        &self,
+        user_id: UserId,
+        keep: Option<&str>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut query = session::Entity::find().filter(session::Column::UserId.eq(user_id.0));
+        if let Some(keep) = keep {
+            query = query.filter(session::Column::TokenHash.ne(keep));
+        }
+        let ended: Vec<String> = query
+            .all(&self.writer)
+            .await?
+            .into_iter()
+            .map(|row| row.token_hash)
+            .collect();
+        if !ended.is_empty() {
+            session::Entity::delete_many()
+                .filter(session::Column::TokenHash.is_in(ended.iter().cloned()))
+                .exec(&self.writer)
+                .await?;
+        }
+        Ok(ended)
+    }
+
+    /// Deletes the sessions that expired before `now`; how many.
+    pub async fn sweep_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let swept = session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lte(now))
+            .exec(&self.writer)
+            .await?;
+        Ok(swept.rows_affected)
+    }
+
     /// Ends a session; ending one that does not exist is not an error.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         session::Entity::delete_by_id(token_hash.to_owned())

@@ -60,4 +60,20 @@ impl Store {
             .await?;
         Ok(row.map(StoredUser::from))
     }
+
+    /// Replaces the user's password hash.
+    pub async fn set_password_hash(
+        &self,
+        user_id: UserId,
+        password_hash: String,
+    ) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(user_id.0),
+            password_hash: Set(password_hash),
+            ..Default::default()
+        }
+        .update(&self.writer)
+        .await?;
+        Ok(())
+    }
 }

@@ -236,7 +236,10 @@ async fn sign_out_clears_the_cookie_and_ends_the_session() {
     .await;
     let response = app.http.post(app.url("/logout")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()[header::LOCATION], "/login");
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login?ended=signed_out"
+    );
     let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("parley_session=;"), "{cookie}");
     assert!(cookie.contains("Max-Age=0"), "{cookie}");

@@ -27,6 +27,10 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         session_days: 30,
         events_per_second: 20.0,
         event_burst: 60.0,
+        login_attempts: 5,
+        login_backoff_seconds: 2.0,
+        signups_per_hour: 200,
+        trust_forwarded_for: false,
         log: "warn".into(),
         site_root: "target/site".into(),
     }
@@ -118,6 +122,38 @@ impl TestApp {
             "signup of {username}"
         );
         response.json().await.expect("auth reply")
+    }
+
+    /// A figure from `GET /metrics`: the sample named exactly `series` (with
+    /// its labels, e.g. `parley_events_total{event="sendMessage",outcome="ok"}`),
+    /// 0 when absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map(|value| value.trim().parse().expect("a number"))
+            .unwrap_or(0.0)
+    }
+
+    /// Waits until the server has handled `count` socket disconnects (their
+    /// presence and typing announced): the metric is counted last.
+    pub async fn disconnects_handled(&self, count: u32) {
+        let deadline = tokio::time::Instant::now() + crate::socket_client::PATIENCE;
+        while self.metric("parley_socket_disconnects_total").await < f64::from(count) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{count} disconnects not handled in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn me(&self, token: &str) -> reqwest::Response {

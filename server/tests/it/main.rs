@@ -3,9 +3,12 @@
 
 mod accounts;
 mod helpers;
+mod operability;
 mod pages;
 mod realtime;
 mod scale_out;
 mod services;
+mod sessions;
 mod socket_client;
 mod store;
+mod throttling;

@@ -15,8 +15,6 @@ use app::{
 use serde_json::json;
 use std::time::Duration;
 
-const QUIET: Duration = Duration::from_millis(300);
-
 pub(crate) async fn create_direct(client: &SocketClient, with: &str) -> Chat {
     client
         .emit(&CreateChat {
@@ -122,7 +120,7 @@ async fn mike_offline_gets_sent_then_delivered_when_he_connects_then_seen_when_h
         (first.status, second.status),
         (MessageStatus::Sent, MessageStatus::Sent)
     );
-    harley_socket.assert_none::<StatusUpdate>(QUIET).await;
+    harley_socket.assert_none::<StatusUpdate>().await;
 
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
     let delivered = harley_socket.next::<StatusUpdate>().await;
@@ -177,7 +175,7 @@ async fn typing_reaches_mike_and_not_harley_and_stops_when_she_leaves() {
         (typing.user_id, typing.username.as_str(), typing.is_typing),
         (harley.user.id, "harley", true)
     );
-    harley_socket.assert_none::<ShowTyping>(QUIET).await;
+    harley_socket.assert_none::<ShowTyping>().await;
 
     // Leaving the room while typing tells the others she stopped.
     harley_socket
@@ -296,7 +294,7 @@ async fn a_group_message_is_as_far_as_its_slowest_member_with_receipts_per_membe
         assert_eq!((seen.status, seen.up_to_seq), (ReceiptKind::Seen, 2));
     }
     mike_socket.next::<NewMessage>().await;
-    mike_socket.assert_none::<StatusUpdate>(QUIET).await;
+    mike_socket.assert_none::<StatusUpdate>().await;
 }
 
 #[tokio::test]
@@ -390,7 +388,7 @@ async fn resending_with_the_same_client_id_returns_the_original_and_announces_no
         .await
         .expect("resent");
     assert_eq!((again.id, again.seq), (first.id, first.seq));
-    mike_socket.assert_none::<NewMessage>(QUIET).await;
+    mike_socket.assert_none::<NewMessage>().await;
     assert_eq!(
         harley_socket
             .emit(&History::latest(chat.id))
@@ -576,7 +574,8 @@ async fn presence_follows_the_last_socket_of_a_user() {
     );
 
     first_tab.disconnect().await;
-    harley_socket.assert_none::<Presence>(QUIET).await;
+    app.disconnects_handled(1).await;
+    harley_socket.assert_none::<Presence>().await;
     let summary = &harley_socket.emit(&ListChats {}).await.expect("list")[0];
     let mike_there = summary
         .chat
@@ -658,7 +657,7 @@ async fn a_direct_chat_is_created_once_whoever_asks() {
     let from_mike = create_direct(&mike_socket, "harley").await;
     assert_eq!((again.id, from_mike.id), (chat.id, chat.id));
     assert_eq!(chat.kind, ChatKind::Direct);
-    mike_socket.assert_none::<ChatCreated>(QUIET).await;
+    mike_socket.assert_none::<ChatCreated>().await;
 }
 
 #[tokio::test]

@@ -28,6 +28,8 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 struct Inbox {
     events: Mutex<HashMap<String, VecDeque<Value>>>,
     arrived: Notify,
+    /// The server closed the connection.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 pub struct SocketClient {
@@ -89,6 +91,16 @@ impl SocketClient {
             .on(Event::Error, move |payload, _| {
                 on_error(Err(format!("{payload:?}")));
                 async {}.boxed()
+            })
+            .on(Event::Close, {
+                let inbox = inbox.clone();
+                move |_, _| {
+                    inbox
+                        .closed
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                    inbox.arrived.notify_waiters();
+                    async {}.boxed()
+                }
             })
             .on_any({
                 let inbox = inbox.clone();
@@ -188,12 +200,43 @@ impl SocketClient {
         None
     }
 
-    /// Asserts that no `E` arrives within `window` (or has arrived unread).
-    pub async fn assert_none<E: ServerEvent + std::fmt::Debug>(&self, window: Duration) {
-        tokio::time::sleep(window).await;
+    /// A round trip to the server: everything the server sent this socket
+    /// before it handled this request has arrived once it returns (one
+    /// connection delivers in order).
+    pub async fn sync(&self) {
+        self.emit(&app::protocol::ListChats {})
+            .await
+            .expect("a round trip");
+    }
+
+    /// Asserts that no `E` was sent to this socket before now: call it once
+    /// whatever might have sent one has finished on the server (an ack came
+    /// back, a disconnect was handled). A round trip flushes the connection,
+    /// so no waiting on the clock is involved.
+    pub async fn assert_none<E: ServerEvent + std::fmt::Debug>(&self) {
+        self.sync().await;
         if let Some(event) = self.take_where(&|_: &E| true) {
             panic!("unexpected {}: {event:?}", E::NAME);
         }
+    }
+
+    /// Waits until the server has closed this connection.
+    pub async fn closed_by_server(&self) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let arrived = self.inbox.arrived.notified();
+            if self.inbox.closed.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("the server did not close the socket within {PATIENCE:?}");
+            }
+        }
+    }
+
+    /// Whether the connection is still open (as far as this client knows).
+    pub fn is_open(&self) -> bool {
+        !self.inbox.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets every event received so far.

@@ -147,6 +147,51 @@ async fn store_contract(store: Store) {
             .unwrap()
             .is_none()
     );
+    // Sweeping deletes the expired ones, and only those.
+    store
+        .create_session(NewSession {
+            token_hash: "fresh",
+            user_id: mike,
+            expires_at: now + Duration::days(1),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.sweep_expired_sessions(now).await.unwrap(), 1);
+    assert_eq!(store.sweep_expired_sessions(now).await.unwrap(), 0);
+    assert!(
+        store
+            .find_session_user("fresh", now)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Ending every other session keeps the one asked for.
+    let ended = store.delete_sessions_of(mike, Some("fresh")).await.unwrap();
+    assert!(ended.is_empty());
+    assert_eq!(
+        store.delete_sessions_of(mike, None).await.unwrap(),
+        ["fresh"]
+    );
+
+    // Attempts: counted per key, refused while blocked, forgotten on request.
+    // (Whole seconds: PostgreSQL keeps microseconds, not nanoseconds.)
+    let now = chrono::SubsecRound::trunc_subsecs(now, 0);
+    let rule = parley_server::store::Rule {
+        free_attempts: 1,
+        window: std::time::Duration::from_secs(60),
+        first_block: std::time::Duration::from_secs(30),
+        max_block: std::time::Duration::from_secs(60),
+    };
+    store.count_attempt("k", &rule, now).await.unwrap();
+    assert_eq!(store.blocked_for(&["k", "other"], now).await.unwrap(), None);
+    let blocked = store.count_attempt("k", &rule, now).await.unwrap();
+    assert_eq!(blocked.attempts, 2);
+    assert_eq!(
+        store.blocked_for(&["other", "k"], now).await.unwrap(),
+        Some(std::time::Duration::from_secs(30))
+    );
+    store.forget_attempts("k").await.unwrap();
+    assert_eq!(store.blocked_for(&["k"], now).await.unwrap(), None);
 
     // A direct chat exists once, whoever starts it.
     let (chat, created) = store.direct_chat(harley, mike).await.unwrap();

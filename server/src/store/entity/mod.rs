@@ -1,5 +1,6 @@
 //! SeaORM entities: one file per table. Private to the store.
 
+pub mod auth_throttle;
 pub mod chat;
 pub mod chat_member;
 pub mod message;

@@ -1,6 +1,7 @@
 //! Schema migrations, one file each, applied in order at start-up.
 
 mod m20261125_000001_create_schema;
+mod m20261127_000001_auth_throttle;
 
 use sea_orm_migration::prelude::*;
 
@@ -9,6 +10,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_schema::Migration),
+            Box::new(m20261127_000001_auth_throttle::Migration),
+        ]
     }
 }

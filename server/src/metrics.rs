@@ -1,0 +1,206 @@
+//! Prometheus metrics, served at `GET /metrics`. Each server has a registry of
+//! its own (not a process-wide one), so servers sharing a process, as the
+//! tests' do, never mix their counts. Figures are this node's; a Prometheus
+//! scraping every node sums them.
+
+use app::model::UserId;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+use std::{collections::HashMap, sync::Mutex, time::Duration};
+
+pub struct Metrics {
+    registry: Registry,
+    sockets_connected: IntGauge,
+    users_online: IntGauge,
+    /// Sockets per user on this node, behind `users_online`.
+    sockets_of: Mutex<HashMap<UserId, usize>>,
+    socket_disconnects: IntCounter,
+    events: IntCounterVec,
+    message_commit: Histogram,
+    db_connections: IntGaugeVec,
+    db_unavailable: IntCounter,
+    redis_up: IntGauge,
+}
+
+/// Registers `metric` and hands it back. Every name here is a literal that
+/// is valid and registered once, so registering cannot fail.
+fn registered<M: prometheus::core::Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: prometheus::Result<M>,
+) -> M {
+    let metric = metric.expect("a valid metric definition");
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("each metric is registered once");
+    metric
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new_custom(Some("parley".into()), None).unwrap_or_default();
+        let r = &registry;
+        Self {
+            sockets_connected: registered(
+                r,
+                IntGauge::new(
+                    "sockets_connected",
+                    "Socket.IO connections open on this node",
+                ),
+            ),
+            users_online: registered(
+                r,
+                IntGauge::new(
+                    "users_online",
+                    "Users with at least one socket on this node",
+                ),
+            ),
+            sockets_of: Mutex::default(),
+            socket_disconnects: registered(
+                r,
+                IntCounter::new(
+                    "socket_disconnects_total",
+                    "Sockets whose disconnect (presence, typing) has been handled",
+                ),
+            ),
+            events: registered(
+                r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "events_total",
+                        "Socket.IO events handled, by name and outcome",
+                    ),
+                    &["event", "outcome"],
+                ),
+            ),
+            message_commit: registered(
+                r,
+                Histogram::with_opts(
+                    HistogramOpts::new(
+                        "message_commit_seconds",
+                        "Time to store a message with the watermarks it moves",
+                    )
+                    .buckets(vec![
+                        0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                        1.0, 2.5,
+                    ]),
+                ),
+            ),
+            db_connections: registered(
+                r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "db_connections",
+                        "Database pool connections, by pool and state",
+                    ),
+                    &["pool", "state"],
+                ),
+            ),
+            db_unavailable: registered(
+                r,
+                IntCounter::new(
+                    "db_unavailable_total",
+                    "Requests that found no database connection in time (pool waits that gave up)",
+                ),
+            ),
+            redis_up: registered(
+                r,
+                IntGauge::new(
+                    "redis_up",
+                    "1 when the Redis adapter answers, 0 when it does not, -1 when not configured",
+                ),
+            ),
+            registry,
+        }
+    }
+
+    pub fn socket_connected(&self, user: UserId) {
+        self.sockets_connected.inc();
+        if let Ok(mut sockets_of) = self.sockets_of.lock() {
+            *sockets_of.entry(user).or_default() += 1;
+            self.users_online.set(sockets_of.len() as i64);
+        }
+    }
+
+    pub fn socket_disconnected(&self, user: UserId) {
+        self.sockets_connected.dec();
+        if let Ok(mut sockets_of) = self.sockets_of.lock() {
+            if let Some(count) = sockets_of.get_mut(&user) {
+                *count -= 1;
+                if *count == 0 {
+                    sockets_of.remove(&user);
+                }
+            }
+            self.users_online.set(sockets_of.len() as i64);
+        }
+        self.socket_disconnects.inc();
+    }
+
+    /// One event handled: `outcome` is `ok` or the error code.
+    pub fn event(&self, event: &str, outcome: &str) {
+        self.events.with_label_values(&[event, outcome]).inc();
+        if outcome == "unavailable" {
+            self.db_unavailable.inc();
+        }
+    }
+
+    pub fn message_committed(&self, took: Duration) {
+        self.message_commit.observe(took.as_secs_f64());
+    }
+
+    pub fn db_pool(&self, pool: &str, size: u32, idle: usize) {
+        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        self.db_connections
+            .with_label_values(&[pool, "idle"])
+            .set(idle);
+        self.db_connections
+            .with_label_values(&[pool, "busy"])
+            .set(i64::from(size) - idle);
+    }
+
+    pub fn redis(&self, up: Option<bool>) {
+        self.redis_up.set(match up {
+            None => -1,
+            Some(up) => i64::from(up),
+        });
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut text = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut text) {
+            tracing::error!(%error, "cannot encode metrics");
+        }
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_online_counts_people_not_sockets() {
+        let metrics = Metrics::new();
+        let (harley, mike) = (
+            UserId(uuid::Uuid::from_u128(1)),
+            UserId(uuid::Uuid::from_u128(2)),
+        );
+        metrics.socket_connected(harley);
+        metrics.socket_connected(harley);
+        metrics.socket_connected(mike);
+        metrics.socket_disconnected(harley);
+        let text = metrics.render();
+        assert!(text.contains("parley_sockets_connected 2\n"), "{text}");
+        assert!(text.contains("parley_users_online 2\n"), "{text}");
+        metrics.socket_disconnected(harley);
+        assert!(metrics.render().contains("parley_users_online 1\n"));
+    }
+}
