@@ -1,4 +1,5 @@
 import { test, expect, hydrated, watchForPageErrors } from './fixtures';
+import { signIn, signUp } from './helpers';
 
 test('a person signs up, sees their chat list, signs out and signs in again', async ({ page, server }, testInfo) => {
   const pageErrors = await watchForPageErrors(page);
@@ -84,12 +85,7 @@ test('pages carry a strict Content-Security-Policy and still hydrate under it', 
 test('signing out in one tab sends the other tab of the same session to the sign-in page', async ({ browser, server }, testInfo) => {
   const context = await browser.newContext();
   const first = await context.newPage();
-  await first.goto(`${server.url}/signup`);
-  await first.getByLabel('Username').fill('harley');
-  await first.getByLabel('Password').fill('correct horse');
-  await first.getByRole('button', { name: 'Sign up' }).click();
-  await expect(first.getByTestId('me-name')).toHaveText('harley');
-  await hydrated(first);
+  await signUp(first, server, 'harley', 'Harley');
 
   const second = await context.newPage();
   await second.goto(`${server.url}/`);
@@ -110,17 +106,8 @@ test('signing out everywhere ends the sessions of other browsers too', async ({ 
   const phone = await browser.newContext();
   const onLaptop = await laptop.newPage();
   const onPhone = await phone.newPage();
-  await onLaptop.goto(`${server.url}/signup`);
-  await onLaptop.getByLabel('Username').fill('harley');
-  await onLaptop.getByLabel('Password').fill('correct horse');
-  await onLaptop.getByRole('button', { name: 'Sign up' }).click();
-  await expect(onLaptop.getByTestId('me-name')).toHaveText('harley');
-  await onPhone.goto(`${server.url}/login`);
-  await onPhone.getByLabel('Username').fill('harley');
-  await onPhone.getByLabel('Password').fill('correct horse');
-  await onPhone.getByRole('button', { name: 'Sign in' }).click();
-  await expect(onPhone.getByTestId('me-name')).toHaveText('harley');
-  await hydrated(onPhone);
+  await signUp(onLaptop, server, 'harley', 'Harley');
+  await signIn(onPhone, server, 'harley');
   await expect(onPhone.getByTestId('connection')).toHaveCount(0);
 
   await onLaptop.getByRole('button', { name: 'Sign out everywhere' }).click();

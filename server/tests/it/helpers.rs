@@ -156,6 +156,18 @@ impl TestApp {
         }
     }
 
+    /// Signs an existing user in through the JSON API: a new session.
+    pub async fn login(&self, username: &str, password: &str) -> AuthReply {
+        let response = self
+            .post_json(
+                "/api/auth/login",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        response.json().await.expect("auth reply")
+    }
+
     pub async fn me(&self, token: &str) -> reqwest::Response {
         self.http
             .get(self.url("/api/me"))

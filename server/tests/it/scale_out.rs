@@ -16,14 +16,16 @@ use app::{
 use serde_json::Value;
 use std::time::Duration;
 
-struct TwoNodes {
-    a: TestApp,
-    b: TestApp,
+pub(crate) struct TwoNodes {
+    pub a: TestApp,
+    pub b: TestApp,
     redis: RedisServer,
     _postgres: Postgres,
 }
 
-async fn two_nodes() -> Option<TwoNodes> {
+/// Two nodes on one fresh PostgreSQL database and one Redis (`None`, and the
+/// test skips, where those are not installed).
+pub(crate) async fn two_nodes() -> Option<TwoNodes> {
     let postgres = Postgres::start()?;
     let redis = RedisServer::start()?;
     let database_url = postgres.new_database().await;

@@ -5,7 +5,7 @@
 use crate::{
     helpers::{TestApp, error_of, spawn_app, spawn_app_with},
     realtime::{create_direct, send},
-    services::{Postgres, RedisServer},
+    scale_out::two_nodes,
     socket_client::{Credentials, SocketClient},
 };
 use app::protocol::{ErrorCode, NewMessage, SessionEndReason, SessionEnded};
@@ -26,15 +26,7 @@ async fn signing_out_ends_that_sessions_sockets_and_no_other() {
     let app = spawn_app().await;
     let harley = app.signup("harley", "harley password").await;
     let mike = app.signup("mike", "mike password").await;
-    let phone = app
-        .post_json(
-            "/api/auth/login",
-            &json!({"username": "harley", "password": "harley password"}),
-        )
-        .await
-        .json::<app::protocol::AuthReply>()
-        .await
-        .expect("a second session");
+    let phone = app.login("harley", "harley password").await;
     let laptop_socket = SocketClient::connect(app.addr, &harley.token).await;
     let phone_socket = SocketClient::connect(app.addr, &phone.token).await;
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
@@ -64,15 +56,7 @@ async fn signing_out_ends_that_sessions_sockets_and_no_other() {
 async fn signing_out_everywhere_ends_every_session_and_socket() {
     let app = spawn_app().await;
     let harley = app.signup("harley", "harley password").await;
-    let other = app
-        .post_json(
-            "/api/auth/login",
-            &json!({"username": "harley", "password": "harley password"}),
-        )
-        .await
-        .json::<app::protocol::AuthReply>()
-        .await
-        .expect("a second session");
+    let other = app.login("harley", "harley password").await;
     let first = SocketClient::connect(app.addr, &harley.token).await;
     let second = SocketClient::connect(app.addr, &other.token).await;
 
@@ -89,28 +73,14 @@ async fn signing_out_everywhere_ends_every_session_and_socket() {
         assert_eq!(app.me(token).await.status(), StatusCode::UNAUTHORIZED);
     }
     // Signing in again works: only the sessions ended, not the account.
-    let login = app
-        .post_json(
-            "/api/auth/login",
-            &json!({"username": "harley", "password": "harley password"}),
-        )
-        .await;
-    assert_eq!(login.status(), StatusCode::OK);
+    app.login("harley", "harley password").await;
 }
 
 #[tokio::test]
 async fn a_password_change_ends_the_other_sessions_and_keeps_this_one() {
     let app = spawn_app().await;
     let harley = app.signup("harley", "harley password").await;
-    let other = app
-        .post_json(
-            "/api/auth/login",
-            &json!({"username": "harley", "password": "harley password"}),
-        )
-        .await
-        .json::<app::protocol::AuthReply>()
-        .await
-        .expect("a second session");
+    let other = app.login("harley", "harley password").await;
     let here = SocketClient::connect(app.addr, &harley.token).await;
     let elsewhere = SocketClient::connect(app.addr, &other.token).await;
 
@@ -178,25 +148,14 @@ async fn an_expired_session_is_refused_at_the_handshake() {
 
 #[tokio::test]
 async fn signing_out_on_one_node_ends_the_socket_on_the_other() {
-    let (Some(postgres), Some(redis)) = (Postgres::start(), RedisServer::start()) else {
+    let Some(nodes) = two_nodes().await else {
         return;
     };
-    let database_url = postgres.new_database().await;
-    let node = |database_url: String, redis_url: String| async move {
-        spawn_app_with(tempfile::tempdir().unwrap(), move |settings| {
-            settings.database_url = database_url;
-            settings.redis_url = Some(redis_url);
-        })
-        .await
-    };
-    let (a, b) = tokio::join!(
-        node(database_url.clone(), redis.url()),
-        node(database_url, redis.url())
-    );
+    let (a, b) = (&nodes.a, &nodes.b);
     let harley = a.signup("harley", "harley password").await;
     let on_b = SocketClient::connect(b.addr, &harley.token).await;
 
-    let logout = post_with_token(&a, "/api/auth/logout", &harley.token).await;
+    let logout = post_with_token(a, "/api/auth/logout", &harley.token).await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         on_b.next::<SessionEnded>().await.reason,
