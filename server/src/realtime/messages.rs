@@ -19,12 +19,7 @@ pub async fn send_message<A: Adapter>(
     let client_id = ClientId::parse(&request.client_id)?;
     let chat_id = request.chat_id;
     let me = ctx.me().id;
-    let members: Vec<UserId> = ctx
-        .receipts_as_member(chat_id)
-        .await?
-        .iter()
-        .map(|receipt| receipt.user_id)
-        .collect();
+    let members = ctx.members_as_member(chat_id).await?;
     let landing = Landing::find(&ctx, chat_id, &members).await;
 
     let store = &ctx.realtime.store;

@@ -46,7 +46,7 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
 }
 
 pub async fn leave_room<A: Adapter>(ctx: Ctx<A>, request: LeaveRoom) -> Result<Done, ApiError> {
-    ctx.receipts_as_member(request.chat_id).await?;
+    ctx.members_as_member(request.chat_id).await?;
     let me = ctx.me().id;
     ctx.socket.leave([
         Cluster::<A>::chat_room(request.chat_id),

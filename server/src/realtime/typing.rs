@@ -8,7 +8,7 @@ use app::{
 use socketioxide::adapter::Adapter;
 
 pub async fn typing<A: Adapter>(ctx: Ctx<A>, request: Typing) -> Result<Done, ApiError> {
-    ctx.receipts_as_member(request.chat_id).await?;
+    ctx.members_as_member(request.chat_id).await?;
     ctx.connection
         .set_typing(request.chat_id, request.is_typing);
     announce_typing(&ctx, request.chat_id, request.is_typing).await;

@@ -10,6 +10,7 @@ use app::{
     status::message_status,
 };
 use socketioxide::adapter::Adapter;
+use std::sync::Arc;
 
 /// A chat the current user belongs to, with everyone's watermarks.
 pub struct MemberOf {
@@ -55,6 +56,18 @@ impl<A: Adapter> Ctx<A> {
         }
         self.check_member(receipts.iter().map(|receipt| receipt.user_id))?;
         Ok(receipts)
+    }
+
+    /// Who is in the chat, if it exists and the user is in it: the same check
+    /// without touching the database after the chat's first read (members
+    /// are cached, see `Store::member_ids`).
+    pub async fn members_as_member(&self, chat_id: ChatId) -> Result<Arc<[UserId]>, ApiError> {
+        let members = self.realtime.store.member_ids(chat_id).await?;
+        if members.is_empty() {
+            return Err(no_such_chat());
+        }
+        self.check_member(members.iter().copied())?;
+        Ok(members)
     }
 
     fn check_member(&self, mut members: impl Iterator<Item = UserId>) -> Result<(), ApiError> {

@@ -11,6 +11,10 @@ use sea_orm::{
     ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
     entity::prelude::*,
 };
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
 
 /// A chat without its members.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,11 +51,33 @@ pub struct Member {
     pub receipt: Receipt,
 }
 
-fn receipt_of(row: &chat_member::Model) -> Receipt {
+pub(super) fn receipt_of(row: &chat_member::Model) -> Receipt {
     Receipt {
         user_id: UserId(row.user_id),
         delivered_seq: row.delivered_seq,
         seen_seq: row.seen_seq,
+    }
+}
+
+/// Chats' member lists, kept after the first read. Bounded: past
+/// [`MemberCache::CAPACITY`] chats it starts afresh (a re-read is one query).
+#[derive(Clone, Debug, Default)]
+pub(super) struct MemberCache(Arc<RwLock<HashMap<ChatId, Arc<[UserId]>>>>);
+
+impl MemberCache {
+    const CAPACITY: usize = 100_000;
+
+    fn get(&self, chat_id: ChatId) -> Option<Arc<[UserId]>> {
+        self.0.read().ok()?.get(&chat_id).cloned()
+    }
+
+    fn insert(&self, chat_id: ChatId, members: Arc<[UserId]>) {
+        if let Ok(mut cache) = self.0.write() {
+            if cache.len() >= Self::CAPACITY {
+                cache.clear();
+            }
+            cache.insert(chat_id, members);
+        }
     }
 }
 
@@ -175,6 +201,25 @@ impl Store {
             .one(&self.db)
             .await?;
         Ok(row.as_ref().map(receipt_of))
+    }
+
+    /// Who is in the chat (empty: no such chat). Read once per chat and then
+    /// served from memory: a chat's members never change once it exists, so
+    /// the copy is right on every node. (Adding or removing members must
+    /// forget the chat here, on every node.)
+    pub async fn member_ids(&self, chat_id: ChatId) -> Result<Arc<[UserId]>, StoreError> {
+        if let Some(members) = self.members.get(chat_id) {
+            return Ok(members);
+        }
+        let members: Arc<[UserId]> = receipts_in(&self.db, chat_id)
+            .await?
+            .iter()
+            .map(|receipt| receipt.user_id)
+            .collect();
+        if !members.is_empty() {
+            self.members.insert(chat_id, members.clone());
+        }
+        Ok(members)
     }
 
     /// Every member's watermarks, in the order they joined; empty when there is

@@ -2,21 +2,12 @@
 
 use super::{
     Store, StoreError,
-    chats::receipts_in,
-    entity::{chat, message},
-    receipts::raise_to_new_message,
+    entity::message,
+    writer::{Pending, Queued},
 };
-use app::{
-    model::{Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, Seq, UserId},
-    protocol::ReceiptKind,
-};
+use app::model::{Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, Seq, UserId};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set,
-    ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait,
-    entity::prelude::*,
-    sea_query::{Expr, ExprTrait},
-};
+use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, entity::prelude::*};
 
 /// A message as stored; its status depends on who reads it, so it has none.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,68 +91,26 @@ pub enum Page {
 
 impl Store {
     /// Stores a message as the chat's next seq and moves the watermarks it
-    /// moves (the sender's, `seen_by`'s, `delivered_to`'s), in one transaction:
-    /// what is announced afterwards is exactly what was stored. A resend (same
-    /// sender and client id) stores nothing and returns the original.
+    /// moves (the sender's, `seen_by`'s, `delivered_to`'s), in one transaction
+    /// with whatever other messages arrived together (group commit, see
+    /// `writer`): what is announced afterwards is exactly what was stored. A
+    /// resend (same sender and client id) stores nothing and returns the
+    /// original.
     pub async fn append_message(&self, new: NewMessage<'_>) -> Result<Appended, StoreError> {
-        match self.insert_next(&new).await {
-            Ok(arrival) => Ok(Appended::New(arrival)),
-            // The unique (sender, client id) refused it: a resend.
-            Err(StoreError::Conflict) => self
-                .message_by_client_id(new.sender_id, new.client_id)
-                .await?
-                .map(Appended::Existing)
-                .ok_or(StoreError::Conflict),
-            Err(error) => Err(error),
-        }
-    }
-
-    async fn insert_next(&self, new: &NewMessage<'_>) -> Result<Arrival, StoreError> {
-        let now = Utc::now();
-        let txn = self.writer.begin().await?;
-        // The write comes first: it takes the chat's row lock (PostgreSQL) or the
-        // write lock (SQLite) before anything is read, so concurrent senders queue
-        // instead of deadlocking, and the watermarks read below are current.
-        let seq: Seq = chat::Entity::update_many()
-            .col_expr(
-                chat::Column::LastSeq,
-                Expr::col(chat::Column::LastSeq).add(1),
-            )
-            .col_expr(chat::Column::LastActivityAt, Expr::value(now))
-            .filter(chat::Column::Id.eq(new.chat_id.0))
-            .exec_with_returning(&txn)
-            .await?
-            .first()
-            .map(|chat| chat.last_seq)
-            .ok_or_else(|| StoreError::Database(DbErr::RecordNotFound("chat".into())))?;
-        let row = message::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            chat_id: Set(new.chat_id.0),
-            seq: Set(seq),
-            sender_id: Set(new.sender_id.0),
-            client_id: Set(new.client_id.as_str().to_owned()),
-            body: Set(new.body.as_str().to_owned()),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        let receipts_before = receipts_in(&txn, new.chat_id).await?;
-        let mut seen_by = vec![new.sender_id];
-        seen_by.extend_from_slice(new.seen_by);
-        raise_to_new_message(&txn, new.chat_id, &seen_by, ReceiptKind::Seen, seq).await?;
-        raise_to_new_message(
-            &txn,
-            new.chat_id,
-            new.delivered_to,
-            ReceiptKind::Delivered,
-            seq,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(Arrival {
-            message: row.into(),
-            receipts_before,
-        })
+        let (answer, outcome) = tokio::sync::oneshot::channel();
+        let pending = Pending {
+            chat_id: new.chat_id,
+            sender_id: new.sender_id,
+            client_id: new.client_id.as_str().to_owned(),
+            body: new.body.as_str().to_owned(),
+            seen_by: new.seen_by.to_vec(),
+            delivered_to: new.delivered_to.to_vec(),
+        };
+        let gone = || StoreError::Unavailable(DbErr::Custom("the message writer stopped".into()));
+        self.messages
+            .send(Queued { pending, answer })
+            .map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
     }
 
     pub async fn message_by_client_id(

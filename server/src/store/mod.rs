@@ -9,6 +9,7 @@ mod receipts;
 mod sessions;
 mod throttle;
 mod users;
+mod writer;
 
 pub use chats::{ChatRecord, Member};
 pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage};
@@ -24,7 +25,7 @@ use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
 /// Why a storage operation failed, in the terms callers act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint refused the row (e.g. a username already taken).
     #[error("already exists")]
@@ -105,6 +106,10 @@ pub struct Store {
     /// fair and immediate where competing connections would poll the busy
     /// handler (sleeps of up to 100 ms). On PostgreSQL it is `db` itself.
     writer: DatabaseConnection,
+    /// The group-commit queue every new message goes through (see `writer`).
+    messages: tokio::sync::mpsc::UnboundedSender<writer::Queued>,
+    /// Who is in each chat, as read once (see `Store::member_ids`).
+    members: chats::MemberCache,
 }
 
 impl Store {
@@ -123,7 +128,12 @@ impl Store {
             _ => db.clone(),
         };
         migrate(&writer).await?;
-        Ok(Self { db, writer })
+        Ok(Self {
+            db,
+            messages: writer::spawn(writer.clone()),
+            writer,
+            members: chats::MemberCache::default(),
+        })
     }
 
     fn options(database_url: &str) -> ConnectOptions {

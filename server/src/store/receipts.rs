@@ -125,28 +125,3 @@ async fn raise(
         .await?;
     Ok(result.rows_affected > 0)
 }
-
-/// Moves several members' `kind` watermark (seen moves delivered along) to the
-/// seq of a message just stored, in one statement. Every watermark is below a
-/// seq just given out, so nothing is pulled back.
-pub(super) async fn raise_to_new_message(
-    db: &impl ConnectionTrait,
-    chat_id: ChatId,
-    users: &[UserId],
-    kind: ReceiptKind,
-    seq: Seq,
-) -> Result<(), StoreError> {
-    if users.is_empty() {
-        return Ok(());
-    }
-    let mut update = chat_member::Entity::update_many()
-        .col_expr(chat_member::Column::DeliveredSeq, Expr::value(seq))
-        .filter(chat_member::Column::ChatId.eq(chat_id.0))
-        .filter(chat_member::Column::UserId.is_in(users.iter().map(|user| user.0)))
-        .filter(chat_member::Column::DeliveredSeq.lt(seq));
-    if kind == ReceiptKind::Seen {
-        update = update.col_expr(chat_member::Column::SeenSeq, Expr::value(seq));
-    }
-    update.exec(db).await?;
-    Ok(())
-}
