@@ -12,3 +12,4 @@ mod sessions;
 mod socket_client;
 mod store;
 mod throttling;
+mod write_path;

@@ -149,8 +149,21 @@ impl SocketClient {
         ack.into()
     }
 
+    /// Emits `E`; `None` when no ack comes (the server is gone).
+    pub async fn try_emit<E: ClientEvent>(&self, event: &E) -> Option<Result<E::Reply, ApiError>> {
+        let payload = serde_json::to_value(event).expect("payload serialises");
+        let ack = self.ack_of(E::NAME, payload).await?;
+        let ack: Ack<E::Reply> = serde_json::from_value(ack).ok()?;
+        Some(ack.into())
+    }
+
     /// Emits anything (for malformed input) and returns the raw ack.
     pub async fn emit_raw(&self, name: &str, payload: Value) -> Value {
+        self.ack_of(name, payload).await.expect("an ack in time")
+    }
+
+    /// The ack's argument, or `None` when none came within [`PATIENCE`].
+    async fn ack_of(&self, name: &str, payload: Value) -> Option<Value> {
         let (tx, rx) = oneshot::channel();
         let tx = Arc::new(Mutex::new(Some(tx)));
         self.client
@@ -161,11 +174,8 @@ impl SocketClient {
                 async {}.boxed()
             })
             .await
-            .expect("emit");
-        tokio::time::timeout(PATIENCE, rx)
-            .await
-            .expect("an ack in time")
-            .expect("ack delivered")
+            .ok()?;
+        tokio::time::timeout(PATIENCE, rx).await.ok()?.ok()
     }
 
     /// The next `E` to arrive (or one that already has), waiting up to [`PATIENCE`].

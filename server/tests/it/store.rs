@@ -28,7 +28,7 @@ async fn the_store_contract_holds_on_postgres() {
     store_contract(Store::connect(&url).await.expect("postgres store")).await;
 }
 
-async fn user(store: &Store, name: &str) -> UserId {
+pub(crate) async fn user(store: &Store, name: &str) -> UserId {
     let username = Username::parse(name).unwrap();
     let display_name = DisplayName::from_username(&username);
     let new = NewUser {
@@ -81,7 +81,7 @@ async fn chat_order(store: &Store, user: UserId) -> Vec<app::model::ChatId> {
         .collect()
 }
 
-fn seq_of(appended: &Appended) -> i64 {
+pub(crate) fn seq_of(appended: &Appended) -> i64 {
     match appended {
         Appended::New(arrival) => arrival.message.seq,
         Appended::Existing(message) => message.seq,

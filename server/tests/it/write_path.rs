@@ -1,0 +1,427 @@
+//! The write path under load: messages arriving together are committed
+//! together (group commit), and still every one gets a gap-free seq of its
+//! own, a resend is stored once, one bad message does not sink the others, a
+//! database outage answers each message with an error, and a crash loses
+//! nothing that was acknowledged.
+
+use crate::{
+    realtime::{create_direct, send},
+    services::Postgres,
+    socket_client::SocketClient,
+    store::{seq_of, user},
+};
+use app::{
+    model::{Body, ChatId, ClientId, GroupName, UserId},
+    protocol::History,
+};
+use futures::future::join_all;
+use parley_server::store::{Appended, NewMessage, Store, StoreError};
+use std::{
+    collections::{HashMap, HashSet},
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+};
+
+async fn append(
+    store: &Store,
+    chat: ChatId,
+    sender: UserId,
+    client_id: &str,
+) -> Result<Appended, StoreError> {
+    let client_id = ClientId::parse(client_id).expect("a client id");
+    let body = Body::parse(&format!("body of {}", client_id.as_str())).expect("a body");
+    store
+        .append_message(NewMessage {
+            chat_id: chat,
+            sender_id: sender,
+            client_id: &client_id,
+            body: &body,
+            seen_by: &[],
+            delivered_to: &[],
+        })
+        .await
+}
+
+async fn sqlite_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    (Store::connect(&url).await.expect("sqlite store"), dir)
+}
+
+#[tokio::test]
+async fn concurrent_senders_get_consecutive_seqs_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    many_senders_at_once(store).await;
+}
+
+#[tokio::test]
+async fn concurrent_senders_get_consecutive_seqs_on_postgres() {
+    let Some(postgres) = Postgres::start() else {
+        return;
+    };
+    let store = Store::connect(&postgres.new_database().await)
+        .await
+        .expect("postgres store");
+    many_senders_at_once(store).await;
+}
+
+/// Five members of a group and a second chat, all sending at once, with every
+/// message sent twice (a resend racing its original): each chat's seqs are
+/// 1..=n with no gap or repeat, and each resend answers with its original.
+async fn many_senders_at_once(store: Store) {
+    let mut members = Vec::new();
+    for name in ["ann", "bob", "cat", "dan", "eve"] {
+        members.push(user(&store, name).await);
+    }
+    let group = store
+        .create_group(&GroupName::parse("Five").unwrap(), &members)
+        .await
+        .unwrap()
+        .id;
+    let (pair, _) = store.direct_chat(members[0], members[1]).await.unwrap();
+    let mut sends = Vec::new();
+    for (n, &sender) in members.iter().enumerate() {
+        for k in 0..40 {
+            for _copy in 0..2 {
+                sends.push((group, sender, format!("g-{n}-{k}")));
+            }
+        }
+    }
+    for k in 0..30 {
+        sends.push((pair.id, members[k % 2], format!("p-{k}")));
+    }
+    let outcomes = join_all(sends.iter().map(|(chat, sender, client_id)| {
+        let store = store.clone();
+        async move {
+            let appended = append(&store, *chat, *sender, client_id)
+                .await
+                .expect("stored");
+            (*chat, client_id.clone(), appended)
+        }
+    }))
+    .await;
+
+    let mut by_client: HashMap<String, (i64, app::model::MessageId)> = HashMap::new();
+    let mut seqs: HashMap<ChatId, Vec<i64>> = HashMap::new();
+    for (chat, client_id, appended) in &outcomes {
+        let (seq, id) = match appended {
+            Appended::New(arrival) => {
+                seqs.entry(*chat).or_default().push(arrival.message.seq);
+                (arrival.message.seq, arrival.message.id)
+            }
+            Appended::Existing(message) => (message.seq, message.id),
+        };
+        let first = *by_client.entry(client_id.clone()).or_insert((seq, id));
+        assert_eq!(first, (seq, id), "{client_id}: a resend is its original");
+    }
+    for (chat, expected) in [(group, 200), (pair.id, 30)] {
+        let mut got = seqs.remove(&chat).unwrap_or_default();
+        got.sort();
+        assert_eq!(
+            got,
+            (1..=expected).collect::<Vec<_>>(),
+            "one seq each, no gaps"
+        );
+        assert_eq!(
+            store.chat(chat).await.unwrap().map(|c| c.last_seq),
+            Some(expected)
+        );
+    }
+    // Every sender's own watermark reached their last message.
+    let receipts = store.receipts(group).await.unwrap();
+    for member in &members {
+        let last_own = outcomes
+            .iter()
+            .filter(|(chat, _, appended)| {
+                *chat == group
+                    && matches!(appended, Appended::New(a) if a.message.sender_id == *member)
+            })
+            .map(|(_, _, appended)| seq_of(appended))
+            .max()
+            .unwrap();
+        let receipt = receipts.iter().find(|r| r.user_id == *member).unwrap();
+        assert!(receipt.seen_seq >= last_own && receipt.delivered_seq >= last_own);
+    }
+}
+
+#[tokio::test]
+async fn a_bad_message_in_a_batch_fails_alone() {
+    let (store, _dir) = sqlite_store().await;
+    let ann = user(&store, "ann").await;
+    let bob = user(&store, "bob").await;
+    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let nowhere = ChatId(uuid::Uuid::now_v7());
+    let outcomes = join_all((0..40).map(|k| {
+        let store = store.clone();
+        let target = if k % 10 == 3 { nowhere } else { chat.id };
+        async move { (target, append(&store, target, ann, &format!("c-{k}")).await) }
+    }))
+    .await;
+    let mut seqs = Vec::new();
+    for (target, outcome) in outcomes {
+        if target == nowhere {
+            assert!(outcome.is_err(), "a message to no chat is refused");
+        } else {
+            seqs.push(seq_of(&outcome.expect("the others are stored")));
+        }
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=36).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_database_outage_mid_load_answers_each_message_and_loses_nothing_acked() {
+    let Some(mut postgres) = Postgres::start() else {
+        return;
+    };
+    let store = Store::connect(&postgres.new_database().await)
+        .await
+        .expect("postgres store");
+    let ann = user(&store, "ann").await;
+    let bob = user(&store, "bob").await;
+    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let acked: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
+    let (outage_tx, outage_rx) = tokio::sync::oneshot::channel::<()>();
+    let outage_tx = Arc::new(Mutex::new(Some(outage_tx)));
+
+    // Ten senders, each sending one message after another until one fails;
+    // the database goes away once 50 are acknowledged.
+    let senders = (0..10).map(|s| {
+        let (store, acked, outage_tx) = (store.clone(), acked.clone(), outage_tx.clone());
+        tokio::spawn(async move {
+            for k in 0.. {
+                let client_id = format!("s{s}-{k}");
+                match append(&store, chat.id, ann, &client_id).await {
+                    Ok(appended) => {
+                        let mut acked = acked.lock().unwrap();
+                        acked.insert(client_id, seq_of(&appended));
+                        if acked.len() >= 50
+                            && let Some(tx) = outage_tx.lock().unwrap().take()
+                        {
+                            let _ = tx.send(());
+                        }
+                    }
+                    Err(error) => {
+                        assert!(
+                            matches!(error, StoreError::Unavailable(_) | StoreError::Database(_)),
+                            "{error}"
+                        );
+                        return k; // this one's fate is unknown to its sender
+                    }
+                }
+            }
+            unreachable!()
+        })
+    });
+    let senders: Vec<_> = senders.collect();
+    outage_rx.await.expect("50 acknowledged");
+    postgres.stop();
+    let stopped_at: Vec<u64> = join_all(senders)
+        .await
+        .into_iter()
+        .map(|k| k.expect("sender task"))
+        .collect();
+    postgres.start_again();
+
+    // Back: every sender resends the one that failed, as a client's outbox does.
+    let acked = acked.lock().unwrap().clone();
+    for (s, k) in stopped_at.iter().enumerate() {
+        let client_id = format!("s{s}-{k}");
+        let mut outcome = append(&store, chat.id, ann, &client_id).await;
+        for _ in 0..50 {
+            if outcome.is_ok() {
+                break;
+            }
+            // The pool reconnects by itself; the outbox retries.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            outcome = append(&store, chat.id, ann, &client_id).await;
+        }
+        outcome.expect("stored once the database is back");
+    }
+    let stored = store
+        .messages(
+            chat.id,
+            parley_server::store::Page::After {
+                after: 0,
+                before: None,
+            },
+            1000,
+        )
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=stored.len() as i64).collect::<Vec<_>>(),
+        "no gaps"
+    );
+    let client_ids: HashSet<&str> = stored.iter().map(|m| m.client_id.as_str()).collect();
+    assert_eq!(client_ids.len(), stored.len(), "nothing twice");
+    for (client_id, seq) in &acked {
+        let kept = stored.iter().find(|m| &m.client_id == client_id);
+        assert_eq!(
+            kept.map(|m| m.seq),
+            Some(*seq),
+            "{client_id} was acknowledged"
+        );
+    }
+    assert_eq!(stored.len(), acked.len() + stopped_at.len());
+}
+
+/// The real binary, on a SQLite file, so it can be killed outright.
+struct Process {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Process {
+    fn start(db: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
+            .args(["--addr", "127.0.0.1:0", "--log", "info"])
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}?mode=rwc", db.display()),
+            )
+            .env("PARLEY_EVENT_BURST", "100000")
+            .env("PARLEY_EVENTS_PER_SECOND", "100000")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("parley starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("parley printed its address")
+                .expect("a line");
+            if let Some(addr) = line.split("listening on http://").nth(1) {
+                break addr.trim().parse().expect("an address");
+            }
+        };
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, addr }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill(); // SIGKILL: no shutdown, no flush
+        let _ = self.child.wait();
+    }
+}
+
+async fn account(addr: SocketAddr, path: &str, name: &str) -> app::protocol::AuthReply {
+    reqwest::Client::new()
+        .post(format!("http://{addr}{path}"))
+        .json(&serde_json::json!({"username": name, "password": format!("{name} password")}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("an auth reply")
+}
+
+async fn signup(addr: SocketAddr, name: &str) -> app::protocol::AuthReply {
+    account(addr, "/api/auth/signup", name).await
+}
+
+async fn login(addr: SocketAddr, name: &str) -> String {
+    account(addr, "/api/auth/login", name).await.token
+}
+
+#[tokio::test]
+async fn a_crash_mid_load_loses_nothing_acknowledged_and_resends_are_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+    let server = Process::start(&db);
+    let ann = signup(server.addr, "ann").await;
+    let bob = signup(server.addr, "bob").await;
+    let setup = SocketClient::connect(server.addr, &ann.token).await;
+    let chat = create_direct(&setup, "bob").await;
+
+    // Eight sockets send as fast as their acks come back.
+    let acked: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
+    let (crash_tx, crash_rx) = tokio::sync::oneshot::channel::<()>();
+    let crash_tx = Arc::new(Mutex::new(Some(crash_tx)));
+    let mut senders = Vec::new();
+    for s in 0..8 {
+        let token = if s % 2 == 0 { &ann.token } else { &bob.token };
+        let socket = SocketClient::connect(server.addr, token).await;
+        let (chat, acked, crash_tx) = (chat.clone(), acked.clone(), crash_tx.clone());
+        senders.push(tokio::spawn(async move {
+            let mut sent = Vec::new();
+            for k in 0..1000 {
+                let client_id = format!("s{s}-{k}");
+                sent.push(client_id.clone());
+                let ack = socket.try_emit(&send(&chat, &client_id, &client_id)).await;
+                match ack {
+                    Some(Ok(message)) => {
+                        let mut acked = acked.lock().unwrap();
+                        acked.insert(client_id, message.seq);
+                        if acked.len() >= 200
+                            && let Some(tx) = crash_tx.lock().unwrap().take()
+                        {
+                            let _ = tx.send(());
+                        }
+                    }
+                    // The server is gone: what was sent and not acked is in flight.
+                    _ => break,
+                }
+            }
+            sent
+        }));
+    }
+    crash_rx.await.expect("200 acknowledged");
+    server.kill();
+    let sent: Vec<Vec<String>> = join_all(senders)
+        .await
+        .into_iter()
+        .map(|sent| sent.expect("sender"))
+        .collect();
+    let acked = acked.lock().unwrap().clone();
+
+    // Restarted on the same file: resend everything that was sent (acked or
+    // not), as outboxes do.
+    let server = Process::start(&db);
+    let ann_socket = SocketClient::connect(server.addr, &login(server.addr, "ann").await).await;
+    let bob_socket = SocketClient::connect(server.addr, &login(server.addr, "bob").await).await;
+    for (s, client_ids) in sent.iter().enumerate() {
+        let socket = if s % 2 == 0 { &ann_socket } else { &bob_socket };
+        for client_id in client_ids {
+            let message = socket
+                .emit(&send(&chat, client_id, client_id))
+                .await
+                .expect("stored or already there");
+            if let Some(seq) = acked.get(client_id) {
+                assert_eq!(message.seq, *seq, "{client_id} kept its seq");
+            }
+        }
+    }
+    let mut stored = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = ann_socket
+            .emit(&History {
+                chat_id: chat.id,
+                before_seq: None,
+                after_seq: Some(after),
+                limit: Some(History::MAX_LIMIT),
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        stored.extend(page);
+    }
+    let total: usize = sent.iter().map(Vec::len).sum();
+    assert_eq!(stored.len(), total, "every message once");
+    let seqs: Vec<i64> = stored.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (1..=total as i64).collect::<Vec<_>>());
+    let unique: HashSet<&str> = stored.iter().map(|m| m.client_id.as_str()).collect();
+    assert_eq!(unique.len(), total, "none twice");
+    server.kill();
+}
