@@ -7,12 +7,13 @@
 //! Per batch that is seven statements whatever its size (resend check, seq
 //! bump, insert, receipts, watermarks, begin, commit), where each message
 //! used to cost seven of its own, each a round trip to the database driver's
-//! thread.
+//! thread. The statements that touch one row per message join against a
+//! `VALUES` list, so each row is one index probe.
 
 use super::{
     StoreError,
     chats::receipt_of,
-    entity::{chat, chat_member, message},
+    entity::{chat_member, message},
     messages::{Appended, Arrival, StoredMessage},
 };
 use app::{
@@ -22,10 +23,8 @@ use app::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    Condition, DatabaseConnection, DbErr, QueryOrder, TransactionTrait,
-    entity::prelude::*,
-    sea_query::{CaseStatement, Expr, ExprTrait},
+    ActiveValue::Set, DatabaseConnection, DbBackend, DbErr, QueryOrder, Statement,
+    TransactionTrait, entity::prelude::*,
 };
 use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
@@ -139,16 +138,26 @@ async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Append
     outcomes(plans, befores)
 }
 
-/// Messages of this batch stored earlier under the same (sender, client id).
+/// Messages of this batch stored earlier under the same (sender, client id):
+/// one probe of the unique index per message.
 async fn stored_already(
     txn: &impl ConnectionTrait,
     batch: &[Pending],
 ) -> Result<HashMap<(UserId, String), StoredMessage>, StoreError> {
-    let senders: HashSet<Uuid> = batch.iter().map(|p| p.sender_id.0).collect();
-    let client_ids: HashSet<&str> = batch.iter().map(|p| p.client_id.as_str()).collect();
+    let mut params = Params::new(txn.get_database_backend());
+    let pairs = params.values(batch, |params, pending| {
+        vec![
+            params.bind(pending.sender_id.0),
+            params.bind(pending.client_id.clone()),
+        ]
+    });
+    let sql = format!(
+        "WITH v(sender_id, client_id) AS (VALUES {pairs}) \
+         SELECT m.* FROM messages m \
+         JOIN v ON m.sender_id = v.sender_id AND m.client_id = v.client_id"
+    );
     let rows = message::Entity::find()
-        .filter(message::Column::SenderId.is_in(senders))
-        .filter(message::Column::ClientId.is_in(client_ids))
+        .from_raw_sql(params.statement(sql))
         .all(txn)
         .await?;
     Ok(rows
@@ -185,25 +194,23 @@ async fn bump_seqs(
     if fresh_per_chat.is_empty() {
         return Ok(HashMap::new());
     }
-    let bump = fresh_per_chat
-        .iter()
-        .fold(CaseStatement::new(), |case, (chat, count)| {
-            case.case(
-                chat::Column::Id.eq(chat.0),
-                Expr::col(chat::Column::LastSeq).add(*count),
-            )
-        })
-        .finally(Expr::col(chat::Column::LastSeq));
-    let updated = chat::Entity::update_many()
-        .col_expr(chat::Column::LastSeq, bump.into())
-        .col_expr(chat::Column::LastActivityAt, Expr::value(now))
-        .filter(chat::Column::Id.is_in(fresh_per_chat.keys().map(|chat| chat.0)))
-        .exec_with_returning(txn)
-        .await?;
-    let last_seqs: HashMap<ChatId, Seq> = updated
-        .into_iter()
-        .map(|row| (ChatId(row.id), row.last_seq))
-        .collect();
+    let mut params = Params::new(txn.get_database_backend());
+    let counts = params.values(fresh_per_chat, |params, (chat, count)| {
+        vec![params.bind(chat.0), params.bind(*count)]
+    });
+    let at = params.bind(now);
+    let sql = format!(
+        "WITH v(id, n) AS (VALUES {counts}) \
+         UPDATE chats SET last_seq = last_seq + v.n, last_activity_at = {at} \
+         FROM v WHERE chats.id = v.id \
+         RETURNING chats.id, chats.last_seq"
+    );
+    let mut last_seqs = HashMap::new();
+    for row in txn.query_all_raw(params.statement(sql)).await? {
+        let id: Uuid = row.try_get("", "id")?;
+        let last_seq: Seq = row.try_get("", "last_seq")?;
+        last_seqs.insert(ChatId(id), last_seq);
+    }
     if last_seqs.len() != fresh_per_chat.len() {
         return Err(StoreError::Database(DbErr::RecordNotFound("chat".into())));
     }
@@ -325,32 +332,68 @@ impl Moved {
         if self.0.is_empty() {
             return Ok(());
         }
-        let raise = |column: chat_member::Column, to: fn(&(Seq, Seq)) -> Seq| {
-            self.0
-                .iter()
-                .fold(CaseStatement::new(), |case, ((chat, user), values)| {
-                    case.case(
-                        Condition::all()
-                            .add(chat_member::Column::ChatId.eq(chat.0))
-                            .add(chat_member::Column::UserId.eq(user.0))
-                            .add(Expr::col(column).lt(to(values))),
-                        Expr::value(to(values)),
-                    )
-                })
-                .finally(Expr::col(column))
-        };
-        let delivered = raise(chat_member::Column::DeliveredSeq, |values| values.0);
-        let seen = raise(chat_member::Column::SeenSeq, |values| values.1);
-        let chats: HashSet<Uuid> = self.0.keys().map(|(chat, _)| chat.0).collect();
-        let users: HashSet<Uuid> = self.0.keys().map(|(_, user)| user.0).collect();
-        chat_member::Entity::update_many()
-            .col_expr(chat_member::Column::DeliveredSeq, delivered.into())
-            .col_expr(chat_member::Column::SeenSeq, seen.into())
-            .filter(chat_member::Column::ChatId.is_in(chats))
-            .filter(chat_member::Column::UserId.is_in(users))
-            .exec(txn)
-            .await?;
+        let mut params = Params::new(txn.get_database_backend());
+        let rows = params.values(&self.0, |params, ((chat, user), (delivered, seen))| {
+            vec![
+                params.bind(chat.0),
+                params.bind(user.0),
+                params.bind(*delivered),
+                params.bind(*seen),
+            ]
+        });
+        let sql = format!(
+            "WITH v(chat_id, user_id, delivered, seen) AS (VALUES {rows}) \
+             UPDATE chat_members SET \
+             delivered_seq = CASE WHEN delivered_seq < v.delivered THEN v.delivered ELSE delivered_seq END, \
+             seen_seq = CASE WHEN seen_seq < v.seen THEN v.seen ELSE seen_seq END \
+             FROM v WHERE chat_members.chat_id = v.chat_id AND chat_members.user_id = v.user_id"
+        );
+        txn.execute_raw(params.statement(sql)).await?;
         Ok(())
+    }
+}
+
+/// Bound values and their placeholders in the backend's syntax, for the
+/// batch statements: each joins the table against a `VALUES` list (a probe of
+/// the primary key or unique index per row), which neither SeaORM's query
+/// builder nor a `CASE` per row (one comparison per row and WHEN) does as well.
+struct Params {
+    backend: DbBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Params {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds `value`; its placeholder.
+    fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// `(…), (…)`: a row of placeholders for each item, bound in order.
+    fn values<I: IntoIterator>(
+        &mut self,
+        items: I,
+        row: impl Fn(&mut Self, I::Item) -> Vec<String>,
+    ) -> String {
+        items
+            .into_iter()
+            .map(|item| format!("({})", row(self, item).join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn statement(self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
     }
 }
 
@@ -381,4 +424,94 @@ fn outcomes(
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn pending(chat: u128, sender: u128, client_id: &str) -> Pending {
+        Pending {
+            chat_id: ChatId(id(chat)),
+            sender_id: UserId(id(sender)),
+            client_id: client_id.into(),
+            body: "hi".into(),
+            seen_by: Vec::new(),
+            delivered_to: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn seqs_follow_batch_order_per_chat_and_resends_take_none() {
+        let batch = [
+            pending(1, 10, "a"),
+            pending(2, 10, "b"),
+            pending(1, 11, "c"),
+            pending(1, 10, "a"), // the first one again, in the same batch
+            pending(1, 10, "old"),
+        ];
+        let earlier = StoredMessage {
+            id: app::model::MessageId(id(99)),
+            chat_id: ChatId(id(1)),
+            seq: 3,
+            sender_id: UserId(id(10)),
+            client_id: "old".into(),
+            body: "hi".into(),
+            created_at: Utc::now(),
+        };
+        let stored = HashMap::from([((UserId(id(10)), "old".to_owned()), earlier)]);
+        let fresh = count_fresh(&batch, &stored);
+        assert_eq!(
+            fresh,
+            HashMap::from([(ChatId(id(1)), 2), (ChatId(id(2)), 1)])
+        );
+        // Chat 1 had 3 messages; the bump made it 5. Chat 2 had none: now 1.
+        let last = HashMap::from([(ChatId(id(1)), 5), (ChatId(id(2)), 1)]);
+        let plans = plan(&batch, &stored, &fresh, &last, Utc::now()).unwrap();
+        let shape: Vec<String> = plans
+            .iter()
+            .map(|plan| match plan {
+                Plan::New(message) => format!("new {}", message.seq),
+                Plan::SameAs(first) => format!("same as {first}"),
+                Plan::Stored(message) => format!("stored {}", message.seq),
+            })
+            .collect();
+        assert_eq!(shape, ["new 4", "new 1", "new 5", "same as 0", "stored 3"]);
+    }
+
+    #[test]
+    fn a_message_raises_the_sender_to_seen_and_the_others_as_they_landed() {
+        let (sender, in_room, online, away) =
+            (UserId(id(1)), UserId(id(2)), UserId(id(3)), UserId(id(4)));
+        let receipt = |user_id, at| Receipt {
+            user_id,
+            delivered_seq: at,
+            seen_seq: at,
+        };
+        let mut receipts = vec![
+            receipt(sender, 6),
+            receipt(in_room, 6),
+            receipt(online, 2),
+            receipt(away, 1),
+        ];
+        let mut message = pending(1, 1, "x");
+        message.seen_by = vec![in_room];
+        message.delivered_to = vec![online];
+        let mut moved = Moved::default();
+        moved.apply(&message, 7, &mut receipts);
+        let chat = ChatId(id(1));
+        assert_eq!(moved.0.get(&(chat, sender)), Some(&(7, 7)));
+        assert_eq!(moved.0.get(&(chat, in_room)), Some(&(7, 7)));
+        assert_eq!(moved.0.get(&(chat, online)), Some(&(7, 2)));
+        assert_eq!(moved.0.get(&(chat, away)), None);
+        assert_eq!(
+            (receipts[2].delivered_seq, receipts[2].seen_seq),
+            (7, 2),
+            "kept current for the batch's next message"
+        );
+    }
 }
