@@ -121,6 +121,13 @@ impl Metrics {
         }
     }
 
+    /// Adds a collector kept elsewhere (the store's batch sizes).
+    pub fn register(&self, collector: impl prometheus::core::Collector + 'static) {
+        if let Err(error) = self.registry.register(Box::new(collector)) {
+            tracing::error!(%error, "cannot register a metric");
+        }
+    }
+
     pub fn socket_connected(&self, user: UserId) {
         self.sockets_connected.inc();
         if let Ok(mut sockets_of) = self.sockets_of.lock() {

@@ -54,6 +54,7 @@ impl Application {
         let leptos_options = leptos_options(&settings, listener.local_addr()?);
         let auth = AuthService::new(store.clone(), settings.session_ttl(), settings.throttling());
         let metrics = Arc::new(Metrics::new());
+        metrics.register(store.batch_sizes());
         let config = RealtimeConfig {
             store: store.clone(),
             auth: auth.clone(),

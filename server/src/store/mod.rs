@@ -110,6 +110,8 @@ pub struct Store {
     messages: tokio::sync::mpsc::UnboundedSender<writer::Queued>,
     /// Who is in each chat, as read once (see `Store::member_ids`).
     members: chats::MemberCache,
+    /// How many messages each group commit took.
+    batch_sizes: prometheus::Histogram,
 }
 
 impl Store {
@@ -128,11 +130,13 @@ impl Store {
             _ => db.clone(),
         };
         migrate(&writer).await?;
+        let batch_sizes = writer::batch_sizes();
         Ok(Self {
             db,
-            messages: writer::spawn(writer.clone()),
+            messages: writer::spawn(writer.clone(), batch_sizes.clone()),
             writer,
             members: chats::MemberCache::default(),
+            batch_sizes,
         })
     }
 
@@ -153,6 +157,11 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
             });
         options
+    }
+
+    /// The group-commit batch sizes, for the metrics to register.
+    pub fn batch_sizes(&self) -> prometheus::Histogram {
+        self.batch_sizes.clone()
     }
 
     /// Each pool's size and idle connections, for the metrics.

@@ -49,12 +49,27 @@ pub(super) struct Queued {
     pub answer: oneshot::Sender<Result<Appended, StoreError>>,
 }
 
+/// How many messages each transaction took (for the metrics).
+pub fn batch_sizes() -> prometheus::Histogram {
+    let opts = prometheus::HistogramOpts::new(
+        "message_batch_size",
+        "Messages committed together in one transaction (group commit)",
+    )
+    .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]);
+    // A literal, valid definition: this cannot fail.
+    prometheus::Histogram::with_opts(opts).expect("a valid histogram definition")
+}
+
 /// Starts the writer on `db`; it runs until every sender is dropped.
-pub(super) fn spawn(db: DatabaseConnection) -> mpsc::UnboundedSender<Queued> {
+pub(super) fn spawn(
+    db: DatabaseConnection,
+    sizes: prometheus::Histogram,
+) -> mpsc::UnboundedSender<Queued> {
     let (queue, mut queued) = mpsc::unbounded_channel::<Queued>();
     tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while queued.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            sizes.observe(batch.len() as f64);
             commit_and_answer(&db, std::mem::take(&mut batch)).await;
         }
     });

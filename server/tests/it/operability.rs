@@ -59,6 +59,7 @@ async fn metrics_count_a_sent_message_and_the_sockets() {
     let sent = r#"parley_events_total{event="sendMessage",outcome="ok"}"#;
     assert_eq!(app.metric(sent).await, 1.0);
     assert_eq!(app.metric("parley_message_commit_seconds_count").await, 1.0);
+    assert_eq!(app.metric("parley_message_batch_size_sum").await, 1.0);
     assert_eq!(app.metric("parley_sockets_connected").await, 1.0);
     assert_eq!(app.metric("parley_users_online").await, 1.0);
     assert_eq!(app.metric("parley_redis_up").await, -1.0);
