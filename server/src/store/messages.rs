@@ -109,6 +109,7 @@ impl Store {
         let gone = || StoreError::Unavailable(DbErr::Custom("the message writer stopped".into()));
         self.messages
             .send(Queued { pending, answer })
+            .await
             .map_err(|_| gone())?;
         outcome.await.map_err(|_| gone())?
     }

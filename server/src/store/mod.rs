@@ -107,7 +107,7 @@ pub struct Store {
     /// handler (sleeps of up to 100 ms). On PostgreSQL it is `db` itself.
     writer: DatabaseConnection,
     /// The group-commit queue every new message goes through (see `writer`).
-    messages: tokio::sync::mpsc::UnboundedSender<writer::Queued>,
+    messages: tokio::sync::mpsc::Sender<writer::Queued>,
     /// Who is in each chat, as read once (see `Store::member_ids`).
     members: chats::MemberCache,
     /// How many messages each group commit took.

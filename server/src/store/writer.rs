@@ -60,12 +60,14 @@ pub fn batch_sizes() -> prometheus::Histogram {
     prometheus::Histogram::with_opts(opts).expect("a valid histogram definition")
 }
 
+/// How many messages may wait for the writer. Past it, senders wait for room
+/// (their acks come later) instead of the queue growing without bound while
+/// the database is slow.
+const QUEUE_LIMIT: usize = 8 * MAX_BATCH;
+
 /// Starts the writer on `db`; it runs until every sender is dropped.
-pub(super) fn spawn(
-    db: DatabaseConnection,
-    sizes: prometheus::Histogram,
-) -> mpsc::UnboundedSender<Queued> {
-    let (queue, mut queued) = mpsc::unbounded_channel::<Queued>();
+pub(super) fn spawn(db: DatabaseConnection, sizes: prometheus::Histogram) -> mpsc::Sender<Queued> {
+    let (queue, mut queued) = mpsc::channel::<Queued>(QUEUE_LIMIT);
     tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while queued.recv_many(&mut batch, MAX_BATCH).await > 0 {
