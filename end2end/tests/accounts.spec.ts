@@ -110,9 +110,43 @@ test('signing out everywhere ends the sessions of other browsers too', async ({ 
   await signIn(onPhone, server, 'harley');
   await expect(onPhone.getByTestId('connection')).toHaveCount(0);
 
+  await onLaptop.getByRole('link', { name: 'Account' }).click();
   await onLaptop.getByRole('button', { name: 'Sign out everywhere' }).click();
   await expect(onLaptop.getByTestId('session-ended')).toHaveText('You have been signed out on every device.');
   await expect(onPhone.getByTestId('session-ended')).toHaveText('You have been signed out on every device.');
+  await laptop.close();
+  await phone.close();
+});
+
+test('changing the password signs the other devices out and keeps this one', async ({ browser, server }, testInfo) => {
+  const laptop = await browser.newContext();
+  const phone = await browser.newContext();
+  const onLaptop = await laptop.newPage();
+  const onPhone = await phone.newPage();
+  await signUp(onLaptop, server, 'harley', 'Harley');
+  await signIn(onPhone, server, 'harley');
+  await expect(onPhone.getByTestId('connection')).toHaveCount(0);
+
+  await onLaptop.getByRole('link', { name: 'Account' }).click();
+  await onLaptop.getByLabel('Current password').fill('not my password');
+  await onLaptop.getByLabel('New password').fill('a brand new password');
+  await onLaptop.getByRole('button', { name: 'Change password' }).click();
+  await expect(onLaptop.getByRole('alert')).toHaveText('That is not your current password.');
+
+  await onLaptop.getByLabel('Current password').fill('harley password');
+  await onLaptop.getByLabel('New password').fill('a brand new password');
+  await onLaptop.getByRole('button', { name: 'Change password' }).click();
+  await expect(onLaptop.getByTestId('password-changed')).toBeVisible();
+  await onLaptop.screenshot({ path: testInfo.outputPath('password-changed.png') });
+  await expect(onPhone.getByTestId('session-ended')).toHaveText('Your password was changed. Sign in again.');
+
+  // This device is still signed in; the phone signs in with the new password.
+  await onLaptop.getByRole('link', { name: 'Back to your chats' }).click();
+  await expect(onLaptop.getByTestId('me-name')).toHaveText('Harley');
+  await onPhone.getByLabel('Username').fill('harley');
+  await onPhone.getByLabel('Password').fill('a brand new password');
+  await onPhone.getByRole('button', { name: 'Sign in' }).click();
+  await expect(onPhone.getByTestId('me-name')).toHaveText('Harley');
   await laptop.close();
   await phone.close();
 });

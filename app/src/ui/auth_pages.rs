@@ -1,6 +1,7 @@
-//! `/login` and `/signup`: plain HTML forms that post to the server, so they
-//! work before (and without) the WebAssembly. The server answers with a
-//! redirect: to `/` on success, back here with `?error=<code>` otherwise.
+//! `/login`, `/signup` and `/account` (change password): plain HTML forms that
+//! post to the server, so they work before (and without) the WebAssembly. The
+//! server answers with a redirect: onwards on success, back here with
+//! `?error=<code>` otherwise.
 
 use crate::protocol::{ErrorCode, SessionEndReason};
 use leptos::prelude::*;
@@ -109,6 +110,49 @@ pub fn SignupPage() -> impl IntoView {
                 <button type="submit" class="primary">"Sign up"</button>
             </form>
             <p class="switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}
+
+/// The account page: change the password (every other session ends), or
+/// sign out everywhere.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let error = query
+        .get("error")
+        .map(|code| match ErrorCode::parse(&code) {
+            Some(ErrorCode::InvalidCredentials) => "That is not your current password.".to_owned(),
+            _ => form_error_text(&code, query.get("retry")),
+        });
+    let changed = query.get("changed").is_some();
+    view! {
+        <Title text="Account · Parley"/>
+        <section class="auth-card">
+            <h1 class="brand">"Parley"</h1>
+            <h2>"Change your password"</h2>
+            {changed.then(|| view! {
+                <p class="form-notice" role="status" data-testid="password-changed">
+                    "Password changed. Your other sessions have been signed out."
+                </p>
+            })}
+            <form method="post" action="/account/password" class="auth-form">
+                <label>
+                    "Current password"
+                    <input name="currentPassword" type="password" autocomplete="current-password" required/>
+                </label>
+                <label>
+                    "New password"
+                    <input name="newPassword" type="password" autocomplete="new-password" required minlength="8"/>
+                </label>
+                <FormError error/>
+                <button type="submit" class="primary">"Change password"</button>
+            </form>
+            <h2>"Sessions"</h2>
+            <form method="post" action="/logout-all">
+                <button type="submit" class="secondary">"Sign out everywhere"</button>
+            </form>
+            <p class="switch"><a href="/">"Back to your chats"</a></p>
         </section>
     }
 }

@@ -75,7 +75,9 @@ fn Chats(user: User) -> impl IntoView {
         <div class="chats" data-open=move || open.get().is_some().to_string()>
             <aside class="list-pane" aria-label="Chats">
                 <header class="bar">
-                    <Avatar name=user.display_name.clone()/>
+                    <a class="account-link" href="/account" aria-label="Account" title="Account">
+                        <Avatar name=user.display_name.clone()/>
+                    </a>
                     <div class="me">
                         <span class="me-name" data-testid="me-name">{user.display_name.clone()}</span>
                         <span class="me-username">"@"{user.username.clone()}</span>
@@ -86,11 +88,7 @@ fn Chats(user: User) -> impl IntoView {
                     <form method="post" action="/logout" class="sign-out">
                         <button type="submit" class="link-button">"Sign out"</button>
                     </form>
-                    <form method="post" action="/logout-all" class="sign-out">
-                        <button type="submit" class="link-button" title="End every session of yours, on every device">
-                            "Sign out everywhere"
-                        </button>
-                    </form>
+
                 </header>
                 <ConnectionBanner/>
                 <ChatRows open/>

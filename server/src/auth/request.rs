@@ -71,7 +71,7 @@ pub async fn resolve_viewer(
 }
 
 fn page_redirect(path: &str, signed_in: bool) -> Option<&'static str> {
-    let private = path == "/" || path.starts_with("/chats/");
+    let private = path == "/" || path.starts_with("/chats/") || path == "/account";
     let sign_in_page = path == "/login" || path == "/signup";
     match (signed_in, private, sign_in_page) {
         (false, true, _) => Some("/login"),
@@ -88,6 +88,7 @@ mod tests {
     fn strangers_go_to_login_and_members_go_home() {
         assert_eq!(page_redirect("/", false), Some("/login"));
         assert_eq!(page_redirect("/chats/abc", false), Some("/login"));
+        assert_eq!(page_redirect("/account", false), Some("/login"));
         assert_eq!(page_redirect("/login", true), Some("/"));
         assert_eq!(page_redirect("/signup", true), Some("/"));
         assert_eq!(page_redirect("/login", false), None);

@@ -88,11 +88,16 @@ pub async fn change_password(
             request.new_password,
         )
         .await?;
+    password_changed(&state, ended).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends the sockets of the sessions a password change ended.
+pub async fn password_changed(state: &AppState, ended: Vec<String>) {
     state
         .sockets
         .end(Sessions::Tokens(ended), SessionEndReason::PasswordChanged)
         .await;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(Authenticated { user, .. }: Authenticated) -> Json<User> {

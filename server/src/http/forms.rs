@@ -2,7 +2,7 @@
 //! answer with redirects (post/redirect/get), so they work without WebAssembly.
 
 use super::HttpError;
-use super::api::{sign_out, sign_out_everywhere};
+use super::api::{password_changed, sign_out, sign_out_everywhere};
 use super::client_addr::ClientAddr;
 use super::cookie::{cleared_session_cookie, session_cookie};
 use crate::{
@@ -128,23 +128,63 @@ fn signed_in_or_back(
             let jar = jar.add(session_cookie(state, signed_in.token.as_str()));
             (jar, Redirect::to("/")).into_response()
         }
-        Err(error) => {
-            let retry = match &error {
-                AuthError::Throttled { retry_after } => retry_after_secs(*retry_after).to_string(),
-                _ => String::new(),
-            };
-            let error = HttpError::from(error);
-            let username: String = username.chars().take(64).collect();
-            let mut query = vec![
-                ("error", error.error.code.as_str()),
-                ("username", &username),
-            ];
-            if !retry.is_empty() {
-                query.push(("retry", &retry));
-            }
-            let query = serde_urlencoded::to_string(query).unwrap_or_default();
-            Redirect::to(&format!("{form_path}?{query}")).into_response()
+        Err(error) => back_with(form_path, error, Some(username)),
+    }
+}
+
+/// Back to the form at `form_path` with `?error=<code>` (and `retry=<seconds>`
+/// when throttled, `username` to refill when given).
+fn back_with(form_path: &str, error: AuthError, username: Option<&str>) -> Response {
+    let retry = match &error {
+        AuthError::Throttled { retry_after } => retry_after_secs(*retry_after).to_string(),
+        _ => String::new(),
+    };
+    let error = HttpError::from(error);
+    let username: Option<String> = username.map(|name| name.chars().take(64).collect());
+    let mut query = vec![("error", error.error.code.as_str())];
+    if let Some(username) = &username {
+        query.push(("username", username));
+    }
+    if !retry.is_empty() {
+        query.push(("retry", &retry));
+    }
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    Redirect::to(&format!("{form_path}?{query}")).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+/// The account page's "change password": the other sessions end (their tabs
+/// go to the sign-in page); this one stays.
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if !state.origins.permits(&headers) {
+        return foreign_origin();
+    }
+    let Some(token) = session_token(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(user) = state.auth.authenticate(&token).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let changed = state
+        .auth
+        .change_password(&user, &token, form.current_password, form.new_password)
+        .await;
+    match changed {
+        Ok(ended) => {
+            password_changed(&state, ended).await;
+            Redirect::to("/account?changed=1").into_response()
         }
+        Err(error) => back_with("/account", error, None),
     }
 }
 

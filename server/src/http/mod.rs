@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", post(forms::login))
         .route("/logout", post(forms::logout))
         .route("/logout-all", post(forms::logout_all))
+        .route("/account/password", post(forms::change_password))
         .route("/healthz", get(health::check))
         .route("/metrics", get(metrics::render))
 }

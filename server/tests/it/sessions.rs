@@ -163,3 +163,32 @@ async fn signing_out_on_one_node_ends_the_socket_on_the_other() {
     );
     on_b.closed_by_server().await;
 }
+
+#[tokio::test]
+async fn the_account_form_changes_the_password_or_says_why_not() {
+    let app = spawn_app().await;
+    app.post_form(
+        "/signup",
+        &[("username", "harley"), ("password", "harley password")],
+    )
+    .await;
+    let app = &app;
+    let change = |current: &'static str, new: &'static str| async move {
+        app.post_form(
+            "/account/password",
+            &[("currentPassword", current), ("newPassword", new)],
+        )
+        .await
+    };
+    let wrong = change("wrong password", "a brand new one").await;
+    assert_eq!(
+        wrong.headers()[reqwest::header::LOCATION],
+        "/account?error=invalid_credentials"
+    );
+    let changed = change("harley password", "a brand new one").await;
+    assert_eq!(
+        changed.headers()[reqwest::header::LOCATION],
+        "/account?changed=1"
+    );
+    app.login("harley", "a brand new one").await;
+}
