@@ -1,4 +1,5 @@
-import { test, expect, hydrated, watchForPageErrors } from './fixtures';
+import { Browser } from '@playwright/test';
+import { test, expect, hydrated, ParleyServer, watchForPageErrors } from './fixtures';
 import { signIn, signUp } from './helpers';
 
 test('a person signs up, sees their chat list, signs out and signs in again', async ({ page, server }, testInfo) => {
@@ -101,7 +102,8 @@ test('signing out in one tab sends the other tab of the same session to the sign
   await context.close();
 });
 
-test('signing out everywhere ends the sessions of other browsers too', async ({ browser, server }) => {
+/** Harley signed up on her laptop and signed in on her phone, both live. */
+async function harleyOnTwoDevices(browser: Browser, server: ParleyServer) {
   const laptop = await browser.newContext();
   const phone = await browser.newContext();
   const onLaptop = await laptop.newPage();
@@ -109,6 +111,11 @@ test('signing out everywhere ends the sessions of other browsers too', async ({ 
   await signUp(onLaptop, server, 'harley', 'Harley');
   await signIn(onPhone, server, 'harley');
   await expect(onPhone.getByTestId('connection')).toHaveCount(0);
+  return { laptop, phone, onLaptop, onPhone };
+}
+
+test('signing out everywhere ends the sessions of other browsers too', async ({ browser, server }) => {
+  const { laptop, phone, onLaptop, onPhone } = await harleyOnTwoDevices(browser, server);
 
   await onLaptop.getByRole('link', { name: 'Account' }).click();
   await onLaptop.getByRole('button', { name: 'Sign out everywhere' }).click();
@@ -119,13 +126,7 @@ test('signing out everywhere ends the sessions of other browsers too', async ({ 
 });
 
 test('changing the password signs the other devices out and keeps this one', async ({ browser, server }, testInfo) => {
-  const laptop = await browser.newContext();
-  const phone = await browser.newContext();
-  const onLaptop = await laptop.newPage();
-  const onPhone = await phone.newPage();
-  await signUp(onLaptop, server, 'harley', 'Harley');
-  await signIn(onPhone, server, 'harley');
-  await expect(onPhone.getByTestId('connection')).toHaveCount(0);
+  const { laptop, phone, onLaptop, onPhone } = await harleyOnTwoDevices(browser, server);
 
   await onLaptop.getByRole('link', { name: 'Account' }).click();
   await onLaptop.getByLabel('Current password').fill('not my password');
