@@ -51,7 +51,7 @@ pub struct Member {
     pub receipt: Receipt,
 }
 
-pub(super) fn receipt_of(row: &chat_member::Model) -> Receipt {
+fn receipt_of(row: &chat_member::Model) -> Receipt {
     Receipt {
         user_id: UserId(row.user_id),
         delivered_seq: row.delivered_seq,
@@ -276,13 +276,35 @@ pub(super) async fn receipts_in(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
 ) -> Result<Vec<Receipt>, StoreError> {
+    Ok(receipts_in_chats(db, &[chat_id])
+        .await?
+        .remove(&chat_id)
+        .unwrap_or_default())
+}
+
+/// Every member's watermarks in each of these chats, in the order they joined.
+pub(super) async fn receipts_in_chats(
+    db: &impl ConnectionTrait,
+    chats: &[ChatId],
+) -> Result<HashMap<ChatId, Vec<Receipt>>, StoreError> {
+    if chats.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows = chat_member::Entity::find()
-        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .filter(chat_member::Column::ChatId.is_in(chats.iter().map(|chat| chat.0)))
+        .order_by_asc(chat_member::Column::ChatId)
         .order_by_asc(chat_member::Column::JoinedAt)
         .order_by_asc(chat_member::Column::UserId)
         .all(db)
         .await?;
-    Ok(rows.iter().map(receipt_of).collect())
+    let mut receipts: HashMap<ChatId, Vec<Receipt>> = HashMap::new();
+    for row in &rows {
+        receipts
+            .entry(ChatId(row.chat_id))
+            .or_default()
+            .push(receipt_of(row));
+    }
+    Ok(receipts)
 }
 
 pub(super) async fn members_of(

@@ -114,19 +114,6 @@ impl Store {
         outcome.await.map_err(|_| gone())?
     }
 
-    pub async fn message_by_client_id(
-        &self,
-        sender_id: UserId,
-        client_id: &ClientId,
-    ) -> Result<Option<StoredMessage>, StoreError> {
-        let row = message::Entity::find()
-            .filter(message::Column::SenderId.eq(sender_id.0))
-            .filter(message::Column::ClientId.eq(client_id.as_str()))
-            .one(&self.db)
-            .await?;
-        Ok(row.map(StoredMessage::from))
-    }
-
     /// A page of the chat's messages, in ascending seq.
     pub async fn messages(
         &self,

@@ -12,8 +12,8 @@
 
 use super::{
     StoreError,
-    chats::receipt_of,
-    entity::{chat_member, message},
+    chats::receipts_in_chats,
+    entity::message,
     messages::{Appended, Arrival, StoredMessage},
 };
 use app::{
@@ -23,8 +23,8 @@ use app::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DbBackend, DbErr, QueryOrder, Statement,
-    TransactionTrait, entity::prelude::*,
+    ActiveValue::Set, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait,
+    entity::prelude::*,
 };
 use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
@@ -34,7 +34,7 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_BATCH: usize = 256;
 
 /// A message waiting to be written, owned so it can wait in the queue.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct Pending {
     pub chat_id: ChatId,
     pub sender_id: UserId,
@@ -83,25 +83,28 @@ pub(super) fn spawn(db: DatabaseConnection, sizes: prometheus::Histogram) -> mps
 /// race with another node), each message is tried alone, so one cannot sink
 /// the others; each then gets its own outcome.
 async fn commit_and_answer(db: &DatabaseConnection, batch: Vec<Queued>) {
-    let pending: Vec<Pending> = batch.iter().map(|queued| queued.pending.clone()).collect();
+    let (pending, answers): (Vec<Pending>, Vec<_>) = batch
+        .into_iter()
+        .map(|queued| (queued.pending, queued.answer))
+        .unzip();
     match commit(db, &pending).await {
         Ok(outcomes) => {
-            for (queued, outcome) in batch.into_iter().zip(outcomes) {
-                let _ = queued.answer.send(Ok(outcome));
+            for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                let _ = answer.send(Ok(outcome));
             }
         }
-        Err(error) if batch.len() > 1 && !matches!(error, StoreError::Unavailable(_)) => {
-            tracing::debug!(%error, size = batch.len(), "batch failed; committing one by one");
-            for queued in batch {
-                let outcome = commit(db, std::slice::from_ref(&queued.pending))
+        Err(error) if pending.len() > 1 && !matches!(error, StoreError::Unavailable(_)) => {
+            tracing::debug!(%error, size = pending.len(), "batch failed; committing one by one");
+            for (one, answer) in pending.iter().zip(answers) {
+                let outcome = commit(db, std::slice::from_ref(one))
                     .await
                     .map(|mut outcomes| outcomes.remove(0));
-                let _ = queued.answer.send(outcome);
+                let _ = answer.send(outcome);
             }
         }
         Err(error) => {
-            for queued in batch {
-                let _ = queued.answer.send(Err(error.clone()));
+            for answer in answers {
+                let _ = answer.send(Err(error.clone()));
             }
         }
     }
@@ -138,7 +141,7 @@ async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Append
             .await?;
     }
     let chats: Vec<ChatId> = fresh_per_chat.keys().copied().collect();
-    let mut receipts = receipts_of(&txn, &chats).await?;
+    let mut receipts = receipts_in_chats(&txn, &chats).await?;
     let mut moved = Moved::default();
     let mut befores = Vec::with_capacity(batch.len());
     for (pending, plan) in batch.iter().zip(&plans) {
@@ -285,31 +288,6 @@ fn row_of(message: &StoredMessage) -> message::ActiveModel {
         body: Set(message.body.clone()),
         created_at: Set(message.created_at),
     }
-}
-
-/// Every member's watermarks in these chats, in the order they joined.
-async fn receipts_of(
-    txn: &impl ConnectionTrait,
-    chats: &[ChatId],
-) -> Result<HashMap<ChatId, Vec<Receipt>>, StoreError> {
-    if chats.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = chat_member::Entity::find()
-        .filter(chat_member::Column::ChatId.is_in(chats.iter().map(|chat| chat.0)))
-        .order_by_asc(chat_member::Column::ChatId)
-        .order_by_asc(chat_member::Column::JoinedAt)
-        .order_by_asc(chat_member::Column::UserId)
-        .all(txn)
-        .await?;
-    let mut receipts: HashMap<ChatId, Vec<Receipt>> = HashMap::new();
-    for row in &rows {
-        receipts
-            .entry(ChatId(row.chat_id))
-            .or_default()
-            .push(receipt_of(row));
-    }
-    Ok(receipts)
 }
 
 /// The watermarks a batch raises: (chat, user) → (delivered, seen).
