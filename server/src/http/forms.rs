@@ -9,7 +9,7 @@ use crate::{
     auth::{AuthError, retry_after_secs, session_token},
     state::AppState,
 };
-use app::protocol::{ApiError, ErrorCode};
+use app::protocol::{ApiError, ErrorCode, SessionEndReason};
 use axum::{
     Form,
     extract::State,
@@ -82,7 +82,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: Cook
         // The cookie goes anyway; the session expires by itself.
         tracing::warn!(cause = ?failed.error.cause, "sign-out: session not ended");
     }
-    signed_out(&state, jar, "signed_out")
+    signed_out(&state, jar, SessionEndReason::SignedOut)
 }
 
 /// "Sign out everywhere": every session and socket of the user ends.
@@ -103,13 +103,13 @@ pub async fn logout_all(
     {
         tracing::warn!(cause = ?failed.error.cause, "sign-out everywhere: sessions not ended");
     }
-    signed_out(&state, jar, "signed_out_everywhere")
+    signed_out(&state, jar, SessionEndReason::SignedOutEverywhere)
 }
 
-fn signed_out(state: &AppState, jar: CookieJar, reason: &str) -> Response {
+fn signed_out(state: &AppState, jar: CookieJar, reason: SessionEndReason) -> Response {
     (
         jar.add(cleared_session_cookie(state)),
-        Redirect::to(&format!("/login?ended={reason}")),
+        Redirect::to(&format!("/login?ended={}", reason.as_str())),
     )
         .into_response()
 }
