@@ -1,6 +1,6 @@
 import { Browser } from '@playwright/test';
 import { test, expect, hydrated, ParleyServer, watchForPageErrors } from './fixtures';
-import { signIn, signUp } from './helpers';
+import { signIn, signOut, signUp } from './helpers';
 
 test('a person signs up, sees their chat list, signs out and signs in again', async ({ page, server }, testInfo) => {
   const pageErrors = await watchForPageErrors(page);
@@ -57,7 +57,9 @@ test('signing up with a taken username says so', async ({ page, server }) => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     if (attempt === 1) {
       await expect(page.getByTestId('me-name')).toHaveText('sara');
-      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      // Wait for the sign-in page: signing out navigates there (and the
+      // ended session's socket says so too), which must not race the next goto.
+      await signOut(page);
     }
   }
   await expect(page.getByRole('alert')).toHaveText('That username is taken. Try another.');
