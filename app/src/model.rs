@@ -124,6 +124,69 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     /// The lowest status over the members other than the sender.
     pub status: MessageStatus,
+    /// The chat's version when this message last changed (created, edited,
+    /// deleted or reacted to): strictly increasing within a chat, never reused.
+    pub version: Version,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deleted for everyone: `body` is empty and `reactions` too; `seq`,
+    /// sender and status stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyTo>,
+    /// In the order each emoji was first used; empty when none.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+}
+
+impl Message {
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// How a reply to this message quotes it, as it stands now.
+    pub fn quoted(&self) -> ReplyTo {
+        ReplyTo::quoting(self.id, self.sender_id, &self.body, self.is_deleted())
+    }
+}
+
+/// A chat's change counter (see [`Message::version`]).
+pub type Version = i64;
+
+/// The message a reply answers: the first characters of its current body, or
+/// `deleted` once it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyTo {
+    pub message_id: MessageId,
+    pub sender_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl ReplyTo {
+    /// How many characters of the target's body a quote carries.
+    pub const EXCERPT_CHARS: usize = 100;
+
+    pub fn quoting(message_id: MessageId, sender_id: UserId, body: &str, deleted: bool) -> Self {
+        Self {
+            message_id,
+            sender_id,
+            excerpt: (!deleted).then(|| body.chars().take(Self::EXCERPT_CHARS).collect()),
+            deleted,
+        }
+    }
+}
+
+/// One emoji on a message and who put it there, in the order they did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<UserId>,
 }
 
 /// One member's watermarks in a chat: everything up to `delivered_seq` reached a
@@ -151,6 +214,8 @@ pub enum ValidationError {
     ClientId,
     #[error("a group name must be 1–64 characters")]
     GroupName,
+    #[error("a reaction must be exactly one emoji")]
+    Emoji,
 }
 
 /// A valid username: 3–32 of `[a-z0-9_.-]`, lower-cased on the way in.
@@ -275,6 +340,25 @@ impl ClientId {
         } else {
             Err(ValidationError::ClientId)
         }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Exactly one emoji, as Unicode lists them: skin tones, flags, keycaps and
+/// ZWJ sequences included (one grapheme each), text and pairs of emoji not.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Emoji(String);
+
+impl Emoji {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        // The list has each emoji's fully qualified form; an unqualified
+        // spelling (without U+FE0F) is stored as the listed one.
+        emojis::get(raw)
+            .map(|emoji| Self(emoji.as_str().to_owned()))
+            .ok_or(ValidationError::Emoji)
     }
 
     pub fn as_str(&self) -> &str {

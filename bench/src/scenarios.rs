@@ -105,11 +105,8 @@ impl Recorder {
                 break;
             }
             let sent_at = self.now_micros();
-            let request = SendMessage {
-                chat_id,
-                client_id: format!("b{sender}-{n}"),
-                body: format!("t:{sent_at}"),
-            };
+            let request =
+                SendMessage::new(chat_id, format!("b{sender}-{n}"), format!("t:{sent_at}"));
             match socket.emit(&request).await {
                 Ok(Ok(_)) => {
                     Self::record(&self.acks, self.now_micros() - sent_at);
@@ -315,11 +312,7 @@ pub async fn unread(server: &Server, count: u64, report: &mut Report) -> anyhow:
         let sends = batch.iter().map(|n| {
             let writer = writer.clone();
             async move {
-                let request = SendMessage {
-                    chat_id: chat.id,
-                    client_id: format!("u{n}"),
-                    body: format!("unread {n}"),
-                };
+                let request = SendMessage::new(chat.id, format!("u{n}"), format!("unread {n}"));
                 writer.emit(&request).await
             }
         });

@@ -1,8 +1,7 @@
-import { Browser } from '@playwright/test';
 import { io, Socket } from '../../frontend/node_modules/socket.io-client';
 import { ParleyServer } from './fixtures';
-import { expect, test, watchForPageErrors } from './fixtures';
-import { bubble, send, signIn, signOut, signUp, startDirectChat } from './helpers';
+import { expect, test } from './fixtures';
+import { bubble, person, send, signIn, signOut, signUp, startDirectChat } from './helpers';
 
 /** A plain socket.io-client connection (the official client, over Parley's protocol). */
 async function connectAs(server: ParleyServer, username: string): Promise<Socket> {
@@ -23,12 +22,6 @@ async function connectAs(server: ParleyServer, username: string): Promise<Socket
 /** What the browser logs when the server goes away under it: expected in a restart. */
 function isLostConnection(error: string): boolean {
   return /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(error);
-}
-
-async function person(browser: Browser) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  return { context, page, errors: await watchForPageErrors(page) };
 }
 
 test("the seed's story: Harley's ticks follow Mike, and his typing shows", async ({ browser, server }, testInfo) => {

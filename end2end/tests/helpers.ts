@@ -1,5 +1,5 @@
-import { expect, Page } from '@playwright/test';
-import { hydrated, ParleyServer } from './fixtures';
+import { Browser, expect, Page } from '@playwright/test';
+import { hydrated, ParleyServer, watchForPageErrors } from './fixtures';
 
 export async function signUp(page: Page, server: ParleyServer, username: string, displayName: string) {
   await page.goto(`${server.url}/signup`);
@@ -46,4 +46,19 @@ export function bubble(page: Page, text: string) {
   return page
     .getByTestId('message')
     .filter({ has: page.getByTestId('message-body').getByText(text, { exact: true }) });
+}
+
+/** Someone with a browser of their own (a context: cookies, storage, page). */
+export async function person(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  return { context, page, errors: await watchForPageErrors(page) };
+}
+
+/** Opens the menu of the message whose body is exactly `text`, and picks `action`. */
+export async function messageAction(page: Page, text: string, action: string) {
+  const row = page.locator('.bubble-row').filter({ has: bubble(page, text) });
+  await row.hover();
+  await row.getByRole('button', { name: 'Message actions' }).click();
+  await page.getByRole('menuitem', { name: action, exact: true }).click();
 }

@@ -22,6 +22,13 @@ pub enum ErrorCode {
     NotFound,
     UserNotFound,
     NotMember,
+    /// Only the author may edit or delete a message.
+    NotAuthor,
+    /// The message was deleted: it cannot be edited, reacted to or replied to.
+    Deleted,
+    InvalidEmoji,
+    /// One person may put at most `React::MAX_PER_USER` emoji on a message.
+    TooManyReactions,
     RateLimited,
     Unavailable,
     Internal,
@@ -45,6 +52,10 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::UserNotFound => "user_not_found",
             Self::NotMember => "not_member",
+            Self::NotAuthor => "not_author",
+            Self::Deleted => "deleted",
+            Self::InvalidEmoji => "invalid_emoji",
+            Self::TooManyReactions => "too_many_reactions",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -99,6 +110,7 @@ impl From<ValidationError> for ApiError {
             ValidationError::Body => ErrorCode::InvalidBody,
             ValidationError::ClientId => ErrorCode::InvalidClientId,
             ValidationError::GroupName => ErrorCode::InvalidGroupName,
+            ValidationError::Emoji => ErrorCode::InvalidEmoji,
         };
         Self::new(code, error.to_string())
     }

@@ -13,6 +13,9 @@
 //! | `typing`      | [`Typing`]      | [`Done`] |
 //! | `history`     | [`History`]     | `[Message]`, ascending seq |
 //! | `markSeen`    | [`MarkSeen`]    | [`Done`] |
+//! | `editMessage`   | [`EditMessage`]   | [`Message`] (edited) |
+//! | `deleteMessage` | [`DeleteMessage`] | [`Message`] (deleted) |
+//! | `react`         | [`React`]         | [`Message`] |
 //!
 //! Server → client:
 //!
@@ -23,9 +26,12 @@
 //! | `showTyping`   | [`ShowTyping`]                    | the chat's room except the typer |
 //! | `presence`     | [`Presence`]                      | users who share a chat with that user |
 //! | `chatCreated`  | [`ChatCreated`] ([`ChatSummary`]) | every member's personal room |
+//! | `messageUpdated` | [`MessageUpdated`] ([`Message`]) | as `newMessage`, after an edit, a delete or a reaction change |
 
 use super::{ClientEvent, ServerEvent};
-use crate::model::{Chat, ChatId, ChatKind, ChatSummary, Message, Receipt, Seq, UserId};
+use crate::model::{
+    Chat, ChatId, ChatKind, ChatSummary, Message, MessageId, Receipt, Seq, UserId, Version,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +85,56 @@ pub struct SendMessage {
     /// The sender's own id for this message; resending with it is safe.
     pub client_id: String,
     pub body: String,
+    /// The message this one answers (of the same chat, not deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_id: Option<MessageId>,
+}
+
+impl SendMessage {
+    /// A message that answers none.
+    pub fn new(chat_id: ChatId, client_id: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            chat_id,
+            client_id: client_id.into(),
+            body: body.into(),
+            reply_to_id: None,
+        }
+    }
+}
+
+/// Replaces a message's text (its author only; not once deleted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditMessage {
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
+    pub body: String,
+}
+
+/// Deletes a message for everyone (its author only): its text and reactions
+/// are erased; its place in the chat stays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteMessage {
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
+}
+
+/// Puts (`on: true`) or takes back (`on: false`) one emoji on a message. Each
+/// person has each emoji at most once on a message; asking for what already
+/// is so changes and announces nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct React {
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
+    pub emoji: String,
+    pub on: bool,
+}
+
+impl React {
+    /// How many different emoji one person may put on one message.
+    pub const MAX_PER_USER: usize = 20;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +145,10 @@ pub struct Typing {
 }
 
 /// A page of messages. `beforeSeq` pages back, `afterSeq` catches up; with
-/// neither, the latest. `limit` defaults to 50 and is capped at 100.
+/// neither, the latest (all ascending seq). `changedAfter` instead gives the
+/// messages whose `version` is above it, ascending version: what changed
+/// (new, edited, deleted, reacted to) since a client last looked. `limit`
+/// defaults to 50 and is capped at 100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct History {
@@ -98,6 +157,8 @@ pub struct History {
     pub before_seq: Option<Seq>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seq: Option<Seq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_after: Option<Version>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
@@ -112,7 +173,16 @@ impl History {
             chat_id,
             before_seq: None,
             after_seq: None,
+            changed_after: None,
             limit: None,
+        }
+    }
+
+    /// What changed in a chat after `version`, oldest change first.
+    pub fn changed_after(chat_id: ChatId, version: Version) -> Self {
+        Self {
+            changed_after: Some(version),
+            ..Self::latest(chat_id)
         }
     }
 }
@@ -129,6 +199,12 @@ pub struct MarkSeen {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct NewMessage(pub Message);
+
+/// A message of yours changed: edited, deleted or reacted to. The whole
+/// message as it now stands; replace what you hold if its `version` is newer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageUpdated(pub Message);
 
 /// Which watermark moved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -234,6 +310,9 @@ client_events! {
     Typing => "typing", Done;
     History => "history", Vec<Message>;
     MarkSeen => "markSeen", Done;
+    EditMessage => "editMessage", Message;
+    DeleteMessage => "deleteMessage", Message;
+    React => "react", Message;
 }
 
 server_events! {
@@ -243,13 +322,14 @@ server_events! {
     Presence => "presence";
     ChatCreated => "chatCreated";
     SessionEnded => "sessionEnded";
+    MessageUpdated => "messageUpdated";
 }
 
 #[cfg(test)]
 mod tests {
     //! Golden JSON: what other clients rely on.
     use super::*;
-    use crate::model::{MessageId, MessageStatus};
+    use crate::model::{MessageStatus, Reaction, ReplyTo};
     use serde_json::json;
     use uuid::Uuid;
 
@@ -270,7 +350,8 @@ mod tests {
             SendMessage {
                 chat_id: chat_id(),
                 client_id: "c-1".into(),
-                body: "hi".into()
+                body: "hi".into(),
+                reply_to_id: None,
             }
         );
     }
@@ -286,6 +367,11 @@ mod tests {
             body: "hello".into(),
             created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
             status: MessageStatus::Delivered,
+            version: 9,
+            edited_at: None,
+            deleted_at: None,
+            reply_to: None,
+            reactions: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(NewMessage(message)).unwrap(),
@@ -297,9 +383,72 @@ mod tests {
                 "clientId": "c-1",
                 "body": "hello",
                 "createdAt": "2026-11-25T10:00:00Z",
-                "status": "delivered"
+                "status": "delivered",
+                "version": 9,
+                "reactions": []
             })
         );
+    }
+
+    #[test]
+    fn an_edited_reply_with_reactions_looks_like_the_spec() {
+        let mine: UserId = USER.parse().unwrap();
+        let target = MessageId(Uuid::from_u128(1));
+        let reply = Message {
+            id: MessageId(Uuid::from_u128(2)),
+            chat_id: chat_id(),
+            seq: 8,
+            sender_id: mine,
+            client_id: "c-2".into(),
+            body: "yes".into(),
+            created_at: "2026-11-25T10:00:00Z".parse().unwrap(),
+            status: MessageStatus::Seen,
+            version: 12,
+            edited_at: Some("2026-11-25T10:05:00Z".parse().unwrap()),
+            deleted_at: None,
+            reply_to: Some(ReplyTo::quoting(target, mine, &"é".repeat(150), false)),
+            reactions: vec![Reaction {
+                emoji: "👍🏽".into(),
+                user_ids: vec![mine],
+            }],
+        };
+        let json = serde_json::to_value(MessageUpdated(reply)).unwrap();
+        assert_eq!(json["editedAt"], "2026-11-25T10:05:00Z");
+        assert_eq!(
+            json["replyTo"],
+            json!({"messageId": target, "senderId": USER, "excerpt": "é".repeat(100)})
+        );
+        assert_eq!(
+            json["reactions"],
+            json!([{"emoji": "👍🏽", "userIds": [USER]}])
+        );
+        let gone = ReplyTo::quoting(target, mine, "secret", true);
+        assert_eq!(
+            serde_json::to_value(gone).unwrap(),
+            json!({"messageId": target, "senderId": USER, "deleted": true})
+        );
+    }
+
+    #[test]
+    fn edit_delete_and_react_take_the_documented_payloads() {
+        let message = "00000000-0000-0000-0000-000000000001";
+        let edit: EditMessage =
+            serde_json::from_value(json!({"chatId": CHAT, "messageId": message, "body": "fixed"}))
+                .unwrap();
+        assert_eq!(edit.body, "fixed");
+        let react: React = serde_json::from_value(
+            json!({"chatId": CHAT, "messageId": message, "emoji": "👍", "on": true}),
+        )
+        .unwrap();
+        assert!(react.on);
+        let history: History =
+            serde_json::from_value(json!({"chatId": CHAT, "changedAfter": 41})).unwrap();
+        assert_eq!(history, History::changed_after(chat_id(), 41));
+        let reply: SendMessage = serde_json::from_value(
+            json!({"chatId": CHAT, "clientId": "c", "body": "b", "replyToId": message}),
+        )
+        .unwrap();
+        assert_eq!(reply.reply_to_id, Some(MessageId(Uuid::from_u128(1))));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{
     widgets::{Avatar, Ticks, clock_time, day_and_time},
 };
 use crate::{
-    model::{ChatId, ChatKind, Message, MessageStatus, Receipt, User},
+    model::{ChatId, ChatKind, Message, MessageId, MessageStatus, Reaction, Receipt, User, UserId},
     status::member_status,
 };
 use leptos::{html, prelude::*, task::spawn_local};
@@ -25,16 +25,24 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
     let live = expect_context::<Live>();
     let conversation = live.conversation;
     let info_for = RwSignal::new(None::<i64>);
+    let confirm_delete = RwSignal::new(None::<Message>);
+    let actions = Actions {
+        info_for,
+        confirm_delete,
+        menu_for: RwSignal::new(None),
+    };
+    provide_context(actions);
     view! {
         <div class="conversation" data-testid="conversation">
             <ConversationHeader chat_id/>
             {move || conversation.error.get().map(|text| view! {
                 <p class="conversation-error" role="alert" data-testid="send-error">{text}</p>
             })}
-            <MessageList chat_id info_for/>
+            <MessageList chat_id/>
             <TypingLine chat_id/>
             <Composer chat_id/>
             {move || info_for.get().map(|seq| view! { <MessageInfo seq on_close=move || info_for.set(None)/> })}
+            {move || confirm_delete.get().map(|message| view! { <ConfirmDelete message/> })}
         </div>
     }
 }
@@ -79,8 +87,44 @@ fn ConversationHeader(chat_id: ChatId) -> impl IntoView {
     }
 }
 
+/// What a message's menu opens, shared by the conversation's bubbles.
+#[derive(Clone, Copy)]
+struct Actions {
+    /// The seq whose "message info" is open.
+    info_for: RwSignal<Option<i64>>,
+    /// The message awaiting "delete for everyone?".
+    confirm_delete: RwSignal<Option<Message>>,
+    /// The message whose menu is open (one at a time).
+    menu_for: RwSignal<Option<MessageId>>,
+}
+
+/// The quick reactions, and the rest of the picker.
+const QUICK_EMOJI: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+const MORE_EMOJI: [&str; 30] = [
+    "😀", "😁", "😊", "😍", "🥰", "😘", "😎", "🤔", "🙄", "😴", "😅", "🤣", "😭", "😡", "🥳",
+    "😱", "🤯", "🙌", "👏", "👋", "👎", "💪", "🔥", "🎉", "💯", "✅", "❌", "👀", "☕", "🍕",
+];
+
+/// Names for a list of people: "You", then the others by display name.
+fn names_of(user_ids: &[UserId], members: &[User], me: Option<UserId>) -> String {
+    user_ids
+        .iter()
+        .map(|id| {
+            if Some(*id) == me {
+                "You".to_owned()
+            } else {
+                members
+                    .iter()
+                    .find(|m| m.id == *id)
+                    .map_or_else(|| "someone".to_owned(), |m| m.display_name.clone())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[component]
-fn MessageList(chat_id: ChatId, info_for: RwSignal<Option<i64>>) -> impl IntoView {
+fn MessageList(chat_id: ChatId) -> impl IntoView {
     let live = expect_context::<Live>();
     let conversation = live.conversation;
     let list = NodeRef::<html::Div>::new();
@@ -164,7 +208,7 @@ fn MessageList(chat_id: ChatId, info_for: RwSignal<Option<i64>>) -> impl IntoVie
                     let sender = (group && !mine).then(|| {
                         members.iter().find(|m| m.id == message.sender_id).map(|m| m.display_name.clone()).unwrap_or_default()
                     });
-                    view! { <Bubble message mine sender info_for group/> }
+                    view! { <Bubble message mine sender group members=members.clone()/> }
                 }).collect_view()
             }}
             {move || pending.get().into_iter().map(|pending| view! { <PendingBubble pending/> }).collect_view()}
@@ -180,31 +224,271 @@ fn Bubble(
     message: Message,
     mine: bool,
     sender: Option<String>,
-    info_for: RwSignal<Option<i64>>,
     group: bool,
+    members: Vec<User>,
 ) -> impl IntoView {
+    let live = expect_context::<Live>();
     let status = message.status;
     let seq = message.seq;
+    let id = message.id;
+    let deleted = message.is_deleted();
     let status_name = match status {
         MessageStatus::Sent => "sent",
         MessageStatus::Delivered => "delivered",
         MessageStatus::Seen => "seen",
     };
+    let me = live.me.get_untracked().map(|me| me.id);
+    let quote = message.reply_to.clone().map(|quote| {
+        let who = names_of(&[quote.sender_id], &members, me);
+        let target = quote.message_id;
+        let text = match quote.excerpt {
+            Some(excerpt) if !quote.deleted => excerpt,
+            _ => "This message was deleted".to_owned(),
+        };
+        let label = format!("Reply to {who}: {text}. Show the original");
+        view! {
+            <button type="button" class="quote" data-testid="quote"
+                aria-label=label
+                on:click=move |_| spawn_local(live.reveal(target))>
+                <span class="quote-sender">{who}</span>
+                <span class="quote-text">{text}</span>
+            </button>
+        }
+    });
+    let body = if deleted {
+        view! { <span class="body deleted" data-testid="message-body">"This message was deleted"</span> }.into_any()
+    } else {
+        view! { <span class="body" data-testid="message-body">{message.body.clone()}</span> }.into_any()
+    };
+    let edited = (message.edited_at.is_some() && !deleted)
+        .then(|| view! { <span class="edited" data-testid="edited">"edited"</span> });
+    let reactions = (!message.reactions.is_empty()).then(|| {
+        let chips = message
+            .reactions
+            .clone()
+            .into_iter()
+            .map(|reaction| view! { <ReactionChip message=message.clone() reaction members=members.clone()/> })
+            .collect_view();
+        view! { <div class="reactions" role="group" aria-label="Reactions">{chips}</div> }
+    });
+    let actions = expect_context::<Actions>();
+    let on_context_menu = move |ev: leptos::ev::MouseEvent| {
+        // A long press on a touch screen (or a right click): the message's menu.
+        if !deleted {
+            ev.prevent_default();
+            actions.menu_for.set(Some(id));
+        }
+    };
     view! {
         <div class="bubble-row" class:mine=mine>
-            <div class="bubble" data-testid="message" data-status=mine.then_some(status_name) data-seq=seq>
+            <div class="bubble" data-testid="message" data-status=mine.then_some(status_name) data-seq=seq
+                data-message-id=id.to_string() tabindex="-1" class:deleted=deleted
+                class:highlighted=move || live.conversation.highlighted.get() == Some(id)
+                on:contextmenu=on_context_menu>
                 {sender.map(|name| view! { <span class="sender">{name}</span> })}
-                <span class="body" data-testid="message-body">{message.body}</span>
+                {quote}
+                {body}
                 <span class="meta">
+                    {edited}
                     <time>{clock_time(&message.created_at)}</time>
                     {mine.then(|| view! { <Ticks status=Signal::derive(move || Some(status))/> })}
-                    {(mine && group).then(|| view! {
-                        <button class="info-button" aria-label="Message info" title="Message info"
-                            on:click=move |_| info_for.set(Some(seq))>"ⓘ"</button>
-                    })}
                 </span>
+                {reactions}
+            </div>
+            {(!deleted).then(|| view! { <MessageMenu message mine group/> })}
+        </div>
+    }
+}
+
+/// One emoji under a bubble: how many, whether mine (pressed), who (on hover);
+/// pressing it puts mine on or takes it back.
+#[component]
+fn ReactionChip(message: Message, reaction: Reaction, members: Vec<User>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let me = live.me.get_untracked().map(|me| me.id);
+    let mine = me.is_some_and(|me| reaction.user_ids.contains(&me));
+    let who = names_of(&reaction.user_ids, &members, me);
+    let count = reaction.user_ids.len();
+    let emoji = reaction.emoji.clone();
+    let label = format!("{emoji} {count}: {who}");
+    let shown = reaction.emoji.clone();
+    let toggle = move |_| {
+        let (message, emoji) = (message.clone(), emoji.clone());
+        spawn_local(async move {
+            if let Err(reason) = live.react(&message, &emoji, !mine).await {
+                live.conversation.error.set(Some(reason));
+            }
+        });
+    };
+    view! {
+        <button type="button" class="reaction" class:mine=mine aria-pressed=mine.to_string()
+            data-testid="reaction" data-emoji=reaction.emoji.clone() title=who aria-label=label on:click=toggle>
+            <span aria-hidden="true">{shown}</span>
+            <span class="reaction-count" aria-hidden="true">{count}</span>
+        </button>
+    }
+}
+
+/// The "⋯" beside a bubble: Reply, React, Edit, Delete, Message info. Shown on
+/// hover or focus, opened by click, long press or keyboard; Escape closes it
+/// and gives focus back to the button.
+#[component]
+fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let actions = expect_context::<Actions>();
+    let id = message.id;
+    let open = move || actions.menu_for.get() == Some(id);
+    let picking = RwSignal::new(false);
+    let more = RwSignal::new(false);
+    let button = NodeRef::<html::Button>::new();
+    let close = move || {
+        actions.menu_for.set(None);
+        picking.set(false);
+        more.set(false);
+        if let Some(button) = button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.stop_propagation();
+            close();
+        }
+    };
+    let react = {
+        let message = message.clone();
+        move |emoji: &'static str| {
+            let message = message.clone();
+            actions.menu_for.set(None);
+            spawn_local(async move {
+                let mine = live.me.get_untracked().map(|me| me.id);
+                let already = message.reactions.iter().any(|r| {
+                    r.emoji == emoji && mine.is_some_and(|me| r.user_ids.contains(&me))
+                });
+                if let Err(reason) = live.react(&message, emoji, !already).await {
+                    live.conversation.error.set(Some(reason));
+                }
+            });
+        }
+    };
+    let emoji_button = move |emoji: &'static str| {
+        let react = react.clone();
+        view! {
+            <button type="button" role="menuitem" class="emoji-choice" aria-label=format!("React {emoji}")
+                on:click=move |_| react(emoji)>{emoji}</button>
+        }
+    };
+    let reply = {
+        let message = message.clone();
+        move |_| {
+            live.conversation.editing.set(None);
+            live.conversation.replying_to.set(Some(message.clone()));
+            actions.menu_for.set(None);
+            focus_composer();
+        }
+    };
+    let edit = {
+        let message = message.clone();
+        move |_| {
+            live.conversation.replying_to.set(None);
+            live.conversation.editing.set(Some(message.clone()));
+            actions.menu_for.set(None);
+        }
+    };
+    let delete = {
+        let message = message.clone();
+        move |_| {
+            actions.menu_for.set(None);
+            actions.confirm_delete.set(Some(message.clone()));
+        }
+    };
+    let seq = message.seq;
+    view! {
+        <div class="message-menu" class:open=open on:keydown=on_keydown>
+            <button type="button" class="menu-button" node_ref=button aria-label="Message actions"
+                aria-haspopup="menu" aria-expanded=move || open().to_string()
+                on:click=move |_| if open() { close() } else { actions.menu_for.set(Some(id)) }>
+                <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                    <circle cx="5" cy="12" r="2"/><circle cx="12" cy="12" r="2"/><circle cx="19" cy="12" r="2"/>
+                </svg>
+            </button>
+            {move || open().then(|| {
+                let emoji_button = emoji_button.clone();
+                let (reply, edit, delete) = (reply.clone(), edit.clone(), delete.clone());
+                view! {
+                    <div class="menu" role="menu" aria-label="Message actions">
+                        {move || picking.get().then(|| {
+                            let emoji_button = emoji_button.clone();
+                            view! {
+                                <div class="emoji-row" role="group" aria-label="React">
+                                    {QUICK_EMOJI.into_iter().map(emoji_button.clone()).collect_view()}
+                                    <button type="button" role="menuitem" class="emoji-more" aria-expanded=move || more.get().to_string()
+                                        on:click=move |_| more.update(|more| *more = !*more)>"More…"</button>
+                                </div>
+                                {move || more.get().then(|| view! {
+                                    <div class="emoji-grid" role="group" aria-label="More reactions">
+                                        {MORE_EMOJI.into_iter().map(emoji_button.clone()).collect_view()}
+                                    </div>
+                                })}
+                            }
+                        })}
+                        <button type="button" role="menuitem" autofocus on:click=reply>"Reply"</button>
+                        <button type="button" role="menuitem" on:click=move |_| picking.set(true)>"React"</button>
+                        {mine.then(|| view! {
+                            <button type="button" role="menuitem" on:click=edit.clone()>"Edit"</button>
+                            <button type="button" role="menuitem" class="danger" on:click=delete.clone()>"Delete"</button>
+                        })}
+                        {(mine && group).then(|| view! {
+                            <button type="button" role="menuitem"
+                                on:click=move |_| { actions.menu_for.set(None); actions.info_for.set(Some(seq)); }>"Message info"</button>
+                        })}
+                    </div>
+                }
+            })}
+        </div>
+    }
+}
+
+/// "Delete for everyone?": the one confirmation before text is gone for good.
+#[component]
+fn ConfirmDelete(message: Message) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let actions = expect_context::<Actions>();
+    let cancel = move || actions.confirm_delete.set(None);
+    let confirm = move |_| {
+        let message = message.clone();
+        actions.confirm_delete.set(None);
+        spawn_local(async move {
+            if let Err(reason) = live.delete(&message).await {
+                live.conversation.error.set(Some(reason));
+            }
+        });
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            cancel();
+        }
+    };
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| cancel() on:keydown=on_keydown>
+            <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="delete-title"
+                aria-describedby="delete-text" on:click=|ev| ev.stop_propagation()>
+                <h2 id="delete-title">"Delete message?"</h2>
+                <p id="delete-text">"It will be deleted for everyone in this chat."</p>
+                <div class="dialog-actions">
+                    <button type="button" autofocus on:click=move |_| cancel()>"Cancel"</button>
+                    <button type="button" class="danger" on:click=confirm>"Delete for everyone"</button>
+                </div>
             </div>
         </div>
+    }
+}
+
+fn focus_composer() {
+    if let Some(element) = document().query_selector(".composer textarea").ok().flatten()
+        && let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element)
+    {
+        let _ = element.focus();
     }
 }
 
@@ -314,9 +598,21 @@ fn MessageInfo(seq: i64, on_close: impl Fn() + Clone + Send + Sync + 'static) ->
 #[component]
 fn Composer(chat_id: ChatId) -> impl IntoView {
     let live = expect_context::<Live>();
+    let conversation = live.conversation;
     let draft = RwSignal::new(String::new());
     let typing_sent_at = StoredValue::new(0.0_f64);
     let idle_timer = StoredValue::new(None::<TimeoutHandle>);
+    let textarea = NodeRef::<html::Textarea>::new();
+
+    // Editing starts: the message's text in the composer, focus in it.
+    Effect::new(move |_| {
+        if let Some(message) = conversation.editing.get() {
+            draft.set(message.body.clone());
+            if let Some(textarea) = textarea.get_untracked() {
+                let _ = textarea.focus();
+            }
+        }
+    });
 
     let stop_typing = move || {
         if let Some(timer) = idle_timer.try_update_value(Option::take).flatten() {
@@ -329,6 +625,9 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     let on_input = move |ev: leptos::ev::Event| {
         draft.set(event_target_value(&ev));
+        if conversation.editing.get_untracked().is_some() {
+            return;
+        }
         let now = super::live::now_ms();
         if now - typing_sent_at.get_value() > TYPING_REPEAT_MS {
             typing_sent_at.set_value(now);
@@ -340,18 +639,39 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         let timer = set_timeout_with_handle(stop_typing, TYPING_IDLE).ok();
         idle_timer.set_value(timer);
     };
+    let cancel_edit = move || {
+        conversation.editing.set(None);
+        draft.set(String::new());
+    };
+    let save_edit = move |message: Message, text: String| {
+        spawn_local(async move {
+            match live.edit(&message, text).await {
+                Ok(()) => cancel_edit(),
+                Err(reason) => conversation.error.set(Some(reason)),
+            }
+        });
+    };
     let send = move || {
         let text = draft.get_untracked();
         if text.trim().is_empty() {
             return;
         }
+        conversation.error.set(None);
+        if let Some(message) = conversation.editing.get_untracked() {
+            save_edit(message, text);
+            return;
+        }
         draft.set(String::new());
         stop_typing();
-        live.conversation.error.set(None);
+        let reply_to = conversation
+            .replying_to
+            .try_update(Option::take)
+            .flatten()
+            .map(|m| m.id);
         spawn_local(async move {
-            if let Err(reason) = live.send(chat_id, text.clone()).await {
+            if let Err(reason) = live.send(chat_id, text.clone(), reply_to).await {
                 // Refused: say why and give the text back.
-                live.conversation.error.set(Some(reason));
+                conversation.error.set(Some(reason));
                 if draft.get_untracked().is_empty() {
                     draft.set(text);
                 }
@@ -359,23 +679,73 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         });
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            send();
+        match ev.key().as_str() {
+            "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                send();
+            }
+            "Escape" if conversation.editing.get_untracked().is_some() => cancel_edit(),
+            "Escape" => conversation.replying_to.set(None),
+            // Up in an empty composer: edit my last message.
+            "ArrowUp" if draft.with_untracked(String::is_empty) => {
+                let me = live.me.get_untracked().map(|me| me.id);
+                let last = conversation.messages.with_untracked(|messages| {
+                    messages
+                        .iter()
+                        .rev()
+                        .find(|m| Some(m.sender_id) == me && !m.is_deleted())
+                        .cloned()
+                });
+                if let Some(last) = last {
+                    ev.prevent_default();
+                    conversation.replying_to.set(None);
+                    conversation.editing.set(Some(last));
+                }
+            }
+            _ => {}
         }
     };
+    let strip = move || {
+        if conversation.editing.with(Option::is_some) {
+            return Some(view! {
+                <div class="composer-strip" data-testid="editing">
+                    <span class="strip-title">"Editing message"</span>
+                    <button type="button" class="strip-close" aria-label="Cancel editing"
+                        on:click=move |_| cancel_edit()>"✕"</button>
+                </div>
+            }.into_any());
+        }
+        let message = conversation.replying_to.get()?;
+        let me = live.me.get_untracked().map(|me| me.id);
+        let members = conversation
+            .chat
+            .with(|c| c.as_ref().map(|c| c.members.clone()).unwrap_or_default());
+        let who = names_of(&[message.sender_id], &members, me);
+        Some(view! {
+            <div class="composer-strip" data-testid="replying-to">
+                <span class="strip-title">{format!("Replying to {who}")}</span>
+                <span class="strip-text">{message.body.clone()}</span>
+                <button type="button" class="strip-close" aria-label="Cancel reply"
+                    on:click=move |_| conversation.replying_to.set(None)>"✕"</button>
+            </div>
+        }.into_any())
+    };
     view! {
+        {strip}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
             <textarea
                 rows="1"
                 placeholder="Type a message"
                 aria-label="Message"
+                node_ref=textarea
                 prop:value=move || draft.get()
                 on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
-            <button type="submit" class="primary send-button" aria-label="Send" disabled=move || draft.with(|d| d.trim().is_empty())>
-                "Send"
+            <button type="submit" class="primary send-button"
+                aria-label=move || if conversation.editing.with(Option::is_some) { "Save" } else { "Send" }
+                disabled=move || draft.with(|d| d.trim().is_empty())>
+                {move || if conversation.editing.with(Option::is_some) { "Save" } else { "Send" }}
             </button>
         </form>
     }

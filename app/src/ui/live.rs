@@ -7,10 +7,14 @@
 
 use crate::{
     client::{ConnectionState, EmitError, SocketClient, new_client_id},
-    model::{Chat, ChatId, ChatSummary, Message, MessageStatus, Receipt, User, UserId},
+    model::{
+        Chat, ChatId, ChatSummary, Message, MessageId, MessageStatus, Receipt, User, UserId,
+        Version,
+    },
     protocol::{
-        ChatCreated, ClientEvent, History, JoinRoom, LeaveRoom, ListChats, NewMessage, Presence,
-        ReceiptKind, SendMessage, SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
+        ChatCreated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom, LeaveRoom,
+        ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind, SendMessage,
+        SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
     },
     status::{message_status, raise_receipt},
 };
@@ -30,6 +34,8 @@ pub struct Pending {
     pub chat_id: ChatId,
     pub client_id: String,
     pub body: String,
+    /// The message it answers.
+    pub reply_to: Option<MessageId>,
     pub failed: bool,
 }
 
@@ -53,6 +59,12 @@ pub struct Conversation {
     pub loading_older: RwSignal<bool>,
     /// The last refusal, shown above the composer.
     pub error: RwSignal<Option<String>>,
+    /// The message the composer's next message answers.
+    pub replying_to: RwSignal<Option<Message>>,
+    /// The message the composer is editing instead of sending a new one.
+    pub editing: RwSignal<Option<Message>>,
+    /// A message just scrolled to (from a quote), shown highlighted.
+    pub highlighted: RwSignal<Option<MessageId>>,
 }
 
 #[derive(Clone, Copy)]
@@ -100,12 +112,43 @@ fn leave_for_sign_in(reason: SessionEndReason) {
     }
 }
 
-/// Inserts `message` by seq (replacing one with the same id), keeping order.
+/// Inserts `message` by seq (replacing one with the same seq unless it is
+/// newer than this copy), keeping order; quotes of it follow.
 fn upsert(messages: &mut Vec<Message>, message: Message) {
+    refresh_quotes(messages, &message);
     match messages.binary_search_by_key(&message.seq, |m| m.seq) {
+        Ok(at) if messages[at].version > message.version => {}
         Ok(at) => messages[at] = message,
         Err(at) => messages.insert(at, message),
     }
+}
+
+/// A message changed (edited, deleted, reacted to): the copy held is
+/// replaced if this one is newer, and quotes of it follow. One that is not
+/// held is taken only where it belongs among those held (after the oldest):
+/// older ones come with their page when scrolled to.
+pub fn apply_change(messages: &mut Vec<Message>, changed: Message) {
+    refresh_quotes(messages, &changed);
+    let within = messages.first().is_some_and(|oldest| changed.seq > oldest.seq);
+    let held = messages.iter().any(|m| m.id == changed.id);
+    if held || within {
+        upsert(messages, changed);
+    }
+}
+
+fn refresh_quotes(messages: &mut [Message], target: &Message) {
+    for message in messages.iter_mut() {
+        if let Some(quote) = message.reply_to.as_mut()
+            && quote.message_id == target.id
+        {
+            *quote = target.quoted();
+        }
+    }
+}
+
+/// The highest version held: what to catch up from.
+pub fn newest_version(messages: &[Message]) -> Option<Version> {
+    messages.iter().map(|m| m.version).max()
 }
 
 impl Live {
@@ -123,6 +166,9 @@ impl Live {
                 has_older: RwSignal::new(false),
                 loading_older: RwSignal::new(false),
                 error: RwSignal::new(None),
+                replying_to: RwSignal::new(None),
+                editing: RwSignal::new(None),
+                highlighted: RwSignal::new(None),
             },
             outbox: RwSignal::new(Vec::new()),
         }
@@ -157,6 +203,7 @@ impl Live {
             }
         });
         socket.on(move |NewMessage(message)| self.on_new_message(message));
+        socket.on(move |MessageUpdated(message)| self.on_message_updated(message));
         socket.on(move |update: StatusUpdate| self.on_status(update));
         socket.on(move |typing: ShowTyping| self.on_typing(typing));
         socket.on(move |presence: Presence| self.on_presence(presence));
@@ -205,6 +252,8 @@ impl Live {
         conversation.receipts.set(Vec::new());
         conversation.has_older.set(false);
         conversation.error.set(None);
+        conversation.replying_to.set(None);
+        conversation.editing.set(None);
         spawn_local(async move {
             if let Some(previous) = previous {
                 let _ = self.emit(LeaveRoom { chat_id: previous }).await;
@@ -218,12 +267,13 @@ impl Live {
     }
 
     /// Enters the chat's room: it is seen from now on. Merges the latest page and
-    /// anything missed since the last message we have.
+    /// everything that changed since the newest version we have (new messages,
+    /// edits, deletes, reactions).
     async fn join(self, chat_id: ChatId) {
         let conversation = self.conversation;
         let last_known = conversation
             .messages
-            .with_untracked(|m| m.last().map(|m| m.seq));
+            .with_untracked(|m| newest_version(m));
         match self.emit(JoinRoom { chat_id }).await {
             Ok(joined) => {
                 if self.open.get_untracked() != Some(chat_id) {
@@ -260,23 +310,22 @@ impl Live {
         }
     }
 
-    /// Fetches every message after `after` (the gap a disconnect left).
-    async fn catch_up(self, chat_id: ChatId, mut after: i64) {
+    /// Fetches everything that changed after version `after` (the gap a
+    /// disconnect left).
+    async fn catch_up(self, chat_id: ChatId, mut after: Version) {
         loop {
             let page = History {
-                chat_id,
-                before_seq: None,
-                after_seq: Some(after),
                 limit: Some(History::MAX_LIMIT),
+                ..History::changed_after(chat_id, after)
             };
             let Ok(messages) = self.emit(page).await else {
                 return;
             };
             let done = messages.len() < History::MAX_LIMIT as usize;
-            after = messages.last().map_or(after, |m| m.seq);
+            after = messages.last().map_or(after, |m| m.version);
             self.conversation
                 .messages
-                .update(|all| messages.into_iter().for_each(|m| upsert(all, m)));
+                .update(|all| messages.into_iter().for_each(|m| apply_change(all, m)));
             if done {
                 return;
             }
@@ -285,6 +334,13 @@ impl Live {
 
     /// Loads the page before the oldest message on screen.
     pub fn load_older(self) {
+        spawn_local(async move {
+            self.load_older_page().await;
+        });
+    }
+
+    /// Loads the page before the oldest message on screen; whether it did.
+    pub async fn load_older_page(self) -> bool {
         let conversation = self.conversation;
         let (Some(chat_id), Some(oldest)) = (
             self.open.get_untracked(),
@@ -292,39 +348,86 @@ impl Live {
                 .messages
                 .with_untracked(|m| m.first().map(|m| m.seq)),
         ) else {
-            return;
+            return false;
         };
         if conversation.loading_older.get_untracked() || !conversation.has_older.get_untracked() {
-            return;
+            return false;
         }
         conversation.loading_older.set(true);
-        spawn_local(async move {
-            let page = History {
-                chat_id,
-                before_seq: Some(oldest),
-                after_seq: None,
-                limit: Some(OLDER_PAGE),
-            };
-            if let Ok(messages) = self.emit(page).await {
+        let page = History {
+            before_seq: Some(oldest),
+            limit: Some(OLDER_PAGE),
+            ..History::latest(chat_id)
+        };
+        let loaded = match self.emit(page).await {
+            Ok(messages) => {
                 conversation
                     .has_older
                     .set(messages.len() == OLDER_PAGE as usize);
                 conversation
                     .messages
                     .update(|all| messages.into_iter().for_each(|m| upsert(all, m)));
+                true
             }
-            conversation.loading_older.set(false);
+            Err(_) => false,
+        };
+        conversation.loading_older.set(false);
+        loaded
+    }
+
+    /// Scrolls to a message (loading older pages until it is there) and
+    /// highlights it for a moment: where a quote leads.
+    pub async fn reveal(self, message_id: MessageId) {
+        const MOST_PAGES: usize = 40;
+        let held = |conversation: Conversation| {
+            conversation
+                .messages
+                .with_untracked(|m| m.iter().any(|m| m.id == message_id))
+        };
+        for _ in 0..MOST_PAGES {
+            if held(self.conversation) || !self.load_older_page().await {
+                break;
+            }
+        }
+        if !held(self.conversation) {
+            return;
+        }
+        self.conversation.highlighted.set(Some(message_id));
+        request_animation_frame(move || {
+            let selector = format!("[data-message-id=\"{message_id}\"]");
+            if let Some(element) = document().query_selector(&selector).ok().flatten() {
+                element.scroll_into_view_with_bool(false);
+                if let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element) {
+                    let _ = element.focus();
+                }
+            }
         });
+        set_timeout(
+            move || {
+                self.conversation.highlighted.update(|highlighted| {
+                    if *highlighted == Some(message_id) {
+                        *highlighted = None;
+                    }
+                })
+            },
+            Duration::from_millis(2_000),
+        );
     }
 
     /// Sends `body` to the open chat. A refusal comes back as its message (the
     /// caller keeps the draft); a timeout or a lost connection leaves the message
     /// in the outbox, to be resent with the same client id.
-    pub async fn send(self, chat_id: ChatId, body: String) -> Result<(), String> {
+    pub async fn send(
+        self,
+        chat_id: ChatId,
+        body: String,
+        reply_to: Option<MessageId>,
+    ) -> Result<(), String> {
         let pending = Pending {
             chat_id,
             client_id: new_client_id(),
             body,
+            reply_to,
             failed: false,
         };
         self.outbox.update(|outbox| outbox.push(pending.clone()));
@@ -336,6 +439,7 @@ impl Live {
             chat_id: pending.chat_id,
             client_id: pending.client_id.clone(),
             body: pending.body.clone(),
+            reply_to_id: pending.reply_to,
         };
         match self.emit(request).await {
             Ok(message) => {
@@ -403,6 +507,42 @@ impl Live {
         }
     }
 
+    /// Replaces a message's text; the server's reason if it refused.
+    pub async fn edit(self, message: &Message, body: String) -> Result<(), String> {
+        let request = EditMessage {
+            chat_id: message.chat_id,
+            message_id: message.id,
+            body,
+        };
+        self.change(request).await
+    }
+
+    /// Deletes a message for everyone.
+    pub async fn delete(self, message: &Message) -> Result<(), String> {
+        let request = DeleteMessage {
+            chat_id: message.chat_id,
+            message_id: message.id,
+        };
+        self.change(request).await
+    }
+
+    /// Puts or takes back my `emoji` on a message.
+    pub async fn react(self, message: &Message, emoji: &str, on: bool) -> Result<(), String> {
+        let request = React {
+            chat_id: message.chat_id,
+            message_id: message.id,
+            emoji: emoji.to_owned(),
+            on,
+        };
+        self.change(request).await
+    }
+
+    async fn change<E: ClientEvent<Reply = Message>>(self, request: E) -> Result<(), String> {
+        let message = self.emit(request).await.map_err(|error| error.message())?;
+        self.on_message_updated(message);
+        Ok(())
+    }
+
     /// Starts a chat; its id, or the server's reason for refusing.
     pub async fn create_chat(self, request: crate::protocol::CreateChat) -> Result<ChatId, String> {
         let chat = self.emit(request).await.map_err(|error| error.message())?;
@@ -454,6 +594,34 @@ impl Live {
                 }
             });
         }
+    }
+
+    /// A message changed: the conversation and the list's preview follow.
+    fn on_message_updated(self, message: Message) {
+        if self.open.get_untracked() == Some(message.chat_id) {
+            self.conversation
+                .messages
+                .update(|all| apply_change(all, message.clone()));
+            for slot in [self.conversation.replying_to, self.conversation.editing] {
+                // What the composer works on went away: let it go.
+                if message.is_deleted()
+                    && slot.with_untracked(|m| m.as_ref().is_some_and(|m| m.id == message.id))
+                {
+                    slot.set(None);
+                }
+            }
+        }
+        self.chats.update(|chats| {
+            if let Some(last) = chats
+                .iter_mut()
+                .find(|s| s.chat.id == message.chat_id)
+                .and_then(|s| s.last_message.as_mut())
+                && last.id == message.id
+                && last.version < message.version
+            {
+                *last = message;
+            }
+        });
     }
 
     fn on_status(self, update: StatusUpdate) {

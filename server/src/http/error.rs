@@ -46,8 +46,11 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidBody
         | ErrorCode::InvalidClientId
         | ErrorCode::InvalidGroupName
-        | ErrorCode::InvalidMembers => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::NotMember => StatusCode::FORBIDDEN,
+        | ErrorCode::InvalidMembers
+        | ErrorCode::InvalidEmoji => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::NotMember | ErrorCode::NotAuthor => StatusCode::FORBIDDEN,
+        ErrorCode::Deleted => StatusCode::GONE,
+        ErrorCode::TooManyReactions => StatusCode::CONFLICT,
         ErrorCode::UserNotFound => StatusCode::NOT_FOUND,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::UsernameTaken => StatusCode::CONFLICT,

@@ -2,10 +2,12 @@
 //! seed's rules, commit the message with the watermarks it moves, announce, and
 //! only then ack.
 
-use super::{dispatch::Ctx, views::Audience};
-use crate::store::{Appended, Arrival, NewMessage as StoredNew};
+use super::{changes::refusal, dispatch::Ctx, views::Audience};
+use crate::store::{Appended, Arrival, ChangeError, NewMessage as StoredNew, StoredMessage};
 use app::{
-    model::{Body, ChatId, ClientId, Message, MessageStatus, Receipt, Seq, UserId},
+    model::{
+        Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, ReplyTo, Seq, UserId,
+    },
     protocol::{ApiError, NewMessage, ReceiptKind, SendMessage},
     status::{message_status, raise_receipt, status_on_arrival},
 };
@@ -20,6 +22,18 @@ pub async fn send_message<A: Adapter>(
     let chat_id = request.chat_id;
     let me = ctx.me().id;
     let members = ctx.members_as_member(chat_id).await?;
+    let reply_to = match request.reply_to_id {
+        Some(target) => match quote(&ctx, chat_id, target).await {
+            Ok(quote) => Some(quote),
+            // A resend of a reply whose target has gone since: the original
+            // was stored, and stands.
+            Err(refused) => match ctx.realtime.store.sent_before(me, &client_id).await? {
+                Some(original) => return resent(&ctx, original).await,
+                None => return Err(refused),
+            },
+        },
+        None => None,
+    };
     let landing = Landing::find(&ctx, chat_id, &members).await;
 
     let store = &ctx.realtime.store;
@@ -30,20 +44,18 @@ pub async fn send_message<A: Adapter>(
             sender_id: me,
             client_id: &client_id,
             body: &body,
+            reply_to_id: request.reply_to_id,
             seen_by: &landing.seen_by,
             delivered_to: &landing.delivered_to,
         })
         .await?;
     ctx.realtime.metrics.message_committed(committing.elapsed());
-    let arrival = match appended {
+    let mut arrival = match appended {
         Appended::New(arrival) => arrival,
         // A resend: the original, as it stands now, and nothing new announced.
-        Appended::Existing(stored) => {
-            let receipts = store.receipts(stored.chat_id).await?;
-            let status = message_status(&receipts, stored.sender_id, stored.seq);
-            return Ok(stored.with_status(status));
-        }
+        Appended::Existing(stored) => return resent(&ctx, stored).await,
     };
+    arrival.message.reply_to = reply_to;
     let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
     let receipts = receipts_after(arrival.receipts_before, me, &moves, seq);
@@ -70,6 +82,34 @@ pub async fn send_message<A: Adapter>(
             .await;
     }
     Ok(message)
+}
+
+/// The answer to a resend: the original as it stands now (nothing new is
+/// announced).
+async fn resent<A: Adapter>(ctx: &Ctx<A>, original: StoredMessage) -> Result<Message, ApiError> {
+    let store = &ctx.realtime.store;
+    let original = store.decorate(vec![original]).await?.remove(0);
+    let receipts = store.receipts(original.chat_id).await?;
+    let status = message_status(&receipts, original.sender_id, original.seq);
+    Ok(original.with_status(status))
+}
+
+/// How a reply quotes `target`: it must be a message of this chat, not deleted.
+async fn quote<A: Adapter>(
+    ctx: &Ctx<A>,
+    chat_id: ChatId,
+    target: MessageId,
+) -> Result<ReplyTo, ApiError> {
+    let target = ctx
+        .realtime
+        .store
+        .message(chat_id, target)
+        .await?
+        .ok_or_else(|| refusal(ChangeError::NotFound))?;
+    if target.deleted_at.is_some() {
+        return Err(refusal(ChangeError::Deleted));
+    }
+    Ok(target.quoted())
 }
 
 /// Where the message lands for each other member, by the seed's rules: in the

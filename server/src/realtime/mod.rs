@@ -6,9 +6,11 @@
 //! | `chats.rs`    | `createChat`, `listChats` |
 //! | `rooms.rs`    | `joinRoom`, `leaveRoom`, `markSeen`, `history` |
 //! | `messages.rs` | `sendMessage` |
+//! | `changes.rs`  | `editMessage`, `deleteMessage`, `react` |
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 
+mod changes;
 mod chats;
 mod cluster;
 mod connection;
@@ -138,6 +140,9 @@ fn set_up<A: Adapter>(
     on::<protocol::History, A, _, _>(socket, realtime, &connection, rooms::history);
     on::<protocol::SendMessage, A, _, _>(socket, realtime, &connection, messages::send_message);
     on::<protocol::Typing, A, _, _>(socket, realtime, &connection, typing::typing);
+    on::<protocol::EditMessage, A, _, _>(socket, realtime, &connection, changes::edit_message);
+    on::<protocol::DeleteMessage, A, _, _>(socket, realtime, &connection, changes::delete_message);
+    on::<protocol::React, A, _, _>(socket, realtime, &connection, changes::react);
 
     socket.on_disconnect({
         let realtime = realtime.clone();

@@ -117,10 +117,17 @@ pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Me
         ));
     }
     let limit = u64::from(limit.min(History::MAX_LIMIT));
-    let page = match (request.before_seq, request.after_seq) {
-        (None, None) => Page::Latest,
-        (Some(before), None) => Page::Before(before),
-        (before, Some(after)) => Page::After { after, before },
+    let page = match (request.changed_after, request.before_seq, request.after_seq) {
+        (Some(version), None, None) => Page::ChangedAfter(version),
+        (Some(_), _, _) => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "changedAfter goes alone, without beforeSeq or afterSeq",
+            ));
+        }
+        (None, None, None) => Page::Latest,
+        (None, Some(before), None) => Page::Before(before),
+        (None, before, Some(after)) => Page::After { after, before },
     };
     let messages = ctx
         .realtime

@@ -165,6 +165,7 @@ impl Store {
             name: Set(name),
             direct_key: Set(direct_key),
             last_seq: Set(0),
+            last_version: Set(0),
             created_at: Set(now),
             last_activity_at: Set(now),
         }

@@ -2,12 +2,16 @@
 
 use super::{
     Store, StoreError,
-    entity::message,
+    entity::{message, reaction},
     writer::{Pending, Queued},
 };
-use app::model::{Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, Seq, UserId};
+use app::model::{
+    Body, ChatId, ClientId, Message, MessageId, MessageStatus, Reaction, Receipt, ReplyTo, Seq,
+    UserId, Version,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, entity::prelude::*};
+use std::collections::HashMap;
 
 /// A message as stored; its status depends on who reads it, so it has none.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +23,14 @@ pub struct StoredMessage {
     pub client_id: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    pub version: Version,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub reply_to_id: Option<MessageId>,
+    /// The quote of `reply_to_id` as it now stands (filled in by [`decorate`]).
+    pub reply_to: Option<ReplyTo>,
+    /// Filled in by [`decorate`].
+    pub reactions: Vec<Reaction>,
 }
 
 impl StoredMessage {
@@ -32,7 +44,22 @@ impl StoredMessage {
             body: self.body,
             created_at: self.created_at,
             status,
+            version: self.version,
+            edited_at: self.edited_at,
+            deleted_at: self.deleted_at,
+            reply_to: self.reply_to,
+            reactions: self.reactions,
         }
+    }
+
+    /// How a reply quotes this message now.
+    pub fn quoted(&self) -> ReplyTo {
+        ReplyTo::quoting(
+            self.id,
+            self.sender_id,
+            &self.body,
+            self.deleted_at.is_some(),
+        )
     }
 }
 
@@ -46,6 +73,12 @@ impl From<message::Model> for StoredMessage {
             client_id: row.client_id,
             body: row.body,
             created_at: row.created_at,
+            version: row.version,
+            edited_at: row.edited_at,
+            deleted_at: row.deleted_at,
+            reply_to_id: row.reply_to_id.map(MessageId),
+            reply_to: None,
+            reactions: Vec::new(),
         }
     }
 }
@@ -55,6 +88,8 @@ pub struct NewMessage<'a> {
     pub sender_id: UserId,
     pub client_id: &'a ClientId,
     pub body: &'a Body,
+    /// The message it answers, already checked to be of the same chat.
+    pub reply_to_id: Option<MessageId>,
     /// Members whose watermarks move with the message, decided by the caller
     /// from where they are: `seen_by` have the chat open, `delivered_to` are
     /// online elsewhere. (The sender has seen it, always.)
@@ -87,6 +122,8 @@ pub enum Page {
     Before(Seq),
     /// The oldest `limit` with seq above `after` (and below `before`, if given).
     After { after: Seq, before: Option<Seq> },
+    /// The first `limit` to change after this version, ascending version.
+    ChangedAfter(Version),
 }
 
 impl Store {
@@ -103,6 +140,7 @@ impl Store {
             sender_id: new.sender_id,
             client_id: new.client_id.as_str().to_owned(),
             body: new.body.as_str().to_owned(),
+            reply_to_id: new.reply_to_id,
             seen_by: new.seen_by.to_vec(),
             delivered_to: new.delivered_to.to_vec(),
         };
@@ -114,14 +152,51 @@ impl Store {
         outcome.await.map_err(|_| gone())?
     }
 
-    /// A page of the chat's messages, in ascending seq.
+    /// A page of the chat's messages, in ascending seq (ascending version for
+    /// [`Page::ChangedAfter`]), with their quotes and reactions.
     pub async fn messages(
         &self,
         chat_id: ChatId,
         page: Page,
         limit: u64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        messages_page(&self.db, chat_id, page, limit).await
+        let messages = messages_page(&self.db, chat_id, page, limit).await?;
+        decorate(&self.db, messages).await
+    }
+
+    /// One message of the chat, with its quote and reactions.
+    pub async fn message(
+        &self,
+        chat_id: ChatId,
+        message_id: MessageId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let Some(row) = message_in(&self.db, chat_id, message_id).await? else {
+            return Ok(None);
+        };
+        Ok(decorate(&self.db, vec![row]).await?.pop())
+    }
+
+    /// What `sender` stored under `client_id`, if anything: the original of a
+    /// resend, for when the writer's own check cannot be reached.
+    pub async fn sent_before(
+        &self,
+        sender: UserId,
+        client_id: &ClientId,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        Ok(message::Entity::find()
+            .filter(message::Column::SenderId.eq(sender.0))
+            .filter(message::Column::ClientId.eq(client_id.as_str()))
+            .one(&self.db)
+            .await?
+            .map(StoredMessage::from))
+    }
+
+    /// Fills in the quotes and reactions of messages read without them.
+    pub async fn decorate(
+        &self,
+        messages: Vec<StoredMessage>,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        decorate(&self.db, messages).await
     }
 
     /// How many messages after `seen_seq` others sent: the unread badge.
@@ -158,6 +233,13 @@ async fn messages_page(
                 .all(db)
                 .await?
         }
+        Page::ChangedAfter(version) => {
+            query
+                .filter(message::Column::Version.gt(version))
+                .order_by_asc(message::Column::Version)
+                .all(db)
+                .await?
+        }
         Page::After { after, before } => {
             let query = query.filter(message::Column::Seq.gt(after));
             let query = match before {
@@ -167,8 +249,85 @@ async fn messages_page(
             query.order_by_asc(message::Column::Seq).all(db).await?
         }
     };
-    if !matches!(page, Page::After { .. }) {
+    if matches!(page, Page::Latest | Page::Before(_)) {
         rows.reverse();
     }
     Ok(rows.into_iter().map(StoredMessage::from).collect())
+}
+
+/// The message `message_id` if it is in `chat_id`.
+pub(super) async fn message_in(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    message_id: MessageId,
+) -> Result<Option<StoredMessage>, StoreError> {
+    Ok(message::Entity::find_by_id(message_id.0)
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .one(db)
+        .await?
+        .map(StoredMessage::from))
+}
+
+/// Fills in each message's quote (from its target as it now stands) and its
+/// reactions: two queries for any number of messages.
+pub(super) async fn decorate(
+    db: &impl ConnectionTrait,
+    mut messages: Vec<StoredMessage>,
+) -> Result<Vec<StoredMessage>, StoreError> {
+    if messages.is_empty() {
+        return Ok(messages);
+    }
+    let ids: Vec<Uuid> = messages.iter().map(|message| message.id.0).collect();
+    let mut reactions = reactions_of(db, &ids).await?;
+    let targets: Vec<Uuid> = messages
+        .iter()
+        .filter_map(|message| message.reply_to_id.map(|id| id.0))
+        .collect();
+    let quotes: HashMap<MessageId, ReplyTo> = if targets.is_empty() {
+        HashMap::new()
+    } else {
+        message::Entity::find()
+            .filter(message::Column::Id.is_in(targets))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let target = StoredMessage::from(row);
+                (target.id, target.quoted())
+            })
+            .collect()
+    };
+    for message in &mut messages {
+        message.reactions = reactions.remove(&message.id).unwrap_or_default();
+        message.reply_to = message
+            .reply_to_id
+            .and_then(|target| quotes.get(&target).cloned());
+    }
+    Ok(messages)
+}
+
+/// The reactions on each message: emoji in the order first used, and for
+/// each the people in the order they used it.
+async fn reactions_of(
+    db: &impl ConnectionTrait,
+    message_ids: &[Uuid],
+) -> Result<HashMap<MessageId, Vec<Reaction>>, StoreError> {
+    let rows = reaction::Entity::find()
+        .filter(reaction::Column::MessageId.is_in(message_ids.iter().copied()))
+        .order_by_asc(reaction::Column::Version)
+        .all(db)
+        .await?;
+    let mut by_message: HashMap<MessageId, Vec<Reaction>> = HashMap::new();
+    for row in rows {
+        let reactions = by_message.entry(MessageId(row.message_id)).or_default();
+        let user = UserId(row.user_id);
+        match reactions.iter_mut().find(|r| r.emoji == row.emoji) {
+            Some(reaction) => reaction.user_ids.push(user),
+            None => reactions.push(Reaction {
+                emoji: row.emoji,
+                user_ids: vec![user],
+            }),
+        }
+    }
+    Ok(by_message)
 }

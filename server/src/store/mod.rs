@@ -1,16 +1,19 @@
 //! Storage: SeaORM entities, migrations, and the queries the server needs. The
 //! only code that writes SQL and the only place that knows about transactions.
 
+mod changes;
 mod chats;
 mod entity;
 mod messages;
 mod migration;
 mod receipts;
+mod scrub;
 mod sessions;
 mod throttle;
 mod users;
 mod writer;
 
+pub use changes::{Change, ChangeError, Changed};
 pub use chats::{ChatRecord, Member};
 pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage};
 pub use sessions::NewSession;
@@ -112,6 +115,8 @@ pub struct Store {
     members: chats::MemberCache,
     /// How many messages each group commit took.
     batch_sizes: prometheus::Histogram,
+    /// Wipes deleted text from the SQLite log (see `scrub`).
+    scrub: scrub::Scrubber,
 }
 
 impl Store {
@@ -137,6 +142,7 @@ impl Store {
         migrate(&writer).await?;
         let batch_sizes = writer::batch_sizes();
         Ok(Self {
+            scrub: scrub::Scrubber::start(&db, in_memory),
             db,
             messages: writer::spawn(writer.clone(), batch_sizes.clone()),
             writer,
@@ -160,6 +166,9 @@ impl Store {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
+                    // A deleted message's text is zeroed where it lay, not
+                    // just unlinked (see `scrub`).
+                    .pragma("secure_delete", "on")
             });
         options
     }

@@ -17,7 +17,7 @@ use super::{
     messages::{Appended, Arrival, StoredMessage},
 };
 use app::{
-    model::{ChatId, Receipt, Seq, UserId},
+    model::{ChatId, MessageId, Receipt, Seq, UserId, Version},
     protocol::ReceiptKind,
     status::raise_receipt,
 };
@@ -40,6 +40,7 @@ pub(super) struct Pending {
     pub sender_id: UserId,
     pub client_id: String,
     pub body: String,
+    pub reply_to_id: Option<MessageId>,
     pub seen_by: Vec<UserId>,
     pub delivered_to: Vec<UserId>,
 }
@@ -203,14 +204,22 @@ fn count_fresh(
     fresh
 }
 
-/// Gives every chat its new messages' seqs in one statement; each chat's new
-/// last seq. This write comes first: it takes the chats' row locks
-/// (PostgreSQL) or the write lock (SQLite) before the watermarks are read.
+/// Each chat's last seq and last version after the bump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Bumped {
+    last_seq: Seq,
+    last_version: Version,
+}
+
+/// Gives every chat its new messages' seqs and versions in one statement
+/// (each message takes one of each); each chat's new last seq and version.
+/// This write comes first: it takes the chats' row locks (PostgreSQL) or the
+/// write lock (SQLite) before the watermarks are read.
 async fn bump_seqs(
     txn: &impl ConnectionTrait,
     fresh_per_chat: &HashMap<ChatId, i64>,
     now: DateTime<Utc>,
-) -> Result<HashMap<ChatId, Seq>, StoreError> {
+) -> Result<HashMap<ChatId, Bumped>, StoreError> {
     if fresh_per_chat.is_empty() {
         return Ok(HashMap::new());
     }
@@ -221,15 +230,19 @@ async fn bump_seqs(
     let at = params.bind(now);
     let sql = format!(
         "WITH v(id, n) AS (VALUES {counts}) \
-         UPDATE chats SET last_seq = last_seq + v.n, last_activity_at = {at} \
+         UPDATE chats SET last_seq = last_seq + v.n, last_version = last_version + v.n, \
+         last_activity_at = {at} \
          FROM v WHERE chats.id = v.id \
-         RETURNING chats.id, chats.last_seq"
+         RETURNING chats.id, chats.last_seq, chats.last_version"
     );
     let mut last_seqs = HashMap::new();
     for row in txn.query_all_raw(params.statement(sql)).await? {
         let id: Uuid = row.try_get("", "id")?;
-        let last_seq: Seq = row.try_get("", "last_seq")?;
-        last_seqs.insert(ChatId(id), last_seq);
+        let bumped = Bumped {
+            last_seq: row.try_get("", "last_seq")?,
+            last_version: row.try_get("", "last_version")?,
+        };
+        last_seqs.insert(ChatId(id), bumped);
     }
     if last_seqs.len() != fresh_per_chat.len() {
         return Err(StoreError::Database(DbErr::RecordNotFound("chat".into())));
@@ -237,20 +250,25 @@ async fn bump_seqs(
     Ok(last_seqs)
 }
 
-/// Each message's fate, with the seqs handed out in batch order per chat.
+/// Each message's fate, with the seqs (and versions) handed out in batch
+/// order per chat.
 fn plan(
     batch: &[Pending],
     stored: &HashMap<(UserId, String), StoredMessage>,
     fresh_per_chat: &HashMap<ChatId, i64>,
-    last_seqs: &HashMap<ChatId, Seq>,
+    bumped: &HashMap<ChatId, Bumped>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Plan>, StoreError> {
     let mut next_seq: HashMap<ChatId, Seq> = HashMap::new();
+    // Seqs and versions rise together within a batch: a version is its seq
+    // plus the chat's offset between the two counters.
+    let mut version_offset: HashMap<ChatId, Version> = HashMap::new();
     for (chat, count) in fresh_per_chat {
-        let last = last_seqs
+        let last = bumped
             .get(chat)
             .ok_or_else(|| StoreError::Database(DbErr::RecordNotFound("chat".into())))?;
-        next_seq.insert(*chat, last - count + 1);
+        next_seq.insert(*chat, last.last_seq - count + 1);
+        version_offset.insert(*chat, last.last_version - last.last_seq);
     }
     let mut first_in_batch: HashMap<(UserId, String), usize> = HashMap::new();
     let mut plans = Vec::with_capacity(batch.len());
@@ -263,14 +281,21 @@ fn plan(
         } else {
             first_in_batch.insert(key, index);
             let seq = next_seq.entry(pending.chat_id).or_insert(1);
+            let offset = version_offset.get(&pending.chat_id).copied().unwrap_or(0);
             plans.push(Plan::New(StoredMessage {
-                id: app::model::MessageId(Uuid::now_v7()),
+                id: MessageId(Uuid::now_v7()),
                 chat_id: pending.chat_id,
                 seq: *seq,
                 sender_id: pending.sender_id,
                 client_id: pending.client_id.clone(),
                 body: pending.body.clone(),
                 created_at: now,
+                version: *seq + offset,
+                edited_at: None,
+                deleted_at: None,
+                reply_to_id: pending.reply_to_id,
+                reply_to: None,
+                reactions: Vec::new(),
             }));
             *seq += 1;
         }
@@ -287,6 +312,10 @@ fn row_of(message: &StoredMessage) -> message::ActiveModel {
         client_id: Set(message.client_id.clone()),
         body: Set(message.body.clone()),
         created_at: Set(message.created_at),
+        version: Set(message.version),
+        edited_at: Set(None),
+        deleted_at: Set(None),
+        reply_to_id: Set(message.reply_to_id.map(|id| id.0)),
     }
 }
 
@@ -435,6 +464,7 @@ mod tests {
             sender_id: UserId(id(sender)),
             client_id: client_id.into(),
             body: "hi".into(),
+            reply_to_id: None,
             seen_by: Vec::new(),
             delivered_to: Vec::new(),
         }
@@ -450,13 +480,19 @@ mod tests {
             pending(1, 10, "old"),
         ];
         let earlier = StoredMessage {
-            id: app::model::MessageId(id(99)),
+            id: MessageId(id(99)),
             chat_id: ChatId(id(1)),
             seq: 3,
             sender_id: UserId(id(10)),
             client_id: "old".into(),
             body: "hi".into(),
             created_at: Utc::now(),
+            version: 3,
+            edited_at: None,
+            deleted_at: None,
+            reply_to_id: None,
+            reply_to: None,
+            reactions: Vec::new(),
         };
         let stored = HashMap::from([((UserId(id(10)), "old".to_owned()), earlier)]);
         let fresh = count_fresh(&batch, &stored);
@@ -464,18 +500,26 @@ mod tests {
             fresh,
             HashMap::from([(ChatId(id(1)), 2), (ChatId(id(2)), 1)])
         );
-        // Chat 1 had 3 messages; the bump made it 5. Chat 2 had none: now 1.
-        let last = HashMap::from([(ChatId(id(1)), 5), (ChatId(id(2)), 1)]);
+        // Chat 1 had 3 messages and 4 changes; the bump made them 5 and 6.
+        // Chat 2 had none: now 1 and 1.
+        let bumped = |last_seq, last_version| Bumped {
+            last_seq,
+            last_version,
+        };
+        let last = HashMap::from([(ChatId(id(1)), bumped(5, 6)), (ChatId(id(2)), bumped(1, 1))]);
         let plans = plan(&batch, &stored, &fresh, &last, Utc::now()).unwrap();
         let shape: Vec<String> = plans
             .iter()
             .map(|plan| match plan {
-                Plan::New(message) => format!("new {}", message.seq),
+                Plan::New(message) => format!("new {} v{}", message.seq, message.version),
                 Plan::SameAs(first) => format!("same as {first}"),
                 Plan::Stored(message) => format!("stored {}", message.seq),
             })
             .collect();
-        assert_eq!(shape, ["new 4", "new 1", "new 5", "same as 0", "stored 3"]);
+        assert_eq!(
+            shape,
+            ["new 4 v5", "new 1 v1", "new 5 v6", "same as 0", "stored 3"]
+        );
     }
 
     #[test]

@@ -27,11 +27,7 @@ pub(crate) async fn create_direct(client: &SocketClient, with: &str) -> Chat {
 }
 
 pub(crate) fn send(chat: &Chat, client_id: &str, body: &str) -> SendMessage {
-    SendMessage {
-        chat_id: chat.id,
-        client_id: client_id.into(),
-        body: body.into(),
-    }
+    SendMessage::new(chat.id, client_id, body)
 }
 
 /// Harley (connected) and Mike (signed up, not connected) with a direct chat.
@@ -313,10 +309,10 @@ async fn history_pages_back_and_forward() {
             .expect("sent");
     }
     let page = |before_seq, after_seq, limit| History {
-        chat_id: chat.id,
         before_seq,
         after_seq,
         limit,
+        ..History::latest(chat.id)
     };
     let seqs =
         |messages: Vec<app::model::Message>| messages.iter().map(|m| m.seq).collect::<Vec<_>>();

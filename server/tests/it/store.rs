@@ -64,6 +64,7 @@ async fn append_landing(
         sender_id: sender,
         client_id: &client_id,
         body: &body,
+        reply_to_id: None,
         seen_by,
         delivered_to,
     };

@@ -38,6 +38,7 @@ async fn append(
             sender_id: sender,
             client_id: &client_id,
             body: &body,
+            reply_to_id: None,
             seen_by: &[],
             delivered_to: &[],
         })
@@ -406,10 +407,9 @@ async fn a_crash_mid_load_loses_nothing_acknowledged_and_resends_are_stored_once
     loop {
         let page = ann_socket
             .emit(&History {
-                chat_id: chat.id,
-                before_seq: None,
                 after_seq: Some(after),
                 limit: Some(History::MAX_LIMIT),
+                ..History::latest(chat.id)
             })
             .await
             .unwrap();

@@ -13,6 +13,8 @@ pub struct Model {
     pub direct_key: Option<String>,
     /// The seq of the newest message (0: none yet).
     pub last_seq: i64,
+    /// The version of the chat's latest change to any message (see `Message::version`).
+    pub last_version: i64,
     pub created_at: DateTimeUtc,
     pub last_activity_at: DateTimeUtc,
 }

@@ -13,6 +13,13 @@ pub struct Model {
     pub client_id: String,
     pub body: String,
     pub created_at: DateTimeUtc,
+    /// The chat's version at this message's latest change; unique with `chat_id`.
+    pub version: i64,
+    pub edited_at: Option<DateTimeUtc>,
+    /// Set when deleted for everyone (the body is then empty).
+    pub deleted_at: Option<DateTimeUtc>,
+    /// The message of the same chat this one answers.
+    pub reply_to_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,5 +4,6 @@ pub mod auth_throttle;
 pub mod chat;
 pub mod chat_member;
 pub mod message;
+pub mod reaction;
 pub mod session;
 pub mod user;

@@ -2,6 +2,7 @@
 
 mod m20261125_000001_create_schema;
 mod m20261127_000001_auth_throttle;
+mod m20261127_000002_message_changes;
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261127_000001_auth_throttle::Migration),
+            Box::new(m20261127_000002_message_changes::Migration),
         ]
     }
 }

@@ -1,0 +1,79 @@
+//! `editMessage`, `deleteMessage` and `react`: changing a message after the
+//! fact. Authorize (a member; the author for edits and deletes), commit the
+//! change as the chat's next version, announce `messageUpdated` to the same
+//! audience as `newMessage`, then ack with the message as it now stands.
+
+use super::dispatch::Ctx;
+use crate::store::{Change, ChangeError, Changed};
+use app::{
+    model::{Body, ChatId, Emoji, Message, MessageId},
+    protocol::{ApiError, DeleteMessage, EditMessage, ErrorCode, MessageUpdated, React},
+    status::message_status,
+};
+use socketioxide::adapter::Adapter;
+
+pub async fn edit_message<A: Adapter>(
+    ctx: Ctx<A>,
+    request: EditMessage,
+) -> Result<Message, ApiError> {
+    let body = Body::parse(&request.body)?;
+    change(
+        &ctx,
+        request.chat_id,
+        request.message_id,
+        Change::Edit(&body),
+    )
+    .await
+}
+
+pub async fn delete_message<A: Adapter>(
+    ctx: Ctx<A>,
+    request: DeleteMessage,
+) -> Result<Message, ApiError> {
+    change(&ctx, request.chat_id, request.message_id, Change::Delete).await
+}
+
+pub async fn react<A: Adapter>(ctx: Ctx<A>, request: React) -> Result<Message, ApiError> {
+    let emoji = Emoji::parse(&request.emoji)?;
+    let change_to = Change::React {
+        emoji: &emoji,
+        on: request.on,
+    };
+    change(&ctx, request.chat_id, request.message_id, change_to).await
+}
+
+async fn change<A: Adapter>(
+    ctx: &Ctx<A>,
+    chat_id: ChatId,
+    message_id: MessageId,
+    change: Change<'_>,
+) -> Result<Message, ApiError> {
+    let members = ctx.members_as_member(chat_id).await?;
+    let store = &ctx.realtime.store;
+    let Changed { message, changed } = store
+        .change_message(chat_id, message_id, ctx.me().id, change)
+        .await
+        .map_err(refusal)?;
+    let receipts = store.receipts(chat_id).await?;
+    let status = message_status(&receipts, message.sender_id, message.seq);
+    let message = message.with_status(status);
+    if changed {
+        ctx.realtime
+            .cluster
+            .emit_to_chat(chat_id, &members, &MessageUpdated(message.clone()))
+            .await;
+    }
+    Ok(message)
+}
+
+/// A refused change as the client sees it.
+pub fn refusal(error: ChangeError) -> ApiError {
+    let code = match error {
+        ChangeError::Store(store) => return store.into(),
+        ChangeError::NotFound => ErrorCode::NotFound,
+        ChangeError::NotAuthor => ErrorCode::NotAuthor,
+        ChangeError::Deleted => ErrorCode::Deleted,
+        ChangeError::TooManyReactions => ErrorCode::TooManyReactions,
+    };
+    ApiError::new(code, error.to_string())
+}
