@@ -17,10 +17,17 @@ test('Harley replies, Mike reacts, Harley edits and deletes: both see it all liv
   await expect(harley.page.getByTestId('replying-to')).toContainText('Replying to Mike');
   await send(harley.page, 'Yes, at 8');
   await expect(harley.page.getByTestId('replying-to')).toHaveCount(0);
-  const answer = bubble(mike.page, 'Yes, at 8');
-  await expect(answer.getByTestId('quote')).toHaveAccessibleName(
-    'Reply to Mike: Are we still on for tonight?. Show the original',
+  // The quote names the author as each reader knows them.
+  await expect(bubble(harley.page, 'Yes, at 8').getByTestId('quote')).toHaveAccessibleName(
+    'Show the original, by Mike: Are we still on for tonight?',
   );
+  await expect(bubble(mike.page, 'Yes, at 8').getByTestId('quote')).toHaveAccessibleName(
+    'Show the original, by You: Are we still on for tonight?',
+  );
+
+  // The quote leads to the original.
+  await bubble(mike.page, 'Yes, at 8').getByTestId('quote').click();
+  await expect(bubble(mike.page, 'Are we still on for tonight?')).toBeFocused();
 
   // Mike reacts 👍: Harley sees the chip, live.
   await messageAction(mike.page, 'Yes, at 8', 'React');

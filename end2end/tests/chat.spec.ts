@@ -1,7 +1,7 @@
 import { io, Socket } from '../../frontend/node_modules/socket.io-client';
 import { ParleyServer } from './fixtures';
 import { expect, test } from './fixtures';
-import { bubble, person, send, signIn, signOut, signUp, startDirectChat } from './helpers';
+import { bubble, messageAction, person, send, signIn, signOut, signUp, startDirectChat } from './helpers';
 
 /** A plain socket.io-client connection (the official client, over Parley's protocol). */
 async function connectAs(server: ParleyServer, username: string): Promise<Socket> {
@@ -102,7 +102,7 @@ test('a group of three: message info shows each member, live', async ({ browser,
   await send(harley.page, 'Hello crew');
   const hello = bubble(harley.page, 'Hello crew');
   await expect(hello).toHaveAttribute('data-status', 'delivered');
-  await hello.getByRole('button', { name: 'Message info' }).click();
+  await messageAction(harley.page, 'Hello crew', 'Message info');
   const info = (user: string) => harley.page.locator(`[data-testid="receipt-row"][data-user="${user}"]`);
   await expect(info('mike')).toHaveAttribute('data-state', 'delivered');
   await expect(info('sara')).toHaveAttribute('data-state', 'delivered');

@@ -512,6 +512,17 @@ mod tests {
     }
 
     #[test]
+    fn every_event_is_in_the_protocol_document() {
+        let document = include_str!("../../../docs/PROTOCOL.md");
+        for name in CLIENT_EVENTS.iter().chain(SERVER_EVENTS) {
+            assert!(
+                document.contains(&format!("| `{name}` |")),
+                "{name} has no row in docs/PROTOCOL.md"
+            );
+        }
+    }
+
+    #[test]
     fn event_names_are_unique() {
         let mut names: Vec<_> = CLIENT_EVENTS.iter().chain(SERVER_EVENTS).collect();
         names.sort();

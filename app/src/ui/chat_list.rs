@@ -160,10 +160,11 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
     let mine = last
         .as_ref()
         .is_some_and(|m| Some(m.sender_id) == me.as_ref().map(|me| me.id));
-    let preview = last
-        .as_ref()
-        .map(|m| m.body.clone())
-        .unwrap_or_else(|| "No messages yet".into());
+    let preview = match &last {
+        Some(message) if message.is_deleted() => "This message was deleted".to_owned(),
+        Some(message) => message.body.clone(),
+        None => "No messages yet".to_owned(),
+    };
     let time = last
         .as_ref()
         .map(|m| clock_time(&m.created_at))

@@ -101,8 +101,8 @@ struct Actions {
 /// The quick reactions, and the rest of the picker.
 const QUICK_EMOJI: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 const MORE_EMOJI: [&str; 30] = [
-    "😀", "😁", "😊", "😍", "🥰", "😘", "😎", "🤔", "🙄", "😴", "😅", "🤣", "😭", "😡", "🥳",
-    "😱", "🤯", "🙌", "👏", "👋", "👎", "💪", "🔥", "🎉", "💯", "✅", "❌", "👀", "☕", "🍕",
+    "😀", "😁", "😊", "😍", "🥰", "😘", "😎", "🤔", "🙄", "😴", "😅", "🤣", "😭", "😡", "🥳", "😱",
+    "🤯", "🙌", "👏", "👋", "👎", "💪", "🔥", "🎉", "💯", "✅", "❌", "👀", "☕", "🍕",
 ];
 
 /// Names for a list of people: "You", then the others by display name.
@@ -245,7 +245,7 @@ fn Bubble(
             Some(excerpt) if !quote.deleted => excerpt,
             _ => "This message was deleted".to_owned(),
         };
-        let label = format!("Reply to {who}: {text}. Show the original");
+        let label = format!("Show the original, by {who}: {text}");
         view! {
             <button type="button" class="quote" data-testid="quote"
                 aria-label=label
@@ -258,7 +258,8 @@ fn Bubble(
     let body = if deleted {
         view! { <span class="body deleted" data-testid="message-body">"This message was deleted"</span> }.into_any()
     } else {
-        view! { <span class="body" data-testid="message-body">{message.body.clone()}</span> }.into_any()
+        view! { <span class="body" data-testid="message-body">{message.body.clone()}</span> }
+            .into_any()
     };
     let edited = (message.edited_at.is_some() && !deleted)
         .then(|| view! { <span class="edited" data-testid="edited">"edited"</span> });
@@ -341,6 +342,16 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
     let picking = RwSignal::new(false);
     let more = RwSignal::new(false);
     let button = NodeRef::<html::Button>::new();
+    let menu = NodeRef::<html::Div>::new();
+    // Opened: focus goes to its first item, so the keyboard is in the menu.
+    Effect::new(move |_| {
+        if let Some(menu) = menu.get()
+            && let Some(first) = menu.query_selector("[role=menuitem]").ok().flatten()
+            && let Some(first) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&first)
+        {
+            let _ = first.focus();
+        }
+    });
     let close = move || {
         actions.menu_for.set(None);
         picking.set(false);
@@ -362,9 +373,10 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
             actions.menu_for.set(None);
             spawn_local(async move {
                 let mine = live.me.get_untracked().map(|me| me.id);
-                let already = message.reactions.iter().any(|r| {
-                    r.emoji == emoji && mine.is_some_and(|me| r.user_ids.contains(&me))
-                });
+                let already = message
+                    .reactions
+                    .iter()
+                    .any(|r| r.emoji == emoji && mine.is_some_and(|me| r.user_ids.contains(&me)));
                 if let Err(reason) = live.react(&message, emoji, !already).await {
                     live.conversation.error.set(Some(reason));
                 }
@@ -416,7 +428,7 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
                 let emoji_button = emoji_button.clone();
                 let (reply, edit, delete) = (reply.clone(), edit.clone(), delete.clone());
                 view! {
-                    <div class="menu" role="menu" aria-label="Message actions">
+                    <div class="menu" role="menu" aria-label="Message actions" node_ref=menu>
                         {move || picking.get().then(|| {
                             let emoji_button = emoji_button.clone();
                             view! {
@@ -432,7 +444,7 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
                                 })}
                             }
                         })}
-                        <button type="button" role="menuitem" autofocus on:click=reply>"Reply"</button>
+                        <button type="button" role="menuitem" on:click=reply>"Reply"</button>
                         <button type="button" role="menuitem" on:click=move |_| picking.set(true)>"React"</button>
                         {mine.then(|| view! {
                             <button type="button" role="menuitem" on:click=edit.clone()>"Edit"</button>
@@ -455,6 +467,13 @@ fn ConfirmDelete(message: Message) -> impl IntoView {
     let live = expect_context::<Live>();
     let actions = expect_context::<Actions>();
     let cancel = move || actions.confirm_delete.set(None);
+    let cancel_button = NodeRef::<html::Button>::new();
+    // Focus starts on the harmless choice.
+    Effect::new(move |_| {
+        if let Some(button) = cancel_button.get() {
+            let _ = button.focus();
+        }
+    });
     let confirm = move |_| {
         let message = message.clone();
         actions.confirm_delete.set(None);
@@ -476,7 +495,7 @@ fn ConfirmDelete(message: Message) -> impl IntoView {
                 <h2 id="delete-title">"Delete message?"</h2>
                 <p id="delete-text">"It will be deleted for everyone in this chat."</p>
                 <div class="dialog-actions">
-                    <button type="button" autofocus on:click=move |_| cancel()>"Cancel"</button>
+                    <button type="button" node_ref=cancel_button on:click=move |_| cancel()>"Cancel"</button>
                     <button type="button" class="danger" on:click=confirm>"Delete for everyone"</button>
                 </div>
             </div>
@@ -485,7 +504,10 @@ fn ConfirmDelete(message: Message) -> impl IntoView {
 }
 
 fn focus_composer() {
-    if let Some(element) = document().query_selector(".composer textarea").ok().flatten()
+    if let Some(element) = document()
+        .query_selector(".composer textarea")
+        .ok()
+        .flatten()
         && let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element)
     {
         let _ = element.focus();
@@ -707,13 +729,16 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     let strip = move || {
         if conversation.editing.with(Option::is_some) {
-            return Some(view! {
-                <div class="composer-strip" data-testid="editing">
-                    <span class="strip-title">"Editing message"</span>
-                    <button type="button" class="strip-close" aria-label="Cancel editing"
-                        on:click=move |_| cancel_edit()>"✕"</button>
-                </div>
-            }.into_any());
+            return Some(
+                view! {
+                    <div class="composer-strip" data-testid="editing">
+                        <span class="strip-title">"Editing message"</span>
+                        <button type="button" class="strip-close" aria-label="Cancel editing"
+                            on:click=move |_| cancel_edit()>"✕"</button>
+                    </div>
+                }
+                .into_any(),
+            );
         }
         let message = conversation.replying_to.get()?;
         let me = live.me.get_untracked().map(|me| me.id);
@@ -721,14 +746,17 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
             .chat
             .with(|c| c.as_ref().map(|c| c.members.clone()).unwrap_or_default());
         let who = names_of(&[message.sender_id], &members, me);
-        Some(view! {
-            <div class="composer-strip" data-testid="replying-to">
-                <span class="strip-title">{format!("Replying to {who}")}</span>
-                <span class="strip-text">{message.body.clone()}</span>
-                <button type="button" class="strip-close" aria-label="Cancel reply"
-                    on:click=move |_| conversation.replying_to.set(None)>"✕"</button>
-            </div>
-        }.into_any())
+        Some(
+            view! {
+                <div class="composer-strip" data-testid="replying-to">
+                    <span class="strip-title">{format!("Replying to {who}")}</span>
+                    <span class="strip-text">{message.body.clone()}</span>
+                    <button type="button" class="strip-close" aria-label="Cancel reply"
+                        on:click=move |_| conversation.replying_to.set(None)>"✕"</button>
+                </div>
+            }
+            .into_any(),
+        )
     };
     view! {
         {strip}

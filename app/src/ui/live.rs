@@ -129,7 +129,9 @@ fn upsert(messages: &mut Vec<Message>, message: Message) {
 /// older ones come with their page when scrolled to.
 pub fn apply_change(messages: &mut Vec<Message>, changed: Message) {
     refresh_quotes(messages, &changed);
-    let within = messages.first().is_some_and(|oldest| changed.seq > oldest.seq);
+    let within = messages
+        .first()
+        .is_some_and(|oldest| changed.seq > oldest.seq);
     let held = messages.iter().any(|m| m.id == changed.id);
     if held || within {
         upsert(messages, changed);
@@ -271,9 +273,7 @@ impl Live {
     /// edits, deletes, reactions).
     async fn join(self, chat_id: ChatId) {
         let conversation = self.conversation;
-        let last_known = conversation
-            .messages
-            .with_untracked(|m| newest_version(m));
+        let last_known = conversation.messages.with_untracked(|m| newest_version(m));
         match self.emit(JoinRoom { chat_id }).await {
             Ok(joined) => {
                 if self.open.get_untracked() != Some(chat_id) {
@@ -397,7 +397,9 @@ impl Live {
             let selector = format!("[data-message-id=\"{message_id}\"]");
             if let Some(element) = document().query_selector(&selector).ok().flatten() {
                 element.scroll_into_view_with_bool(false);
-                if let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element) {
+                if let Some(element) =
+                    wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element)
+                {
                     let _ = element.focus();
                 }
             }
@@ -757,5 +759,82 @@ impl Live {
 impl Default for Live {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ReplyTo;
+    use uuid::Uuid;
+
+    fn message(seq: i64, version: i64, body: &str) -> Message {
+        Message {
+            id: MessageId(Uuid::from_u128(seq as u128)),
+            chat_id: ChatId(Uuid::from_u128(100)),
+            seq,
+            sender_id: UserId(Uuid::from_u128(7)),
+            client_id: format!("c-{seq}"),
+            body: body.into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            status: MessageStatus::Sent,
+            version,
+            edited_at: None,
+            deleted_at: None,
+            reply_to: None,
+            reactions: Vec::new(),
+        }
+    }
+
+    fn bodies(messages: &[Message]) -> Vec<(i64, &str)> {
+        messages.iter().map(|m| (m.seq, m.body.as_str())).collect()
+    }
+
+    #[test]
+    fn a_change_replaces_an_older_copy_and_never_a_newer_one() {
+        let mut held = vec![message(5, 5, "a"), message(6, 6, "b")];
+        apply_change(&mut held, message(6, 9, "b, edited"));
+        assert_eq!(bodies(&held), [(5, "a"), (6, "b, edited")]);
+        // A late update from another node, older than what is held: ignored.
+        apply_change(&mut held, message(6, 8, "b, first edit"));
+        assert_eq!(bodies(&held), [(5, "a"), (6, "b, edited")]);
+        assert_eq!(newest_version(&held), Some(9));
+    }
+
+    #[test]
+    fn a_change_to_an_unloaded_older_message_waits_for_its_page() {
+        let mut held = vec![message(5, 5, "a"), message(6, 6, "b")];
+        apply_change(&mut held, message(2, 10, "old, edited"));
+        assert_eq!(bodies(&held), [(5, "a"), (6, "b")]);
+        // A new one (after the oldest held) is taken in place.
+        apply_change(&mut held, message(7, 11, "c"));
+        assert_eq!(bodies(&held), [(5, "a"), (6, "b"), (7, "c")]);
+    }
+
+    #[test]
+    fn quotes_follow_their_target_even_when_it_is_not_held() {
+        let target = message(2, 2, "the original");
+        let mut reply = message(5, 5, "an answer");
+        reply.reply_to = Some(target.quoted());
+        let mut held = vec![reply];
+        let mut edited = message(2, 8, "the original, fixed");
+        apply_change(&mut held, edited.clone());
+        assert_eq!(
+            held[0].reply_to.as_ref().and_then(|q| q.excerpt.as_deref()),
+            Some("the original, fixed")
+        );
+        edited.body = String::new();
+        edited.deleted_at = Some(chrono::DateTime::UNIX_EPOCH);
+        edited.version = 9;
+        apply_change(&mut held, edited);
+        assert_eq!(
+            held[0].reply_to,
+            Some(ReplyTo {
+                message_id: target.id,
+                sender_id: target.sender_id,
+                excerpt: None,
+                deleted: true,
+            })
+        );
     }
 }

@@ -676,12 +676,7 @@ async fn in_a_group_every_member_sees_each_change_once() {
         .await
         .unwrap();
     let reacted = sara_socket
-        .emit(&React {
-            chat_id: chat.id,
-            message_id: message.id,
-            emoji: "🍕".into(),
-            on: true,
-        })
+        .emit(&react(&chat, &message, "🍕", true))
         .await
         .expect("reacted");
     for socket in [&harley_socket, &mike_open, &mike_phone, &sara_socket] {
@@ -694,7 +689,7 @@ async fn in_a_group_every_member_sees_each_change_once() {
 }
 
 #[tokio::test]
-async fn changes_cross_nodes_in_version_order_on_postgres() {
+async fn changes_made_on_two_nodes_converge_by_version_on_postgres() {
     let Some(nodes) = two_nodes().await else {
         return;
     };
