@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures';
 import { bubble, messageAction, person, send, signUp, startDirectChat } from './helpers';
 
-test('Harley replies, Mike reacts, Harley edits and deletes: both see it all live', async ({ browser, server }) => {
+test('Harley replies, Mike reacts, Harley edits and deletes: both see it all live', async ({ browser, server }, testInfo) => {
   const harley = await person(browser);
   const mike = await person(browser);
   await signUp(mike.page, server, 'mike', 'Mike');
@@ -31,11 +31,14 @@ test('Harley replies, Mike reacts, Harley edits and deletes: both see it all liv
 
   // Mike reacts 👍: Harley sees the chip, live.
   await messageAction(mike.page, 'Yes, at 8', 'React');
+  await mike.page.screenshot({ path: testInfo.outputPath('react-menu.png') });
   await mike.page.getByRole('menuitem', { name: 'React 👍' }).click();
   const chip = bubble(harley.page, 'Yes, at 8').getByTestId('reaction');
   await expect(chip).toHaveAttribute('data-emoji', '👍');
   await expect(chip).toHaveAccessibleName('👍 1: Mike');
   await expect(bubble(mike.page, 'Yes, at 8').getByTestId('reaction')).toHaveAttribute('aria-pressed', 'true');
+
+  await harley.page.screenshot({ path: testInfo.outputPath('reply-and-reaction.png') });
 
   // Harley edits: Mike sees the new text, marked edited; the quote's target is unchanged.
   await messageAction(harley.page, 'Yes, at 8', 'Edit');
