@@ -126,6 +126,8 @@ pub struct Message {
     pub status: MessageStatus,
     /// The chat's version when this message last changed (created, edited,
     /// deleted or reacted to): strictly increasing within a chat, never reused.
+    /// (Read as 0 from a server that predates versions.)
+    #[serde(default)]
     pub version: Version,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<DateTime<Utc>>,

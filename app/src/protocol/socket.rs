@@ -21,12 +21,12 @@
 //!
 //! | event | payload | sent to |
 //! |---|---|---|
-//! | `newMessage`   | [`NewMessage`] ([`Message`])      | the chat's room and every member's personal room |
+//! | `newMessage`   | [`NewMessage`] ([`Message`])      | the chat's room and every member's personal room, except the sending socket |
 //! | `statusUpdate` | [`StatusUpdate`]                  | the chat's room and the members' personal rooms |
 //! | `showTyping`   | [`ShowTyping`]                    | the chat's room except the typer |
 //! | `presence`     | [`Presence`]                      | users who share a chat with that user |
 //! | `chatCreated`  | [`ChatCreated`] ([`ChatSummary`]) | every member's personal room |
-//! | `messageUpdated` | [`MessageUpdated`] ([`Message`]) | as `newMessage`, after an edit, a delete or a reaction change |
+//! | `messageUpdated` | [`MessageUpdated`] ([`Message`]) | the chat's room and every member's personal room (the changer's socket too), after an edit, a delete or a reaction change |
 
 use super::{ClientEvent, ServerEvent};
 use crate::model::{

@@ -444,8 +444,10 @@ impl Live {
             reply_to_id: pending.reply_to,
         };
         match self.emit(request).await {
+            // The ack is this tab's copy (the server sends `newMessage` to my
+            // other tabs only).
             Ok(message) => {
-                self.settle(&message);
+                self.on_new_message(message);
                 Ok(())
             }
             Err(EmitError::Refused(error)) => {

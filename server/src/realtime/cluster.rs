@@ -131,12 +131,31 @@ impl<A: Adapter> Cluster<A> {
             .collect()
     }
 
+    /// The chat's room and every member's personal room.
+    fn chat_audience(chat: ChatId, members: &[UserId]) -> Vec<String> {
+        let mut rooms = vec![Self::chat_room(chat)];
+        rooms.extend(members.iter().map(|&member| Self::user_room(member)));
+        rooms
+    }
+
     /// Emits to the chat's room and to each member's personal room; a socket in
     /// several of them gets the event once.
     pub async fn emit_to_chat<E: ServerEvent>(&self, chat: ChatId, members: &[UserId], event: &E) {
-        let mut rooms = vec![Self::chat_room(chat)];
-        rooms.extend(members.iter().map(|&member| Self::user_room(member)));
-        self.emit_to_rooms(rooms, event).await;
+        self.emit_to_rooms(Self::chat_audience(chat, members), event)
+            .await;
+    }
+
+    /// As [`Self::emit_to_chat`], except to `socket` itself (the sender's,
+    /// which has what it sent in its ack).
+    pub async fn emit_to_chat_except<E: ServerEvent>(
+        &self,
+        socket: &SocketRef<A>,
+        chat: ChatId,
+        members: &[UserId],
+        event: &E,
+    ) {
+        let rooms = Self::chat_audience(chat, members);
+        broadcast(|| socket.to(rooms.clone()), event).await;
     }
 
     /// Emits to each user's personal room.

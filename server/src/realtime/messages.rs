@@ -63,9 +63,10 @@ pub async fn send_message<A: Adapter>(
         .message
         .with_status(message_status(&receipts, me, seq));
 
+    // Everyone but the socket that sent it: the ack brings it there.
     ctx.realtime
         .cluster
-        .emit_to_chat(chat_id, &members, &NewMessage(message.clone()))
+        .emit_to_chat_except(&ctx.socket, chat_id, &members, &NewMessage(message.clone()))
         .await;
     for moved in moves {
         // A member who was up to date had only this message to catch up on: only

@@ -46,7 +46,7 @@ async fn pair(app: &TestApp) -> Pair {
 }
 
 impl Pair {
-    /// Harley sends `body`; both sides have it (and its newMessage) afterwards.
+    /// Harley sends `body`; both sides have it afterwards (Mike by `newMessage`).
     async fn harley_says(&self, body: &str) -> Message {
         let sent = self
             .harley_socket
@@ -54,9 +54,6 @@ impl Pair {
             .await
             .expect("sent");
         self.mike_socket
-            .next_where(|NewMessage(m): &NewMessage| m.id == sent.id)
-            .await;
-        self.harley_socket
             .next_where(|NewMessage(m): &NewMessage| m.id == sent.id)
             .await;
         sent

@@ -68,6 +68,22 @@ async fn mike_in_the_room_makes_harleys_message_seen_at_once() {
 }
 
 #[tokio::test]
+async fn a_message_comes_back_to_the_senders_other_devices_not_to_the_one_that_sent_it() {
+    let app = spawn_app().await;
+    let (harley, _, harley_socket, chat) = harley_and_mike(&app).await;
+    let harley_phone = SocketClient::connect(app.addr, &harley.token).await;
+
+    let sent = harley_socket
+        .emit(&send(&chat, "h-1", "from the laptop"))
+        .await
+        .expect("sent");
+    let NewMessage(on_phone) = harley_phone.next::<NewMessage>().await;
+    assert_eq!(on_phone, sent, "the phone's copy is the ack's");
+    // The laptop has it from its ack: no second copy to reconcile.
+    harley_socket.assert_none::<NewMessage>().await;
+}
+
+#[tokio::test]
 async fn mike_online_elsewhere_gets_delivered_then_seen_when_he_opens_the_chat() {
     let app = spawn_app().await;
     let (_, mike, harley_socket, chat) = harley_and_mike(&app).await;
