@@ -4,7 +4,7 @@
 use super::{
     chat_list::{chat_title, other_member},
     live::{Live, Pending},
-    widgets::{Avatar, Ticks, clock_time, day_and_time},
+    widgets::{Avatar, Modal, Ticks, clock_time, day_and_time},
 };
 use crate::{
     model::{ChatId, ChatKind, Message, MessageId, MessageStatus, Reaction, Receipt, User, UserId},
@@ -197,7 +197,7 @@ fn MessageList(chat_id: ChatId) -> impl IntoView {
             .with(|c| c.as_ref().is_some_and(|c| c.kind == ChatKind::Group))
     };
     view! {
-        <div class="messages" node_ref=list on:scroll=on_scroll role="log" aria-live="polite" aria-label="Messages">
+        <div class="messages" node_ref=list on:scroll=on_scroll role="log" aria-live="polite" aria-label="Messages" tabindex="0">
             {move || conversation.loading_older.get().then(|| view! { <p class="loading-older">"Loading earlier messages…"</p> })}
             {move || {
                 let me = live.me.get().map(|me| me.id);
@@ -238,6 +238,12 @@ fn Bubble(
         MessageStatus::Seen => "seen",
     };
     let me = live.me.get_untracked().map(|me| me.id);
+    // Who said it, for screen readers where no name shows ("You" for mine,
+    // the person in a direct chat): "Mike: on my way, 16:11".
+    let author = sender.is_none().then(|| {
+        let author = names_of(&[message.sender_id], &members, me);
+        view! { <span class="visually-hidden">{format!("{author}:")}</span> }
+    });
     let quote = message.reply_to.clone().map(|quote| {
         let who = names_of(&[quote.sender_id], &members, me);
         let target = quote.message_id;
@@ -287,6 +293,7 @@ fn Bubble(
                 class:highlighted=move || live.conversation.highlighted.get() == Some(id)
                 on:contextmenu=on_context_menu>
                 {sender.map(|name| view! { <span class="sender">{name}</span> })}
+                {author}
                 {quote}
                 {body}
                 <span class="meta">
@@ -345,11 +352,8 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
     let menu = NodeRef::<html::Div>::new();
     // Opened: focus goes to its first item, so the keyboard is in the menu.
     Effect::new(move |_| {
-        if let Some(menu) = menu.get()
-            && let Some(first) = menu.query_selector("[role=menuitem]").ok().flatten()
-            && let Some(first) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&first)
-        {
-            let _ = first.focus();
+        if let Some(menu) = menu.get() {
+            focus_first(&menu, "[role=menuitem]");
         }
     });
     let close = move || {
@@ -370,7 +374,7 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
         let message = message.clone();
         move |emoji: &'static str| {
             let message = message.clone();
-            actions.menu_for.set(None);
+            close();
             spawn_local(async move {
                 let mine = live.me.get_untracked().map(|me| me.id);
                 let already = message
@@ -410,7 +414,8 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
     let delete = {
         let message = message.clone();
         move |_| {
-            actions.menu_for.set(None);
+            // Focus on ⋯ first: the dialog hands it back there when it closes.
+            close();
             actions.confirm_delete.set(Some(message.clone()));
         }
     };
@@ -445,14 +450,22 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
                             }
                         })}
                         <button type="button" role="menuitem" on:click=reply>"Reply"</button>
-                        <button type="button" role="menuitem" on:click=move |_| picking.set(true)>"React"</button>
+                        <button type="button" role="menuitem" on:click=move |_| {
+                            picking.set(true);
+                            // The emoji row comes first in the menu: focus goes there.
+                            request_animation_frame(move || {
+                                if let Some(menu) = menu.get_untracked() {
+                                    focus_first(&menu, ".emoji-choice");
+                                }
+                            });
+                        }>"React"</button>
                         {mine.then(|| view! {
                             <button type="button" role="menuitem" on:click=edit.clone()>"Edit"</button>
                             <button type="button" role="menuitem" class="danger" on:click=delete.clone()>"Delete"</button>
                         })}
                         {(mine && group).then(|| view! {
                             <button type="button" role="menuitem"
-                                on:click=move |_| { actions.menu_for.set(None); actions.info_for.set(Some(seq)); }>"Message info"</button>
+                                on:click=move |_| { close(); actions.info_for.set(Some(seq)); }>"Message info"</button>
                         })}
                     </div>
                 }
@@ -467,13 +480,6 @@ fn ConfirmDelete(message: Message) -> impl IntoView {
     let live = expect_context::<Live>();
     let actions = expect_context::<Actions>();
     let cancel = move || actions.confirm_delete.set(None);
-    let cancel_button = NodeRef::<html::Button>::new();
-    // Focus starts on the harmless choice.
-    Effect::new(move |_| {
-        if let Some(button) = cancel_button.get() {
-            let _ = button.focus();
-        }
-    });
     let confirm = move |_| {
         let message = message.clone();
         actions.confirm_delete.set(None);
@@ -483,31 +489,29 @@ fn ConfirmDelete(message: Message) -> impl IntoView {
             }
         });
     };
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            cancel();
-        }
-    };
     view! {
-        <div class="dialog-backdrop" on:click=move |_| cancel() on:keydown=on_keydown>
-            <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby="delete-title"
-                aria-describedby="delete-text" on:click=|ev| ev.stop_propagation()>
-                <h2 id="delete-title">"Delete message?"</h2>
-                <p id="delete-text">"It will be deleted for everyone in this chat."</p>
-                <div class="dialog-actions">
-                    <button type="button" node_ref=cancel_button on:click=move |_| cancel()>"Cancel"</button>
-                    <button type="button" class="danger" on:click=confirm>"Delete for everyone"</button>
-                </div>
+        <Modal labelled_by="delete-title" described_by="delete-text" alert=true
+            on_close=Callback::new(move |()| cancel())>
+            <h2 id="delete-title">"Delete message?"</h2>
+            <p id="delete-text">"It will be deleted for everyone in this chat."</p>
+            <div class="dialog-actions">
+                // First, so focus starts on the harmless choice.
+                <button type="button" on:click=move |_| cancel()>"Cancel"</button>
+                <button type="button" class="danger" on:click=confirm>"Delete for everyone"</button>
             </div>
-        </div>
+        </Modal>
     }
 }
 
 fn focus_composer() {
-    if let Some(element) = document()
-        .query_selector(".composer textarea")
-        .ok()
-        .flatten()
+    if let Some(page) = document().document_element() {
+        focus_first(&page, ".composer textarea");
+    }
+}
+
+/// Moves focus to the first element under `root` that matches `selector`.
+fn focus_first(root: &web_sys::Element, selector: &str) {
+    if let Some(element) = root.query_selector(selector).ok().flatten()
         && let Some(element) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&element)
     {
         let _ = element.focus();
@@ -603,17 +607,18 @@ fn MessageInfo(seq: i64, on_close: impl Fn() + Clone + Send + Sync + 'static) ->
             })
             .collect_view()
     };
-    let close = on_close.clone();
+    let close = Callback::new({
+        let on_close = on_close.clone();
+        move |()| on_close()
+    });
     view! {
-        <div class="dialog-backdrop" on:click=move |_| close()>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="info-title" on:click=|ev| ev.stop_propagation()>
-                <h2 id="info-title">"Message info"</h2>
-                <ul class="receipt-list">{rows}</ul>
-                <div class="dialog-actions">
-                    <button class="primary" on:click=move |_| on_close()>"Close"</button>
-                </div>
+        <Modal labelled_by="info-title" on_close=close>
+            <h2 id="info-title">"Message info"</h2>
+            <ul class="receipt-list">{rows}</ul>
+            <div class="dialog-actions">
+                <button class="primary" on:click=move |_| on_close()>"Close"</button>
             </div>
-        </div>
+        </Modal>
     }
 }
 

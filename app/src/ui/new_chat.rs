@@ -1,6 +1,6 @@
 //! The "new chat" dialog: a direct chat by username, or a named group.
 
-use super::live::Live;
+use super::{live::Live, widgets::Modal};
 use crate::{model::ChatKind, protocol::CreateChat};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
@@ -53,16 +53,12 @@ pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> imp
             });
         }
     };
-    let close = on_close.clone();
+    let close = Callback::new({
+        let on_close = on_close.clone();
+        move |()| on_close()
+    });
     view! {
-        <div class="dialog-backdrop" on:click=move |_| close()>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="new-chat-title"
-                on:click=|ev| ev.stop_propagation()
-                on:keydown={
-                    let on_close = on_close.clone();
-                    move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { on_close() }
-                }
-            >
+        <Modal labelled_by="new-chat-title" on_close=close>
                 <h2 id="new-chat-title">"New chat"</h2>
                 <form class="auth-form" on:submit=submit>
                     <div class="segmented" role="radiogroup" aria-label="Kind of chat">
@@ -104,7 +100,6 @@ pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> imp
                         <button type="submit" class="primary" disabled=move || busy.get()>"Start chat"</button>
                     </div>
                 </form>
-            </div>
-        </div>
+        </Modal>
     }
 }

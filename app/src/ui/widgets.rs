@@ -1,6 +1,6 @@
 //! Small pieces shared by several pages.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
 /// Up to two initials of a name, upper-cased: "Mike Ross" → "MR", "harley" → "H".
 pub fn initials(name: &str) -> String {
@@ -79,18 +79,154 @@ fn local_date(at: &chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     }
 }
 
-/// The ticks of a message of one's own: a clock while pending, ✓ sent, ✓✓ grey
-/// delivered, ✓✓ blue seen.
+/// The ticks of a message of one's own, drawn (not a font's glyphs) and
+/// named for screen readers: a clock while pending, ✓ sent, ✓✓ delivered, and
+/// ✓✓ in a filled badge when seen, so seen differs from delivered by shape
+/// as well as by colour.
 #[component]
 pub fn Ticks(#[prop(into)] status: Signal<Option<crate::model::MessageStatus>>) -> impl IntoView {
     use crate::model::MessageStatus;
+    const FIRST: &str = "M2.5 6.5l3 3 6.5-7";
+    const SECOND: &str = "M7.5 9.5l6.5-7";
     move || {
-        let (class, symbol, label) = match status.get() {
-            None => ("ticks pending", "🕓", "Sending"),
-            Some(MessageStatus::Sent) => ("ticks sent", "✓", "Sent"),
-            Some(MessageStatus::Delivered) => ("ticks delivered", "✓✓", "Delivered"),
-            Some(MessageStatus::Seen) => ("ticks seen", "✓✓", "Seen"),
+        let (class, label) = match status.get() {
+            None => ("ticks pending", "Sending"),
+            Some(MessageStatus::Sent) => ("ticks sent", "Sent"),
+            Some(MessageStatus::Delivered) => ("ticks delivered", "Delivered"),
+            Some(MessageStatus::Seen) => ("ticks seen", "Seen"),
         };
-        view! { <span class=class role="img" aria-label=label title=label>{symbol}</span> }
+        let marks = match status.get() {
+            None => view! {
+                <circle cx="9" cy="6" r="5" fill="none"/>
+                <path d="M9 3.5V6l2 1.5" fill="none"/>
+            }
+            .into_any(),
+            Some(MessageStatus::Sent) => view! { <path d=FIRST fill="none"/> }.into_any(),
+            Some(MessageStatus::Delivered) => view! {
+                <path d=FIRST fill="none"/>
+                <path d=SECOND fill="none"/>
+            }
+            .into_any(),
+            Some(MessageStatus::Seen) => view! {
+                <rect class="seen-badge" x="0" y="0" width="18" height="12" rx="6"/>
+                <path class="knockout" d=FIRST fill="none"/>
+                <path class="knockout" d=SECOND fill="none"/>
+            }
+            .into_any(),
+        };
+        view! {
+            <svg class=class viewBox="0 0 18 12" width="18" height="12" role="img" aria-label=label>
+                <title>{label}</title>
+                {marks}
+            </svg>
+        }
+    }
+}
+
+/// What Tab can reach inside a dialog.
+const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), textarea:not([disabled]), \
+     select:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+
+/// A modal dialog on the browser's own `<dialog>` (`showModal`): focus moves
+/// into it, Tab stays inside, Escape and a click on the backdrop close it, and
+/// focus goes back to whatever had it before (the button that opened it).
+/// It shows while it is mounted; `on_close` should unmount it.
+#[component]
+pub fn Modal(
+    /// The id of the element that names it (its heading).
+    labelled_by: &'static str,
+    /// The id of the element that says what it is about, if any.
+    #[prop(optional)]
+    described_by: Option<&'static str>,
+    /// A confirmation that interrupts (`alertdialog`), rather than a form.
+    #[prop(optional)]
+    alert: bool,
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    // The open dialog and what had focus before it.
+    let shown =
+        StoredValue::new_local(None::<(web_sys::HtmlDialogElement, Option<web_sys::HtmlElement>)>);
+    Effect::new(move |_| {
+        let Some(dialog) = dialog.get() else { return };
+        if !dialog.open() {
+            let opener = document()
+                .active_element()
+                .and_then(|element| wasm_bindgen::JsCast::dyn_into(element).ok());
+            let _ = dialog.show_modal();
+            shown.set_value(Some((dialog, opener)));
+        }
+    });
+    on_cleanup(move || {
+        // Closed first: while it is modal, the rest of the page takes no focus.
+        if let Some((dialog, opener)) = shown.try_get_value().flatten() {
+            dialog.close();
+            if let Some(opener) = opener {
+                let _ = opener.focus();
+            }
+        }
+    });
+    // Escape: the browser's `cancel`; the page decides what closing means.
+    let on_cancel = move |ev: leptos::ev::Event| {
+        ev.prevent_default();
+        on_close.run(());
+    };
+    // A click on the backdrop lands on the dialog element itself (its content
+    // is a padded box inside it).
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let on_dialog = dialog.get_untracked().is_some_and(|dialog| {
+            ev.target()
+                .is_some_and(|target| target == wasm_bindgen::JsValue::from(dialog).into())
+        });
+        if on_dialog {
+            on_close.run(());
+        }
+    };
+    // Tab from the last control goes round to the first (and Shift+Tab the
+    // other way), rather than out to the browser's own controls.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(dialog) = dialog.get_untracked() else {
+            return;
+        };
+        let Ok(controls) = dialog.query_selector_all(FOCUSABLE) else {
+            return;
+        };
+        let control = |index: u32| {
+            controls
+                .get(index)
+                .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(node).ok())
+        };
+        let (Some(first), Some(last)) = (control(0), control(controls.length().saturating_sub(1)))
+        else {
+            return;
+        };
+        let active = document().active_element();
+        let at = |element: &web_sys::HtmlElement| {
+            active
+                .as_ref()
+                .is_some_and(|active| active == element.as_ref() as &web_sys::Element)
+        };
+        let wrap_to = if ev.shift_key() && at(&first) {
+            Some(last)
+        } else if !ev.shift_key() && at(&last) {
+            Some(first)
+        } else {
+            None
+        };
+        if let Some(target) = wrap_to {
+            ev.prevent_default();
+            let _ = target.focus();
+        }
+    };
+    view! {
+        <dialog class="dialog" node_ref=dialog role=alert.then_some("alertdialog")
+            aria-labelledby=labelled_by aria-describedby=described_by
+            on:cancel=on_cancel on:click=on_click on:keydown=on_keydown>
+            <div class="dialog-body">{children()}</div>
+        </dialog>
     }
 }

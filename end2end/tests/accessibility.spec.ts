@@ -1,0 +1,113 @@
+import AxeBuilder from '@axe-core/playwright';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { bubble, person, send, signUp, startDirectChat } from './helpers';
+
+/** Every WCAG 2.1 A/AA rule axe-core knows, over the page as it is now. */
+async function audit(page: Page, what: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const violations = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`).join(' | ')}`,
+  );
+  expect(violations, `axe on ${what}`).toEqual([]);
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`no axe violations anywhere a person goes, ${scheme}`, async ({ browser, server }) => {
+    const harley = await person(browser);
+    const mike = await person(browser);
+    for (const { page } of [harley, mike]) {
+      await page.emulateMedia({ colorScheme: scheme });
+    }
+    await harley.page.goto(`${server.url}/login`);
+    await audit(harley.page, 'sign-in');
+    await harley.page.goto(`${server.url}/signup`);
+    await audit(harley.page, 'sign-up');
+
+    await signUp(mike.page, server, 'mike', 'Mike');
+    await signUp(harley.page, server, 'harley', 'Harley');
+    await audit(harley.page, 'the empty chat list');
+    await harley.page.getByRole('button', { name: 'New chat' }).click();
+    await expect(harley.page.getByRole('dialog')).toBeVisible();
+    await audit(harley.page, 'the new-chat dialog');
+    await harley.page.keyboard.press('Escape');
+
+    await startDirectChat(harley.page, 'mike');
+    await send(harley.page, 'Hi Mike!');
+    await mike.page.getByTestId('chat-row').click();
+    await send(mike.page, 'Hello Harley');
+    await expect(bubble(harley.page, 'Hello Harley')).toBeVisible();
+    await expect(bubble(harley.page, 'Hi Mike!')).toHaveAttribute('data-status', 'seen');
+    await send(harley.page, 'Both ticks, please');
+    await audit(harley.page, 'a conversation, wide');
+
+    await harley.page.setViewportSize({ width: 390, height: 844 });
+    await audit(harley.page, 'a conversation, phone width');
+    await harley.page.goto(`${server.url}/`);
+    await expect(harley.page.getByTestId('chat-row')).toBeVisible();
+    await audit(harley.page, 'the chat list, phone width');
+  });
+}
+
+/** Whether focus is inside the open dialog. */
+async function focusInDialog(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.activeElement?.closest('dialog[open]') != null);
+}
+
+test('dialogs by keyboard: focus moves in, stays in, Escape closes, focus comes back', async ({ browser, server }) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(harley.page, server, 'harley', 'Harley');
+  const page = harley.page;
+
+  // New chat: focus lands on the username field and Tab cycles inside.
+  const newChat = page.getByRole('button', { name: 'New chat' });
+  await newChat.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Username')).toBeFocused();
+  for (let n = 0; n < 8; n++) {
+    await page.keyboard.press('Tab');
+    expect(await focusInDialog(page), `after ${n + 1} × Tab`).toBe(true);
+  }
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(newChat).toBeFocused();
+
+  // A message's menu: opened from ⋯ by keyboard, Escape gives focus back.
+  await startDirectChat(page, 'mike');
+  await send(page, 'Hi Mike!');
+  const row = page.locator('.bubble-row').filter({ has: bubble(page, 'Hi Mike!') });
+  const actions = row.getByRole('button', { name: 'Message actions' });
+  await actions.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('menuitem', { name: 'Reply' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toHaveCount(0);
+  await expect(actions).toBeFocused();
+
+  // Delete asks first; the dialog starts on Cancel, Escape keeps the message.
+  await page.keyboard.press('Enter');
+  await page.getByRole('menuitem', { name: 'Delete' }).focus();
+  await page.keyboard.press('Enter');
+  const confirm = page.getByRole('alertdialog', { name: 'Delete message?' });
+  await expect(confirm).toBeVisible();
+  await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(confirm).toHaveCount(0);
+  await expect(actions).toBeFocused();
+  await expect(bubble(page, 'Hi Mike!')).toBeVisible();
+
+  // The message list takes focus (to scroll by keyboard), and each message
+  // says who wrote it and, for one's own, how far it got.
+  const list = page.getByRole('log', { name: 'Messages' });
+  await list.focus();
+  await expect(list).toBeFocused();
+  await expect(bubble(page, 'Hi Mike!').locator('.visually-hidden')).toHaveText('You:');
+  await expect(bubble(page, 'Hi Mike!').getByRole('img', { name: 'Delivered' })).toBeVisible();
+  await mike.page.getByTestId('chat-row').click();
+  await expect(bubble(mike.page, 'Hi Mike!').locator('.visually-hidden')).toHaveText('Harley:');
+  await expect(bubble(page, 'Hi Mike!').getByRole('img', { name: 'Seen' })).toBeVisible();
+});
