@@ -6,7 +6,7 @@ use super::{
     live::Live,
     new_chat::NewChatDialog,
     session::current_user,
-    widgets::{Avatar, Ticks, clock_time},
+    widgets::{Avatar, Icon, IconShape, Ticks, clock_time},
 };
 use crate::{
     client::ConnectionState,
@@ -83,7 +83,7 @@ fn Chats(user: User) -> impl IntoView {
                         <span class="me-username">"@"{user.username.clone()}</span>
                     </div>
                     <button class="icon-button" on:click=move |_| show_dialog.set(true) aria-label="New chat" title="New chat">
-                        "+"
+                        <Icon shape=IconShape::Plus/>
                     </button>
                     <form method="post" action="/logout" class="sign-out">
                         <button type="submit" class="link-button">"Sign out"</button>

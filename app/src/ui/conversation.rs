@@ -4,7 +4,7 @@
 use super::{
     chat_list::{chat_title, other_member},
     live::{Live, Pending},
-    widgets::{Avatar, Modal, Ticks, clock_time, day_and_time},
+    widgets::{Avatar, Icon, IconShape, Modal, Ticks, clock_time, day_and_time},
 };
 use crate::{
     model::{ChatId, ChatKind, Message, MessageId, MessageStatus, Reaction, Receipt, User, UserId},
@@ -77,7 +77,7 @@ fn ConversationHeader(chat_id: ChatId) -> impl IntoView {
     };
     view! {
         <header class="bar conversation-bar">
-            <a href="/" class="back-link" aria-label="Back to chats">"←"</a>
+            <a href="/" class="back-link" aria-label="Back to chats"><Icon shape=IconShape::Back/></a>
             {move || title().map(|title| view! { <Avatar name=title/> })}
             <div class="me">
                 <span class="me-name" data-testid="chat-title">{move || title().unwrap_or_else(|| "…".into())}</span>
@@ -529,7 +529,7 @@ fn PendingBubble(pending: Pending) -> impl IntoView {
                 <span class="meta">
                     {if pending.failed {
                         view! {
-                            <button class="retry-button" on:click=move |_| live.retry(client_id.clone())>"⚠ Retry"</button>
+                            <button class="retry-button" on:click=move |_| live.retry(client_id.clone())><Icon shape=IconShape::Warning/>" Retry"</button>
                         }.into_any()
                     } else {
                         view! { <Ticks status=Signal::derive(|| None)/> }.into_any()
@@ -739,7 +739,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                     <div class="composer-strip" data-testid="editing">
                         <span class="strip-title">"Editing message"</span>
                         <button type="button" class="strip-close" aria-label="Cancel editing"
-                            on:click=move |_| cancel_edit()>"✕"</button>
+                            on:click=move |_| cancel_edit()><Icon shape=IconShape::Close/></button>
                     </div>
                 }
                 .into_any(),
@@ -757,7 +757,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                     <span class="strip-title">{format!("Replying to {who}")}</span>
                     <span class="strip-text">{message.body.clone()}</span>
                     <button type="button" class="strip-close" aria-label="Cancel reply"
-                        on:click=move |_| conversation.replying_to.set(None)>"✕"</button>
+                        on:click=move |_| conversation.replying_to.set(None)><Icon shape=IconShape::Close/></button>
                 </div>
             }
             .into_any(),

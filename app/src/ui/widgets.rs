@@ -230,3 +230,28 @@ pub fn Modal(
         </dialog>
     }
 }
+
+/// A drawn icon (never a font's glyph, which may be missing): decorative, so
+/// the control around it carries the name.
+#[component]
+pub fn Icon(shape: IconShape) -> impl IntoView {
+    let path = match shape {
+        IconShape::Back => "M15 5l-7 7 7 7",
+        IconShape::Close => "M6 6l12 12M18 6L6 18",
+        IconShape::Plus => "M12 5v14M5 12h14",
+        IconShape::Warning => "M12 4l9 16H3zM12 10v4M12 17v.5",
+    };
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+            <path d=path/>
+        </svg>
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IconShape {
+    Back,
+    Close,
+    Plus,
+    Warning,
+}
