@@ -65,6 +65,12 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 
+    /// How often people recorded online are checked against their sockets,
+    /// in seconds; the first check waits as long, so that after a restart
+    /// everyone has come back before anyone is announced offline.
+    #[arg(long, env = "PARLEY_PRESENCE_RECHECK_SECONDS", default_value_t = 30.0)]
+    pub presence_recheck_seconds: f64,
+
     /// Log filter in `tracing` syntax, e.g. `info,parley_server=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
@@ -77,6 +83,13 @@ pub struct Settings {
 impl Settings {
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_days) * 24 * 60 * 60)
+    }
+
+    pub fn presence_recheck(&self) -> Duration {
+        Duration::try_from_secs_f64(self.presence_recheck_seconds)
+            .ok()
+            .filter(|every| !every.is_zero())
+            .unwrap_or(Duration::from_secs(30))
     }
 
     pub fn throttling(&self) -> Throttling {

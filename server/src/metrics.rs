@@ -17,6 +17,9 @@ pub struct Metrics {
     /// Sockets per user on this node, behind `users_online`.
     sockets_of: Mutex<HashMap<UserId, usize>>,
     socket_disconnects: IntCounter,
+    presence_checks: IntCounter,
+    presence_announced: IntCounter,
+    presence_pending: IntGauge,
     events: IntCounterVec,
     message_commit: Histogram,
     db_connections: IntGaugeVec,
@@ -48,6 +51,27 @@ impl Metrics {
         let registry = Registry::new_custom(Some("parley".into()), None).unwrap_or_default();
         let r = &registry;
         Self {
+            presence_checks: registered(
+                r,
+                IntCounter::new(
+                    "presence_checks_total",
+                    "Users whose presence this node checked after sockets came or went",
+                ),
+            ),
+            presence_pending: registered(
+                r,
+                IntGauge::new(
+                    "presence_pending",
+                    "Reports of sockets come or gone that the presence desk has yet to settle",
+                ),
+            ),
+            presence_announced: registered(
+                r,
+                IntCounter::new(
+                    "presence_announced_total",
+                    "Changes of presence this node announced (one per change, cluster-wide)",
+                ),
+            ),
             sockets_connected: registered(
                 r,
                 IntGauge::new(
@@ -148,6 +172,25 @@ impl Metrics {
             self.users_online.set(sockets_of.len() as i64);
         }
         self.socket_disconnects.inc();
+    }
+
+    /// A socket came or went: one more report for the presence desk.
+    pub fn presence_reported(&self) {
+        self.presence_pending.inc();
+    }
+
+    /// The desk settled `count` reports (after announcing what changed).
+    pub fn presence_settled(&self, count: usize) {
+        self.presence_pending.sub(count as i64);
+    }
+
+    /// A user's presence was checked (and announced if it changed).
+    pub fn presence_checked(&self, announced: bool) {
+        if announced {
+            self.presence_announced.inc();
+        }
+        // Last: a test reading this count knows the announcement went out.
+        self.presence_checks.inc();
     }
 
     /// One event handled: `outcome` is `ok` or the error code.

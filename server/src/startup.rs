@@ -6,8 +6,8 @@ use crate::{
     http,
     metrics::Metrics,
     realtime::{
-        self, Cluster, RateLimit, RealtimeConfig, ReconnectingRedisDriver, SessionSockets,
-        resp3_url,
+        self, Cluster, Lifecycle, RateLimit, RealtimeConfig, ReconnectingRedisDriver,
+        SessionSockets, resp3_url,
     },
     state::AppState,
     store::Store,
@@ -54,6 +54,7 @@ impl Application {
         let leptos_options = leptos_options(&settings, listener.local_addr()?);
         let auth = AuthService::new(store.clone(), settings.session_ttl(), settings.throttling());
         let metrics = Arc::new(Metrics::new());
+        let lifecycle = Lifecycle::default();
         metrics.register(store.batch_sizes());
         let config = RealtimeConfig {
             store: store.clone(),
@@ -64,6 +65,8 @@ impl Application {
                 burst: settings.event_burst,
             },
             metrics: metrics.clone(),
+            lifecycle: lifecycle.clone(),
+            presence_recheck: settings.presence_recheck(),
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let mounted = with_socket_io(config.clone(), redis).await?;
@@ -164,18 +167,20 @@ async fn with_socket_io(
     match redis {
         None => {
             let (layer, io) = socket_io().build_layer();
+            let lifecycle = config.lifecycle.clone();
             realtime::register(&io, config);
-            Ok(mounted(layer, io))
+            Ok(mounted(layer, io, lifecycle))
         }
         Some(driver) => {
             let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
             let (layer, io) = socket_io()
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
+            let lifecycle = config.lifecycle.clone();
             realtime::register(&io, config)
                 .await
                 .context("cannot set up the Redis adapter")?;
-            Ok(mounted(layer, io))
+            Ok(mounted(layer, io, lifecycle))
         }
     }
 }
@@ -183,11 +188,19 @@ async fn with_socket_io(
 fn mounted<A: socketioxide::adapter::Adapter>(
     layer: socketioxide::layer::SocketIoLayer<A>,
     io: SocketIo<A>,
+    lifecycle: Lifecycle,
 ) -> Mounted {
     Mounted {
         layer: Box::new(move |router: Router| router.layer(layer)),
         sockets: Arc::new(Cluster::new(io.clone())),
-        close_sockets: Box::new(move || Box::pin(async move { io.close().await })),
+        // The background work stops first: nothing then announces into a
+        // namespace that is closing.
+        close_sockets: Box::new(move || {
+            Box::pin(async move {
+                lifecycle.close().await;
+                io.close().await
+            })
+        }),
     }
 }
 

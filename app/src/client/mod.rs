@@ -107,7 +107,43 @@ impl SocketClient {
             listeners: RefCell::default(),
         });
         client.reconnect_after_server_shutdown();
+        client.retry_when_busy();
         client
+    }
+
+    /// socket.io-client never retries a handshake the server refused. When
+    /// the refusal is `unavailable` (the server is busy or restarting, not
+    /// "you are signed out"), try again with a growing, jittered wait, so a
+    /// crowd of pages does not come back in lockstep.
+    fn retry_when_busy(&self) {
+        let attempts = Rc::new(std::cell::Cell::new(0_u32));
+        let raw = self.raw.clone();
+        let retry = {
+            let attempts = attempts.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+                let message = Reflect::get(&error, &"message".into())
+                    .ok()
+                    .and_then(|message| message.as_string());
+                if message.as_deref() != Some("unavailable") {
+                    return;
+                }
+                let attempt = attempts.get();
+                attempts.set(attempt.saturating_add(1));
+                let raw = raw.clone();
+                leptos::prelude::set_timeout(
+                    move || {
+                        raw.connect();
+                    },
+                    retry_delay(attempt, js_sys::Math::random()),
+                );
+            })
+        };
+        self.raw.on("connect_error", retry.as_ref().unchecked_ref());
+        let connected = Closure::<dyn FnMut(JsValue)>::new(move |_| attempts.set(0));
+        self.raw.on("connect", connected.as_ref().unchecked_ref());
+        let mut listeners = self.listeners.borrow_mut();
+        listeners.push(("connect_error", retry));
+        listeners.push(("connect", connected));
     }
 
     /// socket.io-client does not reconnect by itself when the server closed the
@@ -204,6 +240,15 @@ impl Drop for SocketClient {
 
 /// A fresh id for a message about to be sent (`crypto.randomUUID`, or a
 /// random string where that is not available).
+/// The wait before retry number `attempt` (from 0) of a refused handshake:
+/// half a second, doubling up to 15 s, times a random factor in [0.5, 1.5).
+pub fn retry_delay(attempt: u32, random: f64) -> Duration {
+    const FIRST_MS: f64 = 500.0;
+    const MOST_MS: f64 = 15_000.0;
+    let base = (FIRST_MS * 2_f64.powi(attempt.min(16) as i32)).min(MOST_MS);
+    Duration::from_millis((base * (0.5 + random.clamp(0.0, 1.0))) as u64)
+}
+
 pub fn new_client_id() -> String {
     web_sys::window()
         .and_then(|window| window.crypto().ok())
@@ -215,4 +260,20 @@ pub fn new_client_id() -> String {
                 js_sys::Date::now() as u64
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay;
+    use std::time::Duration;
+
+    #[test]
+    fn retries_back_off_with_jitter_and_a_ceiling() {
+        assert_eq!(retry_delay(0, 0.5), Duration::from_millis(500));
+        assert_eq!(retry_delay(1, 0.5), Duration::from_millis(1000));
+        assert_eq!(retry_delay(0, 0.0), Duration::from_millis(250));
+        assert_eq!(retry_delay(0, 0.999_999), Duration::from_millis(749));
+        assert_eq!(retry_delay(10, 0.5), Duration::from_secs(15));
+        assert_eq!(retry_delay(u32::MAX, 1.0), Duration::from_millis(22_500));
+    }
 }

@@ -52,7 +52,14 @@ pub fn on<E, A, H, Fut>(
             );
             async move {
                 let metrics = realtime.metrics.clone();
-                let reply = if !connection.admit() {
+                let reply = if realtime.lifecycle.is_closing() {
+                    // Shutting down: the namespace is going, and the next
+                    // server will answer the resend.
+                    Err(ApiError::new(
+                        ErrorCode::Unavailable,
+                        "the server is restarting; try again in a moment",
+                    ))
+                } else if !connection.admit() {
                     Err(ApiError::new(
                         ErrorCode::RateLimited,
                         "too many events; slow down",

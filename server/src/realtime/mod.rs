@@ -26,6 +26,7 @@ mod views;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use handshake::own_request_head;
+pub use presence::PresenceDesk;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
 
@@ -52,6 +53,49 @@ pub struct Realtime<A: Adapter> {
     pub store: Arc<Store>,
     pub cluster: Cluster<A>,
     pub metrics: Arc<Metrics>,
+    pub presence: presence::PresenceDesk,
+    pub lifecycle: Lifecycle,
+}
+
+/// The real-time side's background work, and whether the server is shutting
+/// down (then sockets closing announce nothing: the namespace goes with them).
+#[derive(Clone, Default)]
+pub struct Lifecycle(Arc<LifecycleState>);
+
+#[derive(Default)]
+struct LifecycleState {
+    closing: std::sync::atomic::AtomicBool,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Lifecycle {
+    pub fn is_closing(&self) -> bool {
+        self.0.closing.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn keep(&self, task: tokio::task::JoinHandle<()>) {
+        if let Ok(mut tasks) = self.0.tasks.lock() {
+            tasks.push(task);
+        }
+    }
+
+    /// Stops announcing and stops the background work; call before closing
+    /// the sockets.
+    pub async fn close(&self) {
+        self.0
+            .closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let tasks = self
+            .0
+            .tasks
+            .lock()
+            .map(|mut tasks| std::mem::take(&mut *tasks))
+            .unwrap_or_default();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
 }
 
 // Not derived: the derive would demand `A: Clone`, which adapters are not.
@@ -61,6 +105,8 @@ impl<A: Adapter> Clone for Realtime<A> {
             store: self.store.clone(),
             cluster: self.cluster.clone(),
             metrics: self.metrics.clone(),
+            presence: self.presence.clone(),
+            lifecycle: self.lifecycle.clone(),
         }
     }
 }
@@ -73,6 +119,9 @@ pub struct RealtimeConfig {
     pub origins: OriginPolicy,
     pub rate_limit: RateLimit,
     pub metrics: Arc<Metrics>,
+    pub lifecycle: Lifecycle,
+    /// How often users recorded online are checked against their sockets.
+    pub presence_recheck: std::time::Duration,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -81,11 +130,20 @@ pub fn register<A: Adapter + DefinedAdapter>(
     io: &SocketIo<A>,
     config: RealtimeConfig,
 ) -> A::InitRes {
+    let (desk, queue) = presence::PresenceDesk::new(config.metrics.clone());
     let realtime = Realtime {
         store: Arc::new(config.store.clone()),
         cluster: Cluster::new(io.clone()),
         metrics: config.metrics.clone(),
+        presence: desk,
+        lifecycle: config.lifecycle.clone(),
     };
+    let lifecycle = &config.lifecycle;
+    lifecycle.keep(tokio::spawn(presence::run(realtime.clone(), queue)));
+    lifecycle.keep(tokio::spawn(presence::recheck_every(
+        realtime.clone(),
+        config.presence_recheck,
+    )));
     let handshake = {
         let realtime = realtime.clone();
         move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
@@ -102,12 +160,11 @@ pub fn register<A: Adapter + DefinedAdapter>(
         let realtime = realtime.clone();
         async move {
             if let Some(connection) = socket.extensions.get::<Arc<Connection>>() {
-                presence::came_online(Ctx {
+                presence::came_online(&Ctx {
                     realtime,
                     connection,
                     socket,
-                })
-                .await;
+                });
             }
         }
     };

@@ -1,97 +1,195 @@
-//! Coming online and going away: delivered receipts and `presence`.
+//! Coming online and going away: delivered receipts and `presence`, announced
+//! once per change of a user's state, however many sockets come and go.
+//!
+//! Sockets only report to the desk ("this user's sockets changed"); the desk
+//! takes whatever is queued, once per user, and for each: looks up whether the
+//! user has any socket on any node, moves what waited for them to delivered
+//! (after a connect), and records the state in the database. The record is
+//! shared by every node and changes only if the state did, so of all the
+//! nodes and sockets involved exactly one announces each change. A burst of
+//! 5 000 reconnecting sockets of 100 people costs 100 checks, not 5 000
+//! announcements to every contact's socket; and a restart, which records
+//! nothing, announces nothing when everyone is back.
 
-use super::{dispatch::Ctx, typing::announce_typing, views::Audience};
-use app::protocol::{Presence, ReceiptKind};
+use super::{Realtime, dispatch::Ctx, typing::announce_typing, views::Audience};
+use crate::metrics::Metrics;
+use app::{
+    model::UserId,
+    protocol::{Presence, ReceiptKind},
+};
 use chrono::Utc;
+use futures::{StreamExt, stream};
 use socketioxide::adapter::Adapter;
+use std::{collections::HashMap, sync::Arc, time::Duration};
+use tokio::sync::mpsc;
 
-/// A socket of the user's connected: everything waiting for them is now
-/// delivered (Harley's ✓ becomes ✓✓), and their contacts see them online.
-pub async fn came_online<A: Adapter>(ctx: Ctx<A>) {
-    let me = ctx.me().id;
-    let store = &ctx.realtime.store;
-    match store.deliver_everything_to(me).await {
-        Ok(moved) => {
-            for (chat_id, up_to) in moved {
-                let members = match store.receipts(chat_id).await {
-                    Ok(receipts) => receipts
-                        .into_iter()
-                        .map(|receipt| receipt.user_id)
-                        .collect::<Vec<_>>(),
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot load members to announce delivery");
-                        continue;
-                    }
-                };
-                ctx.realtime
-                    .announce_receipt(
-                        chat_id,
-                        Audience::Chat { members: &members },
-                        me,
-                        ReceiptKind::Delivered,
-                        up_to,
-                    )
-                    .await;
-            }
+/// Users checked at once.
+const CONCURRENT_CHECKS: usize = 16;
+/// Reports taken per round.
+const ROUND: usize = 4096;
+
+/// Where sockets report that a user's sockets changed; cheap to clone.
+#[derive(Clone)]
+pub struct PresenceDesk {
+    queue: mpsc::UnboundedSender<Report>,
+    metrics: Arc<Metrics>,
+}
+
+struct Report {
+    user: UserId,
+    /// A socket connected (not only went away): deliver what waited.
+    connected: bool,
+}
+
+impl PresenceDesk {
+    /// The desk and the queue it works from (see [`run`]).
+    pub fn new(metrics: Arc<Metrics>) -> (Self, PresenceQueue) {
+        let (desk, queue) = mpsc::unbounded_channel();
+        (
+            Self {
+                queue: desk,
+                metrics,
+            },
+            PresenceQueue(queue),
+        )
+    }
+
+    fn report(&self, user: UserId, connected: bool) {
+        // Closed only at shutdown, when there is nobody left to tell.
+        if self.queue.send(Report { user, connected }).is_ok() {
+            self.metrics.presence_reported();
         }
-        Err(error) => tracing::warn!(%error, user = %me, "cannot mark messages delivered"),
     }
-    // Every connect says so (a second tab changes nothing for the receivers), so
-    // two tabs connecting at once cannot both stay silent.
-    announce_presence(
-        &ctx,
-        Presence {
-            user_id: me,
-            online: true,
-            last_seen_at: None,
-        },
-    )
-    .await;
+
+    /// Users recorded online are checked again: after a restart or a node's
+    /// crash, those who did not come back are announced offline.
+    pub fn recheck(&self, users: impl IntoIterator<Item = UserId>) {
+        for user in users {
+            self.report(user, false);
+        }
+    }
 }
 
-/// A socket went away: it stops typing, and if it was the user's last socket on
-/// any node, the user goes offline.
-pub async fn went_away<A: Adapter>(ctx: Ctx<A>) {
-    settle_departure(&ctx).await;
-    // Last: a test (or an operator) reading this count knows the departure
-    // has been announced.
-    ctx.realtime.metrics.socket_disconnected(ctx.me().id);
+pub struct PresenceQueue(mpsc::UnboundedReceiver<Report>);
+
+/// Works through the reports until the server shuts down.
+pub async fn run<A: Adapter>(realtime: Realtime<A>, mut queue: PresenceQueue) {
+    let mut reports = Vec::with_capacity(ROUND);
+    while queue.0.recv_many(&mut reports, ROUND).await > 0 {
+        let count = reports.len();
+        let mut users: HashMap<UserId, bool> = HashMap::new();
+        for report in reports.drain(..) {
+            *users.entry(report.user).or_default() |= report.connected;
+        }
+        stream::iter(users)
+            .for_each_concurrent(CONCURRENT_CHECKS, |(user, connected)| {
+                let realtime = realtime.clone();
+                async move { settle(&realtime, user, connected).await }
+            })
+            .await;
+        realtime.metrics.presence_settled(count);
+    }
 }
 
-async fn settle_departure<A: Adapter>(ctx: &Ctx<A>) {
-    for chat_id in ctx.connection.stop_typing_everywhere() {
-        announce_typing(ctx, chat_id, false).await;
+/// Checks the users recorded online every `every`, after a first wait as
+/// long: time for everyone to come back after a restart.
+pub async fn recheck_every<A: Adapter>(realtime: Realtime<A>, every: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        ticks.tick().await;
+        match realtime.store.recorded_online().await {
+            Ok(users) => realtime.presence.recheck(users),
+            Err(error) => tracing::warn!(%error, "cannot list who is recorded online"),
+        }
     }
-    // Leave first, then look: of two sockets closing at once, the later one is
-    // sure to see none left.
-    ctx.socket.leave_all();
-    let me = ctx.me().id;
-    if ctx.realtime.cluster.is_online(me).await {
-        return;
+}
+
+async fn settle<A: Adapter>(realtime: &Realtime<A>, user: UserId, connected: bool) {
+    let online = realtime.cluster.is_online(user).await;
+    if online && connected {
+        deliver_waiting(realtime, user).await;
     }
     let now = Utc::now();
-    if let Err(error) = ctx.realtime.store.set_last_seen(me, now).await {
-        tracing::warn!(%error, user = %me, "cannot store last seen");
-    }
-    announce_presence(
-        ctx,
-        Presence {
-            user_id: me,
-            online: false,
-            last_seen_at: Some(now),
-        },
-    )
-    .await;
+    let announced = match realtime.store.set_presence(user, online, now).await {
+        Ok(true) => {
+            let presence = Presence {
+                user_id: user,
+                online,
+                last_seen_at: (!online).then_some(now),
+            };
+            announce_presence(realtime, presence).await;
+            // Sockets may have come or gone between the look and the record:
+            // if so, look again (the record then changes back, announced).
+            if realtime.cluster.is_online(user).await != online {
+                realtime.presence.report(user, false);
+            }
+            true
+        }
+        Ok(false) => false,
+        Err(error) => {
+            tracing::warn!(%error, user = %user, "cannot record presence");
+            false
+        }
+    };
+    realtime.metrics.presence_checked(announced);
 }
 
-async fn announce_presence<A: Adapter>(ctx: &Ctx<A>, presence: Presence) {
-    match ctx.realtime.store.contacts_of(presence.user_id).await {
-        Ok(contacts) => {
-            ctx.realtime
-                .cluster
-                .emit_to_users(&contacts, &presence)
-                .await
+/// Everything waiting for the user is now delivered (Harley's ✓ becomes ✓✓).
+async fn deliver_waiting<A: Adapter>(realtime: &Realtime<A>, user: UserId) {
+    let store = &realtime.store;
+    let moved = match store.deliver_everything_to(user).await {
+        Ok(moved) => moved,
+        Err(error) => {
+            tracing::warn!(%error, user = %user, "cannot mark messages delivered");
+            return;
         }
+    };
+    for (chat_id, up_to) in moved {
+        let members = match store.member_ids(chat_id).await {
+            Ok(members) => members,
+            Err(error) => {
+                tracing::warn!(%error, "cannot load members to announce delivery");
+                continue;
+            }
+        };
+        realtime
+            .announce_receipt(
+                chat_id,
+                Audience::Chat { members: &members },
+                user,
+                ReceiptKind::Delivered,
+                up_to,
+            )
+            .await;
+    }
+}
+
+async fn announce_presence<A: Adapter>(realtime: &Realtime<A>, presence: Presence) {
+    match realtime.store.contacts_of(presence.user_id).await {
+        Ok(contacts) => realtime.cluster.emit_to_users(&contacts, &presence).await,
         Err(error) => tracing::warn!(%error, "cannot load contacts to announce presence"),
     }
+}
+
+/// A socket of the user's connected.
+pub fn came_online<A: Adapter>(ctx: &Ctx<A>) {
+    if !ctx.realtime.lifecycle.is_closing() {
+        ctx.realtime.presence.report(ctx.me().id, true);
+    }
+}
+
+/// A socket went away: it stops typing, and the desk checks whether that was
+/// the user's last socket on any node.
+pub async fn went_away<A: Adapter>(ctx: Ctx<A>) {
+    // Shutting down: the namespace is closing under us, and the record stays
+    // as it is (everyone is about to reconnect to the next server).
+    if !ctx.realtime.lifecycle.is_closing() {
+        for chat_id in ctx.connection.stop_typing_everywhere() {
+            announce_typing(&ctx, chat_id, false).await;
+        }
+        // Leave first, then report: the desk then cannot count this socket.
+        ctx.socket.leave_all();
+        ctx.realtime.presence.report(ctx.me().id, false);
+    }
+    ctx.realtime.metrics.socket_disconnected(ctx.me().id);
 }

@@ -4,15 +4,13 @@
 
 use super::{
     Store, StoreError,
-    entity::{chat, chat_member, user},
+    entity::{chat, chat_member},
 };
 use app::{
     model::{ChatId, Seq, UserId},
     protocol::ReceiptKind,
 };
-use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
     ConnectionTrait, QuerySelect,
     entity::prelude::*,
     sea_query::{Expr, ExprTrait},
@@ -89,22 +87,6 @@ impl Store {
             }
         }
         Ok(moved)
-    }
-
-    /// Remembers when the user was last online.
-    pub async fn set_last_seen(
-        &self,
-        user_id: UserId,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        user::ActiveModel {
-            id: Set(user_id.0),
-            last_seen_at: Set(Some(at)),
-            ..Default::default()
-        }
-        .update(&self.writer)
-        .await?;
-        Ok(())
     }
 }
 

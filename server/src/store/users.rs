@@ -2,8 +2,8 @@
 
 use super::{Store, StoreError, entity::user};
 use app::model::{DisplayName, User, UserId, Username};
-use chrono::Utc;
-use sea_orm::{ActiveValue::Set, entity::prelude::*};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, QuerySelect, entity::prelude::*, sea_query::Expr};
 
 /// An account about to be created; its fields are already valid.
 pub struct NewUser<'a> {
@@ -44,6 +44,7 @@ impl Store {
             password_hash: Set(new.password_hash),
             created_at: Set(Utc::now()),
             last_seen_at: Set(None),
+            online: Set(false),
         }
         .insert(&self.writer)
         .await?;
@@ -75,5 +76,40 @@ impl Store {
         .update(&self.writer)
         .await?;
         Ok(())
+    }
+
+    /// Records the user as online or not; whether that changed what was
+    /// recorded. Every node asks the same row, so of two asking at once only
+    /// one hears "changed", and a change is announced once. Going offline
+    /// stamps `last_seen_at`.
+    pub async fn set_presence(
+        &self,
+        user_id: UserId,
+        online: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut update = user::Entity::update_many()
+            .col_expr(user::Column::Online, Expr::value(online))
+            .filter(user::Column::Id.eq(user_id.0))
+            .filter(user::Column::Online.ne(online));
+        if !online {
+            update = update.col_expr(user::Column::LastSeenAt, Expr::value(Some(at)));
+        }
+        Ok(update.exec(&self.writer).await?.rows_affected == 1)
+    }
+
+    /// Everyone recorded as online: checked against the sockets after a
+    /// restart or a node's crash, which record nothing.
+    pub async fn recorded_online(&self) -> Result<Vec<UserId>, StoreError> {
+        Ok(user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Online.eq(true))
+            .into_tuple::<Uuid>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(UserId)
+            .collect())
     }
 }

@@ -31,6 +31,7 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         login_backoff_seconds: 2.0,
         signups_per_hour: 200,
         trust_forwarded_for: false,
+        presence_recheck_seconds: 30.0,
         log: "warn".into(),
         site_root: "target/site".into(),
     }
@@ -143,14 +144,26 @@ impl TestApp {
             .unwrap_or(0.0)
     }
 
-    /// Waits until the server has handled `count` socket disconnects (their
-    /// presence and typing announced): the metric is counted last.
+    /// Waits until the server has handled `count` socket disconnects (typing
+    /// settled, the presence desk told): the metric is counted last.
     pub async fn disconnects_handled(&self, count: u32) {
+        self.metric_reaches("parley_socket_disconnects_total", count)
+            .await;
+    }
+
+    /// Waits until the presence desk has checked `count` users (and announced
+    /// whatever changed): the metric is counted last.
+    pub async fn presence_checked(&self, count: u32) {
+        self.metric_reaches("parley_presence_checks_total", count)
+            .await;
+    }
+
+    async fn metric_reaches(&self, series: &str, count: u32) {
         let deadline = tokio::time::Instant::now() + crate::socket_client::PATIENCE;
-        while self.metric("parley_socket_disconnects_total").await < f64::from(count) {
+        while self.metric(series).await < f64::from(count) {
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "{count} disconnects not handled in time"
+                "{series} did not reach {count} in time"
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }

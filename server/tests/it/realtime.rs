@@ -579,14 +579,14 @@ async fn presence_follows_the_last_socket_of_a_user() {
     let first_tab = SocketClient::connect(app.addr, &mike.token).await;
     let online = harley_socket.next::<Presence>().await;
     assert_eq!((online.user_id, online.online), (mike.user.id, true));
+    let checks = app.metric("parley_presence_checks_total").await as u32;
     let second_tab = SocketClient::connect(app.addr, &mike.token).await;
-    assert!(
-        harley_socket.next::<Presence>().await.online,
-        "every connect says online"
-    );
+    app.presence_checked(checks + 1).await;
+    harley_socket.assert_none::<Presence>().await;
 
     first_tab.disconnect().await;
     app.disconnects_handled(1).await;
+    app.presence_checked(checks + 2).await;
     harley_socket.assert_none::<Presence>().await;
     let summary = &harley_socket.emit(&ListChats {}).await.expect("list")[0];
     let mike_there = summary

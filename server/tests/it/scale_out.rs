@@ -142,11 +142,15 @@ async fn the_seed_story_holds_with_harley_on_one_node_and_mike_on_the_other() {
     let history = harley_on_b.emit(&History::latest(chat.id)).await.unwrap();
     assert_eq!(history.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3]);
 
-    // Presence: Mike with a tab on each node is online until the last one closes.
+    // Presence: Mike with a tab on each node is online until the last one
+    // closes, and a second tab changes nothing to announce.
+    let checks_a = nodes.a.metric("parley_presence_checks_total").await as u32;
+    let checks_b = nodes.b.metric("parley_presence_checks_total").await as u32;
     let mike_on_a = SocketClient::connect(nodes.a.addr, &mike.token).await;
-    harley_socket.next_where(|p: &Presence| p.online).await;
+    nodes.a.presence_checked(checks_a + 1).await;
     mike_socket.disconnect().await;
     nodes.b.disconnects_handled(1).await;
+    nodes.b.presence_checked(checks_b + 1).await;
     // Anything node B announced before that reaches node A before a message
     // node B broadcasts after it (one Redis connection, one channel, in order).
     harley_on_b

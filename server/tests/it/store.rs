@@ -348,11 +348,28 @@ async fn store_contract(store: Store) {
     expected.sort();
     assert_eq!(contacts, expected);
 
-    store.set_last_seen(mike, now).await.unwrap();
+    // Presence is recorded once per change, whoever asks: the first to say
+    // "online" changes the record, the second does not; going offline
+    // stamps last seen.
+    assert!(store.set_presence(mike, true, now).await.unwrap());
+    assert!(!store.set_presence(mike, true, now).await.unwrap());
+    assert_eq!(store.recorded_online().await.unwrap(), vec![mike]);
+    let went = store.set_presence(mike, false, now);
+    let again = store.set_presence(mike, false, now);
+    let (went, again) = futures::join!(went, again);
+    assert_eq!(
+        [went.unwrap(), again.unwrap()]
+            .iter()
+            .filter(|&&changed| changed)
+            .count(),
+        1,
+        "of two nodes recording the same change, one hears it changed"
+    );
     let mike_row = store
         .find_user_by_username(&Username::parse("mike").unwrap())
         .await
         .unwrap()
         .unwrap();
     assert!(mike_row.user.last_seen_at.is_some());
+    assert!(store.recorded_online().await.unwrap().is_empty());
 }

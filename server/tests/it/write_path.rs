@@ -271,14 +271,17 @@ async fn a_database_outage_mid_load_answers_each_message_and_loses_nothing_acked
     assert_eq!(stored.len(), acked.len() + stopped_at.len());
 }
 
-/// The real binary, on a SQLite file, so it can be killed outright.
-struct Process {
+/// The real binary, on a SQLite file, so it can be killed outright (or
+/// stopped as a deploy would); what it printed is kept.
+pub(crate) struct Process {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Process {
-    fn start(db: &std::path::Path) -> Self {
+    pub(crate) fn start(db: &std::path::Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
             .args(["--addr", "127.0.0.1:0", "--log", "info"])
             .env(
@@ -289,9 +292,10 @@ impl Process {
             .env("PARLEY_EVENTS_PER_SECOND", "100000")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("parley starts");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let addr = loop {
@@ -303,9 +307,40 @@ impl Process {
                 break addr.trim().parse().expect("an address");
             }
         };
-        // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, addr }
+        // Keep draining its output so it never blocks on a full pipe.
+        let keep = |lines: Box<dyn Iterator<Item = std::io::Result<String>> + Send>| {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    output.lock().expect("output").push(line);
+                }
+            })
+        };
+        let stderr = child.stderr.take().expect("stderr");
+        let readers = vec![
+            keep(Box::new(lines)),
+            keep(Box::new(BufReader::new(stderr).lines())),
+        ];
+        Self {
+            child,
+            addr,
+            output,
+            readers,
+        }
+    }
+
+    /// SIGTERM, as a deploy stops it; its exit status and everything it printed.
+    pub(crate) fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let status = self.child.wait().expect("parley exits");
+        // Its pipes close with it, and the readers finish.
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        let output = self.output.lock().expect("output").clone();
+        (status, output)
     }
 
     fn kill(mut self) {
@@ -326,7 +361,7 @@ async fn account(addr: SocketAddr, path: &str, name: &str) -> app::protocol::Aut
         .expect("an auth reply")
 }
 
-async fn signup(addr: SocketAddr, name: &str) -> app::protocol::AuthReply {
+pub(crate) async fn signup(addr: SocketAddr, name: &str) -> app::protocol::AuthReply {
     account(addr, "/api/auth/signup", name).await
 }
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// Online as last announced (see `Store::set_presence`).
+    pub online: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

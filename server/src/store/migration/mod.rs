@@ -3,6 +3,7 @@
 mod m20261125_000001_create_schema;
 mod m20261127_000001_auth_throttle;
 mod m20261127_000002_message_changes;
+mod m20261127_000003_presence;
 
 use sea_orm_migration::prelude::*;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261127_000001_auth_throttle::Migration),
             Box::new(m20261127_000002_message_changes::Migration),
+            Box::new(m20261127_000003_presence::Migration),
         ]
     }
 }

@@ -1,0 +1,125 @@
+//! Everyone reconnecting at once (a deploy restarts the server): presence is
+//! announced once per change, a burst bigger than the database pool is
+//! answered, and shutting down under load is orderly.
+
+use crate::{
+    helpers::{TestApp, spawn_app},
+    realtime::create_direct,
+    socket_client::{Credentials, SocketClient},
+    write_path::{Process, signup},
+};
+use app::protocol::{ListChats, Presence};
+use futures::future::join_all;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+impl TestApp {
+    /// Waits until the presence desk has settled every report made so far
+    /// (announcing whatever changed).
+    pub async fn presence_settled(&self) {
+        let deadline = tokio::time::Instant::now() + crate::socket_client::PATIENCE;
+        while self.metric("parley_presence_pending").await > 0.0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "presence reports not settled in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn many_sockets_of_one_person_make_one_announcement_per_change() {
+    let app = spawn_app().await;
+    let harley = app.signup("harley", "harley password").await;
+    let mike = app.signup("mike", "mike password").await;
+    let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
+    create_direct(&harley_socket, "mike").await;
+
+    // Mike's phone, laptop and a dozen tabs, all at once.
+    let tabs = join_all((0..15).map(|_| SocketClient::connect(app.addr, &mike.token))).await;
+    let online = harley_socket.next::<Presence>().await;
+    assert_eq!((online.user_id, online.online), (mike.user.id, true));
+
+    for tab in tabs {
+        tab.disconnect().await;
+    }
+    let offline = harley_socket.next::<Presence>().await;
+    assert_eq!((offline.user_id, offline.online), (mike.user.id, false));
+    // Every report settled: nothing more was said.
+    app.disconnects_handled(15).await;
+    app.presence_settled().await;
+    harley_socket.assert_none::<Presence>().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_connects_larger_than_the_pool_is_answered_in_full() {
+    let app = spawn_app().await;
+    let harley = app.signup("harley", "harley password").await;
+    app.signup("mike", "mike password").await;
+    let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
+    create_direct(&harley_socket, "mike").await;
+
+    // 200 sockets connect together and each asks for its chats at once, as
+    // pages do after a restart (the read pool has far fewer connections).
+    let answers = join_all((0..200).map(|_| async {
+        let socket = SocketClient::connect(app.addr, &harley.token).await;
+        let chats = socket.emit(&ListChats {}).await;
+        socket.disconnect().await;
+        chats
+    }))
+    .await;
+    let failed: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert!(failed.is_empty(), "refused: {failed:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.as_ref().is_ok_and(|chats| chats.len() == 1))
+    );
+}
+
+#[tokio::test]
+async fn stopping_under_a_storm_of_connects_is_orderly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Process::start(&dir.path().join("parley.db"));
+    let addr = server.addr;
+    let names: Vec<String> = (0..5).map(|n| format!("user{n}")).collect();
+    let people: Vec<_> = join_all(names.iter().map(|name| signup(addr, name))).await;
+
+    // Sockets keep connecting (and announcing) while the server is told to stop.
+    let connected = Arc::new(AtomicUsize::new(0));
+    let storm = tokio::spawn({
+        let connected = connected.clone();
+        async move {
+            let mut open = Vec::new();
+            loop {
+                let connects = people.iter().map(|person| {
+                    SocketClient::try_connect(addr, Credentials::Token(&person.token), None)
+                });
+                let sockets: Vec<_> = join_all(connects).await.into_iter().flatten().collect();
+                if sockets.is_empty() {
+                    return;
+                }
+                connected.fetch_add(sockets.len(), Ordering::SeqCst);
+                open.extend(sockets);
+            }
+        }
+    });
+    // Once a good number are in, SIGTERM: the deploy's stop.
+    while connected.load(Ordering::SeqCst) < 25 {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (status, output) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .expect("stopped");
+    storm.await.expect("the storm ends when the server is gone");
+    assert!(status.success(), "exit status {status}");
+    let panics: Vec<_> = output
+        .iter()
+        .filter(|line| line.contains("panicked"))
+        .collect();
+    assert!(panics.is_empty(), "{panics:#?}");
+}
