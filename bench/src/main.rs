@@ -1,6 +1,7 @@
 //! `parley-bench`: throughput, latency percentiles and memory per connection of
 //! a Parley server, on loopback. See docs/PERFORMANCE.md.
 
+mod avalanche;
 mod report;
 mod scenarios;
 mod server;
@@ -25,6 +26,9 @@ enum Scenario {
     /// `direct` with senders on one node and receivers on another (needs
     /// `--database-url postgres://…` and `--redis-url`).
     MultiNode,
+    /// A restart under `--users` × `--sockets-each` sockets (needs --addr and
+    /// --restart-command).
+    Avalanche,
 }
 
 #[derive(Debug, Parser)]
@@ -69,6 +73,15 @@ struct Args {
     /// …and for at most this long.
     #[arg(long, default_value_t = 30)]
     seconds: u64,
+    /// avalanche: people, and sockets each.
+    #[arg(long, default_value_t = 100)]
+    users: usize,
+    #[arg(long, default_value_t = 50)]
+    sockets_each: usize,
+    /// avalanche: restarts the server (on the same address and database) and
+    /// returns, e.g. `kill -TERM $(cat pid) && ./start-again`.
+    #[arg(long)]
+    restart_command: Option<String>,
     /// Print one JSON record instead of the table.
     #[arg(long)]
     json: bool,
@@ -121,6 +134,17 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         Scenario::Unread => scenarios::unread(&start().await?, args.unread, &mut report).await?,
+        Scenario::Avalanche => {
+            let (Some(_), Some(restart)) = (args.addr, args.restart_command.as_deref()) else {
+                anyhow::bail!(
+                    "avalanche restarts a running server: give --addr and --restart-command"
+                );
+            };
+            let server = start().await?;
+            let accounts = scenarios::accounts(&server, "a", args.users).await?;
+            avalanche::avalanche(&server, &accounts, args.sockets_each, restart, &mut report)
+                .await?;
+        }
         Scenario::MultiNode => {
             anyhow::ensure!(
                 args.redis_url.is_some() && args.addr.is_none(),

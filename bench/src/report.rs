@@ -49,6 +49,14 @@ pub struct Report {
     pub join_ms: Option<f64>,
     pub connect_to_delivered_ms: Option<f64>,
     pub join_to_seen_ms: Option<f64>,
+    /// avalanche: seconds from the restart until every socket was back.
+    pub back_seconds: Option<f64>,
+    /// avalanche: handshakes the server refused.
+    pub refused: u64,
+    /// avalanche: `presence` events the sockets received.
+    pub presence_events: u64,
+    /// avalanche: `listChats` right after reconnecting.
+    pub list_chats: Option<Latency>,
 }
 
 type Snapshot = (Option<ProcStats>, Option<ProcStats>);
@@ -141,6 +149,25 @@ impl Report {
         push(
             "joinRoom → seen update",
             self.join_to_seen_ms.map(|ms| format!("{ms:.2} ms")),
+        );
+        push(
+            "all back after restart",
+            self.back_seconds.map(|s| format!("{s:.2} s")),
+        );
+        push(
+            "handshakes refused",
+            self.back_seconds.map(|_| self.refused.to_string()),
+        );
+        push(
+            "listChats after reconnect",
+            self.list_chats
+                .filter(|l| l.samples > 0)
+                .as_ref()
+                .map(latency),
+        );
+        push(
+            "presence events",
+            self.back_seconds.map(|_| self.presence_events.to_string()),
         );
         push("server RSS", self.server_rss_kib.map(mib));
         push("server CPU", self.server_cpu_seconds.map(cpu));

@@ -132,7 +132,7 @@ impl Recorder {
     }
 }
 
-async fn accounts(
+pub async fn accounts(
     server: &Server,
     prefix: &str,
     count: usize,

@@ -105,10 +105,14 @@ impl Application {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
         let close_sockets = self.close_sockets;
         let sweeper = self.sweeper;
+        // On the signal the listener stops at once (a page reconnecting must
+        // reach the next server, not this one on its way out), while the
+        // sockets are told and closed alongside; that finishes before we return.
+        let (closing_tx, closing) = tokio::sync::oneshot::channel();
         let shutdown = async move {
             shutdown.await;
             sweeper.abort();
-            close_sockets().await;
+            let _ = closing_tx.send(tokio::spawn(close_sockets()));
         };
         // Small frames go out at once: without TCP_NODELAY, Nagle holds a
         // frame back until the previous one is acknowledged, and the peer's
@@ -124,7 +128,11 @@ impl Application {
             .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await?;
+        if let Ok(closing) = closing.await {
+            let _ = closing.await;
+        }
+        Ok(())
     }
 }
 

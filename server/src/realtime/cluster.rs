@@ -68,8 +68,15 @@ impl<A: Adapter> Cluster<A> {
         if rooms.is_empty() {
             return;
         }
-        broadcast(|| self.io.to(rooms.clone()), &SessionEnded { reason }).await;
-        let everywhere = self.io.to(rooms.clone()).disconnect();
+        broadcast(
+            || Some(self.namespace()?.to(rooms.clone())),
+            &SessionEnded { reason },
+        )
+        .await;
+        let Some(namespace) = self.namespace() else {
+            return;
+        };
+        let everywhere = namespace.to(rooms.clone()).disconnect();
         if timeout(REMOTE_PATIENCE, everywhere)
             .await
             .is_ok_and(|closed| closed.is_ok())
@@ -77,18 +84,32 @@ impl<A: Adapter> Cluster<A> {
             return;
         }
         tracing::warn!("cannot reach the other nodes; ending this node's sockets");
-        let _ = self.io.local().to(rooms).disconnect().await;
+        if let Some(namespace) = self.namespace() {
+            let _ = namespace.local().to(rooms).disconnect().await;
+        }
+    }
+
+    /// The namespace's operators; `None` once it is closed (the server is
+    /// shutting down and there is nobody left to tell).
+    fn namespace(&self) -> Option<BroadcastOperators<A>> {
+        self.io.of("/")
     }
 
     /// How many sockets are in `room` on all nodes. When the other nodes cannot
     /// be asked (Redis down), this node's own sockets are the answer: it errs
     /// towards "offline", which only delays a tick.
     async fn sockets_in(&self, room: String) -> usize {
-        match timeout(REMOTE_PATIENCE, self.io.to(room.clone()).fetch_sockets()).await {
+        let Some(namespace) = self.namespace() else {
+            return 0;
+        };
+        match timeout(REMOTE_PATIENCE, namespace.to(room.clone()).fetch_sockets()).await {
             Ok(Ok(sockets)) => sockets.len(),
             failed => {
                 tracing::warn!(error = ?failed.err(), "cannot ask the other nodes; answering for this one");
-                self.io
+                let Some(namespace) = self.namespace() else {
+                    return 0;
+                };
+                namespace
                     .local()
                     .to(room)
                     .fetch_sockets()
@@ -155,7 +176,7 @@ impl<A: Adapter> Cluster<A> {
         event: &E,
     ) {
         let rooms = Self::chat_audience(chat, members);
-        broadcast(|| socket.to(rooms.clone()), event).await;
+        broadcast(|| Some(socket.to(rooms.clone())), event).await;
     }
 
     /// Emits to each user's personal room.
@@ -171,7 +192,7 @@ impl<A: Adapter> Cluster<A> {
     }
 
     async fn emit_to_rooms<E: ServerEvent>(&self, rooms: Vec<String>, event: &E) {
-        broadcast(|| self.io.to(rooms.clone()), event).await;
+        broadcast(|| Some(self.namespace()?.to(rooms.clone())), event).await;
     }
 
     /// Emits to a room, except to `socket` itself (`socket.to(room)`).
@@ -181,7 +202,7 @@ impl<A: Adapter> Cluster<A> {
         room: String,
         event: &E,
     ) {
-        broadcast(|| socket.to(room.clone()), event).await;
+        broadcast(|| Some(socket.to(room.clone())), event).await;
     }
 }
 
@@ -189,10 +210,13 @@ impl<A: Adapter> Cluster<A> {
 /// its local part when Redis is away, so then at least this node's sockets
 /// hear of it.
 async fn broadcast<A: Adapter, E: ServerEvent>(
-    operators: impl Fn() -> BroadcastOperators<A>,
+    operators: impl Fn() -> Option<BroadcastOperators<A>>,
     event: &E,
 ) {
-    let everywhere = operators().emit(E::NAME, event);
+    // No namespace: it closed under us (shutting down); nobody to tell.
+    let Some(everywhere) = operators().map(|operators| operators.emit(E::NAME, event)) else {
+        return;
+    };
     if timeout(REMOTE_PATIENCE, everywhere)
         .await
         .is_ok_and(|sent| sent.is_ok())
@@ -203,7 +227,9 @@ async fn broadcast<A: Adapter, E: ServerEvent>(
         event = E::NAME,
         "cannot reach the other nodes; broadcasting on this one"
     );
-    let _ = operators().local().emit(E::NAME, event).await;
+    if let Some(operators) = operators() {
+        let _ = operators.local().emit(E::NAME, event).await;
+    }
 }
 
 /// Whose sockets to end.

@@ -82,7 +82,9 @@ pub fn on<E, A, H, Fut>(
                 };
                 settle(&metrics, E::NAME, &reply);
                 // A client that asked for no ack gets none; that is its choice.
-                let _ = ack.send(&Ack::from(reply));
+                if let Err(error) = ack.send(&Ack::from(reply)) {
+                    tracing::warn!(%error, event = E::NAME, "cannot send the ack");
+                }
             }
             .instrument(span)
         },
