@@ -65,6 +65,13 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 
+    /// How long a request waits for a database connection before it is
+    /// `unavailable`, in seconds. Long enough for a restart's burst of
+    /// reconnects to be served in turn; a database that is down is reported
+    /// after this long.
+    #[arg(long, env = "PARLEY_DB_WAIT_SECONDS", default_value_t = 15.0)]
+    pub db_wait_seconds: f64,
+
     /// How often people recorded online are checked against their sockets,
     /// in seconds; the first check waits as long, so that after a restart
     /// everyone has come back before anyone is announced offline.
@@ -83,6 +90,13 @@ pub struct Settings {
 impl Settings {
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_days) * 24 * 60 * 60)
+    }
+
+    pub fn db_wait(&self) -> Duration {
+        Duration::try_from_secs_f64(self.db_wait_seconds)
+            .ok()
+            .filter(|wait| !wait.is_zero())
+            .unwrap_or(Duration::from_secs(15))
     }
 
     pub fn presence_recheck(&self) -> Duration {

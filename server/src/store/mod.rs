@@ -121,14 +121,22 @@ pub struct Store {
 
 impl Store {
     /// Connects (creating a SQLite file if the URL says `mode=rwc`) and brings the
-    /// schema up to date.
+    /// schema up to date. A request waits at most 2 s for a connection.
     pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
-        let db = Database::connect(Self::options(database_url)).await?;
+        Self::connect_with(database_url, Duration::from_secs(2)).await
+    }
+
+    /// [`Self::connect`], with requests waiting up to `wait` for a connection
+    /// before they are `unavailable`: under a burst (a restart's reconnects)
+    /// they queue for their turn instead of failing; a database that is down
+    /// answers `unavailable` after that long.
+    pub async fn connect_with(database_url: &str, wait: Duration) -> Result<Self, StoreError> {
+        let db = Database::connect(Self::options(database_url, wait)).await?;
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
         let writer = match db.get_database_backend() {
             // (An in-memory database exists once per connection: keep one pool.)
             DbBackend::Sqlite if !in_memory => {
-                let mut options = Self::options(database_url);
+                let mut options = Self::options(database_url, wait);
                 options
                     .max_connections(1)
                     .min_connections(1)
@@ -151,11 +159,11 @@ impl Store {
         })
     }
 
-    fn options(database_url: &str) -> ConnectOptions {
+    fn options(database_url: &str, wait: Duration) -> ConnectOptions {
         let mut options = ConnectOptions::new(database_url);
         options
-            // Fail fast when the database is away: a clear `unavailable` beats a hung request.
-            .acquire_timeout(Duration::from_secs(2))
+            // Bounded: a clear `unavailable` beats a request hung for ever.
+            .acquire_timeout(wait)
             .connect_timeout(Duration::from_secs(2))
             .sqlx_logging(false)
             // WAL lets readers proceed while one writer commits; the busy timeout

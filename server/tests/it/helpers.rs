@@ -32,6 +32,9 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         signups_per_hour: 200,
         trust_forwarded_for: false,
         presence_recheck_seconds: 30.0,
+        // A database taken away is reported quickly (the tests that do so
+        // wait for `unavailable`).
+        db_wait_seconds: 2.0,
         log: "warn".into(),
         site_root: "target/site".into(),
     }
