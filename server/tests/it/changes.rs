@@ -3,14 +3,14 @@
 
 use crate::{
     helpers::{TestApp, spawn_app},
-    realtime::{create_direct, send},
+    realtime::{create_direct, create_group, send},
     scale_out::two_nodes,
     socket_client::SocketClient,
 };
 use app::{
-    model::{Chat, ChatKind, Message, MessageId, MessageStatus, Reaction, UserId},
+    model::{Chat, Message, MessageId, MessageStatus, Reaction, UserId},
     protocol::{
-        AuthReply, CreateChat, DeleteMessage, EditMessage, ErrorCode, History, JoinRoom, ListChats,
+        AuthReply, DeleteMessage, EditMessage, ErrorCode, History, JoinRoom, ListChats,
         MessageUpdated, NewMessage, React, SendMessage,
     },
 };
@@ -649,14 +649,7 @@ async fn in_a_group_every_member_sees_each_change_once() {
     app.signup("mike", "mike password").await;
     app.signup("sara", "sara password").await;
     let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
-    let chat = harley_socket
-        .emit(&CreateChat {
-            kind: ChatKind::Group,
-            name: Some("Crew".into()),
-            members: vec!["mike".into(), "sara".into()],
-        })
-        .await
-        .expect("group");
+    let chat = create_group(&harley_socket, "Crew", &["mike", "sara"]).await;
     let mike = app.login("mike", "mike password").await;
     let sara = app.login("sara", "sara password").await;
     // Mike on two devices, one with the chat open; Sara with it closed.

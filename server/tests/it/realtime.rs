@@ -26,6 +26,17 @@ pub(crate) async fn create_direct(client: &SocketClient, with: &str) -> Chat {
         .expect("direct chat created")
 }
 
+pub(crate) async fn create_group(client: &SocketClient, name: &str, members: &[&str]) -> Chat {
+    client
+        .emit(&CreateChat {
+            kind: ChatKind::Group,
+            name: Some(name.into()),
+            members: members.iter().map(|&member| member.into()).collect(),
+        })
+        .await
+        .expect("group created")
+}
+
 pub(crate) fn send(chat: &Chat, client_id: &str, body: &str) -> SendMessage {
     SendMessage::new(chat.id, client_id, body)
 }
@@ -223,14 +234,7 @@ async fn a_group_message_is_as_far_as_its_slowest_member_with_receipts_per_membe
     let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
     let sara_socket = SocketClient::connect(app.addr, &sara.token).await;
 
-    let group = harley_socket
-        .emit(&CreateChat {
-            kind: ChatKind::Group,
-            name: Some("Crew".into()),
-            members: vec!["mike".into(), "sara".into()],
-        })
-        .await
-        .expect("group");
+    let group = create_group(&harley_socket, "Crew", &["mike", "sara"]).await;
     assert_eq!(group.members.len(), 3);
     assert_eq!(sara_socket.next::<ChatCreated>().await.0.chat.id, group.id);
     mike_socket
