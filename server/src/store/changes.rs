@@ -127,6 +127,7 @@ async fn apply(
     let mut row = message::ActiveModel {
         id: Set(message.id.0),
         version: Set(version),
+        changed_at: Set(Some(now)),
         ..Default::default()
     };
     match change {

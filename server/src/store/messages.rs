@@ -2,7 +2,7 @@
 
 use super::{
     Store, StoreError,
-    entity::{message, reaction},
+    entity::{chat, message, reaction},
     writer::{Pending, Queued},
 };
 use app::model::{
@@ -233,13 +233,7 @@ async fn messages_page(
                 .all(db)
                 .await?
         }
-        Page::ChangedAfter(version) => {
-            query
-                .filter(message::Column::Version.gt(version))
-                .order_by_asc(message::Column::Version)
-                .all(db)
-                .await?
-        }
+        Page::ChangedAfter(version) => changed_after(db, chat_id, version, limit).await?,
         Page::After { after, before } => {
             let query = query.filter(message::Column::Seq.gt(after));
             let query = match before {
@@ -253,6 +247,61 @@ async fn messages_page(
         rows.reverse();
     }
     Ok(rows.into_iter().map(StoredMessage::from).collect())
+}
+
+/// The first `limit` messages of the chat whose version is above `version`,
+/// ascending version, in two index range scans: messages changed since their
+/// creation through the partial `(chat_id, version)` index, and those never
+/// changed, created after `version`, by seq. (Indexing every message by
+/// version would cost the write path a B-tree leaf per new message.)
+///
+/// Creations take seqs and versions together, so a message's creation
+/// version is its seq plus the number of changes made in the chat before it:
+/// never more than the chat's count now (`last_version - last_seq`). Those
+/// created after `version` therefore all have a seq above
+/// `version - (last_version - last_seq)`, and the scan by seq starts there.
+async fn changed_after(
+    db: &impl ConnectionTrait,
+    chat_id: ChatId,
+    version: Version,
+    limit: u64,
+) -> Result<Vec<message::Model>, StoreError> {
+    let Some(chat) = chat::Entity::find_by_id(chat_id.0).one(db).await? else {
+        return Ok(Vec::new());
+    };
+    let changes_so_far = chat.last_version - chat.last_seq;
+    let of_chat = || {
+        message::Entity::find()
+            .filter(message::Column::ChatId.eq(chat_id.0))
+            .limit(limit)
+    };
+    let new_since = of_chat()
+        .filter(message::Column::Seq.gt((version - changes_so_far).max(0)))
+        // Never changed: its version is still the one it was created with.
+        .filter(message::Column::ChangedAt.is_null())
+        .filter(message::Column::Version.gt(version))
+        .order_by_asc(message::Column::Seq)
+        .all(db)
+        .await?;
+    let changed_since = of_chat()
+        .filter(message::Column::ChangedAt.is_not_null())
+        .filter(message::Column::Version.gt(version))
+        .order_by_asc(message::Column::Version)
+        .all(db)
+        .await?;
+    Ok(first_by_version(new_since, changed_since, limit))
+}
+
+/// The first `limit` of two lists, each ascending version, by version.
+fn first_by_version(
+    mut a: Vec<message::Model>,
+    b: Vec<message::Model>,
+    limit: u64,
+) -> Vec<message::Model> {
+    a.extend(b);
+    a.sort_by_key(|message| message.version);
+    a.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    a
 }
 
 /// The message `message_id` if it is in `chat_id`.

@@ -313,6 +313,7 @@ fn row_of(message: &StoredMessage) -> message::ActiveModel {
         body: Set(message.body.clone()),
         created_at: Set(message.created_at),
         version: Set(message.version),
+        changed_at: Set(None),
         edited_at: Set(None),
         deleted_at: Set(None),
         reply_to_id: Set(message.reply_to_id.map(|id| id.0)),

@@ -760,3 +760,63 @@ async fn changes_made_on_two_nodes_converge_by_version_on_postgres() {
         "the tenth toggle took it back"
     );
 }
+
+#[tokio::test]
+async fn changed_after_gives_exactly_what_changed_after_any_version() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    // New messages and changes interleaved, so creation versions drift from
+    // seqs by more at every step.
+    let mut sent = Vec::new();
+    for n in 0..6 {
+        sent.push(p.harley_says(&format!("message {n}")).await);
+        let target = &sent[n / 2];
+        p.mike_socket
+            .emit(&react(
+                &p.chat,
+                target,
+                if n % 2 == 0 { "👍" } else { "🎉" },
+                true,
+            ))
+            .await
+            .expect("reacted");
+        if n == 3 {
+            p.harley_socket
+                .emit(&edit(&p.chat, &sent[0], "message zero"))
+                .await
+                .expect("edited");
+        }
+    }
+    let all = p
+        .harley_socket
+        .emit(&History::latest(p.chat.id))
+        .await
+        .expect("history");
+    let newest = all.iter().map(|m| m.version).max().expect("versions");
+    for version in 0..=newest {
+        let mut expected: Vec<_> = all
+            .iter()
+            .filter(|m| m.version > version)
+            .cloned()
+            .collect();
+        expected.sort_by_key(|m| m.version);
+        let got = p
+            .harley_socket
+            .emit(&History::changed_after(p.chat.id, version))
+            .await
+            .expect("changed after");
+        assert_eq!(got, expected, "after version {version}");
+        let first_two = p
+            .harley_socket
+            .emit(&History {
+                limit: Some(2),
+                ..History::changed_after(p.chat.id, version)
+            })
+            .await
+            .expect("a page");
+        assert_eq!(
+            first_two,
+            expected.iter().take(2).cloned().collect::<Vec<_>>()
+        );
+    }
+}

@@ -13,8 +13,11 @@ pub struct Model {
     pub client_id: String,
     pub body: String,
     pub created_at: DateTimeUtc,
-    /// The chat's version at this message's latest change; unique with `chat_id`.
+    /// The chat's version at this message's latest change.
     pub version: i64,
+    /// When it last changed after its creation (edit, delete, reaction);
+    /// only such messages are indexed by `(chat_id, version)`.
+    pub changed_at: Option<DateTimeUtc>,
     pub edited_at: Option<DateTimeUtc>,
     /// Set when deleted for everyone (the body is then empty).
     pub deleted_at: Option<DateTimeUtc>,
