@@ -121,10 +121,7 @@ impl SocketClient {
         let retry = {
             let attempts = attempts.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
-                let message = Reflect::get(&error, &"message".into())
-                    .ok()
-                    .and_then(|message| message.as_string());
-                if message.as_deref() != Some("unavailable") {
+                if refusal_reason(&error).as_deref() != Some("unavailable") {
                     return;
                 }
                 let attempt = attempts.get();
@@ -201,11 +198,7 @@ impl SocketClient {
     /// connection (`unauthorized`, `origin_not_allowed`, `unavailable`).
     pub fn on_refused(&self, handler: impl Fn(String) + 'static) {
         let listener = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
-            let message = Reflect::get(&error, &"message".into())
-                .ok()
-                .and_then(|message| message.as_string())
-                .unwrap_or_default();
-            handler(message);
+            handler(refusal_reason(&error).unwrap_or_default());
         });
         self.raw
             .on("connect_error", listener.as_ref().unchecked_ref());
@@ -240,6 +233,13 @@ impl Drop for SocketClient {
 
 /// A fresh id for a message about to be sent (`crypto.randomUUID`, or a
 /// random string where that is not available).
+/// The server's reason in a `connect_error` (its `message`).
+fn refusal_reason(error: &JsValue) -> Option<String> {
+    Reflect::get(error, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+}
+
 /// The wait before retry number `attempt` (from 0) of a refused handshake:
 /// half a second, doubling up to 15 s, times a random factor in [0.5, 1.5).
 pub fn retry_delay(attempt: u32, random: f64) -> Duration {

@@ -1,14 +1,14 @@
 //! `editMessage`, `deleteMessage` and `react`: changing a message after the
 //! fact. Authorize (a member; the author for edits and deletes), commit the
-//! change as the chat's next version, announce `messageUpdated` to the same
-//! audience as `newMessage`, then ack with the message as it now stands.
+//! change as the chat's next version, announce `messageUpdated` to the chat's
+//! room and every member's personal room (the changer's socket too), then ack
+//! with the message as it now stands.
 
 use super::dispatch::Ctx;
 use crate::store::{Change, ChangeError, Changed};
 use app::{
     model::{Body, ChatId, Emoji, Message, MessageId},
     protocol::{ApiError, DeleteMessage, EditMessage, ErrorCode, MessageUpdated, React},
-    status::message_status,
 };
 use socketioxide::adapter::Adapter;
 
@@ -54,9 +54,7 @@ async fn change<A: Adapter>(
         .change_message(chat_id, message_id, ctx.me().id, change)
         .await
         .map_err(refusal)?;
-    let receipts = store.receipts(chat_id).await?;
-    let status = message_status(&receipts, message.sender_id, message.seq);
-    let message = message.with_status(status);
+    let message = ctx.realtime.with_current_status(message).await?;
     if changed {
         ctx.realtime
             .cluster

@@ -1,11 +1,10 @@
 //! `createChat` and `listChats`.
 
-use super::dispatch::Ctx;
+use super::{dispatch::Ctx, views::with_status};
 use crate::store::{ChatRecord, Page};
 use app::{
     model::{Chat, ChatKind, ChatSummary, GroupName, Receipt, User, UserId, Username},
     protocol::{ApiError, ChatCreated, CreateChat, ErrorCode, ListChats},
-    status::message_status,
 };
 use socketioxide::adapter::Adapter;
 
@@ -119,10 +118,7 @@ async fn summary<A: Adapter>(
         .messages(chat.id, Page::Latest, 1)
         .await?
         .pop()
-        .map(|message| {
-            let status = message_status(&receipts, message.sender_id, message.seq);
-            message.with_status(status)
-        });
+        .map(|message| with_status(message, &receipts));
     Ok(ChatSummary {
         chat: ctx.realtime.chat_view(chat, &members).await,
         last_message,

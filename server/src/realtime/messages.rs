@@ -88,11 +88,8 @@ pub async fn send_message<A: Adapter>(
 /// The answer to a resend: the original as it stands now (nothing new is
 /// announced).
 async fn resent<A: Adapter>(ctx: &Ctx<A>, original: StoredMessage) -> Result<Message, ApiError> {
-    let store = &ctx.realtime.store;
-    let original = store.decorate(vec![original]).await?.remove(0);
-    let receipts = store.receipts(original.chat_id).await?;
-    let status = message_status(&receipts, original.sender_id, original.seq);
-    Ok(original.with_status(status))
+    let original = ctx.realtime.store.decorate(vec![original]).await?.remove(0);
+    ctx.realtime.with_current_status(original).await
 }
 
 /// How a reply quotes `target`: it must be a message of this chat, not deleted.

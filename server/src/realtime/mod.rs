@@ -26,7 +26,6 @@ mod views;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use handshake::own_request_head;
-pub use presence::PresenceDesk;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
 
@@ -45,7 +44,11 @@ use socketioxide::{
     handler::ConnectHandler,
 };
 use socketioxide_core::adapter::DefinedAdapter;
-use std::sync::Arc;
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, Ordering},
+};
+use tokio::task::JoinHandle;
 
 /// What every handler reaches: the store, the cluster-wide view of sockets and
 /// the metrics. Every socket's handlers hold a copy, so it is kept to pointers.
@@ -64,16 +67,16 @@ pub struct Lifecycle(Arc<LifecycleState>);
 
 #[derive(Default)]
 struct LifecycleState {
-    closing: std::sync::atomic::AtomicBool,
-    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    closing: AtomicBool,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Lifecycle {
     pub fn is_closing(&self) -> bool {
-        self.0.closing.load(std::sync::atomic::Ordering::SeqCst)
+        self.0.closing.load(Ordering::SeqCst)
     }
 
-    fn keep(&self, task: tokio::task::JoinHandle<()>) {
+    fn keep(&self, task: JoinHandle<()>) {
         if let Ok(mut tasks) = self.0.tasks.lock() {
             tasks.push(task);
         }
@@ -82,9 +85,7 @@ impl Lifecycle {
     /// Stops announcing and stops the background work; call before closing
     /// the sockets.
     pub async fn close(&self) {
-        self.0
-            .closing
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.0.closing.store(true, Ordering::SeqCst);
         let tasks = self
             .0
             .tasks

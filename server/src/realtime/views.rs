@@ -147,9 +147,20 @@ pub enum Audience<'a> {
 pub fn with_statuses(messages: Vec<StoredMessage>, receipts: &[Receipt]) -> Vec<Message> {
     messages
         .into_iter()
-        .map(|message| {
-            let status = message_status(receipts, message.sender_id, message.seq);
-            message.with_status(status)
-        })
+        .map(|message| with_status(message, receipts))
         .collect()
+}
+
+/// A stored message with its status under these receipts.
+pub fn with_status(message: StoredMessage, receipts: &[Receipt]) -> Message {
+    let status = message_status(receipts, message.sender_id, message.seq);
+    message.with_status(status)
+}
+
+impl<A: Adapter> Realtime<A> {
+    /// A stored message with its status as its chat's watermarks stand now.
+    pub async fn with_current_status(&self, message: StoredMessage) -> Result<Message, ApiError> {
+        let receipts = self.store.receipts(message.chat_id).await?;
+        Ok(with_status(message, &receipts))
+    }
 }

@@ -161,12 +161,30 @@ impl TestApp {
             .await;
     }
 
+    /// Waits until the presence desk has settled every report made so far
+    /// (announcing whatever changed).
+    pub async fn presence_settled(&self) {
+        self.metric_until(
+            "parley_presence_pending",
+            |pending| pending <= 0.0,
+            "reach 0",
+        )
+        .await;
+    }
+
     async fn metric_reaches(&self, series: &str, count: u32) {
+        let wanted = f64::from(count);
+        self.metric_until(series, |value| value >= wanted, &format!("reach {count}"))
+            .await;
+    }
+
+    /// Polls `series` until `done` holds of it (`what` says what was awaited).
+    async fn metric_until(&self, series: &str, done: impl Fn(f64) -> bool, what: &str) {
         let deadline = tokio::time::Instant::now() + crate::socket_client::PATIENCE;
-        while self.metric(series).await < f64::from(count) {
+        while !done(self.metric(series).await) {
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "{series} did not reach {count} in time"
+                "{series} did not {what} in time"
             );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }

@@ -3,7 +3,7 @@
 //! answered, and shutting down under load is orderly.
 
 use crate::{
-    helpers::{TestApp, spawn_app},
+    helpers::spawn_app,
     realtime::create_direct,
     socket_client::{Credentials, SocketClient},
     write_path::{Process, signup},
@@ -14,21 +14,6 @@ use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
 };
-
-impl TestApp {
-    /// Waits until the presence desk has settled every report made so far
-    /// (announcing whatever changed).
-    pub async fn presence_settled(&self) {
-        let deadline = tokio::time::Instant::now() + crate::socket_client::PATIENCE;
-        while self.metric("parley_presence_pending").await > 0.0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "presence reports not settled in time"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-}
 
 #[tokio::test]
 async fn many_sockets_of_one_person_make_one_announcement_per_change() {
