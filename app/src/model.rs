@@ -85,7 +85,68 @@ pub struct Chat {
     /// A group's name; direct chats have none (show the other person's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    pub members: Vec<User>,
+    /// In the order they joined.
+    pub members: Vec<ChatMember>,
+}
+
+impl Chat {
+    /// The most people a group may have.
+    pub const MAX_GROUP_MEMBERS: usize = 256;
+
+    pub fn member(&self, user_id: UserId) -> Option<&ChatMember> {
+        self.members.iter().find(|member| member.id == user_id)
+    }
+
+    pub fn is_admin(&self, user_id: UserId) -> bool {
+        self.member(user_id)
+            .is_some_and(|member| member.role == Role::Admin)
+    }
+}
+
+/// What a member may do in a group: admins rename it, add and remove people
+/// and appoint other admins. In a direct chat both are members.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    #[default]
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+
+    /// The stored spelling back; anything unknown is the lesser role.
+    pub fn parse(raw: &str) -> Self {
+        if raw == Self::Admin.as_str() {
+            Self::Admin
+        } else {
+            Self::Member
+        }
+    }
+}
+
+/// A person in a chat: who they are (flattened on the wire) and their role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMember {
+    #[serde(flatten)]
+    pub user: User,
+    #[serde(default)]
+    pub role: Role,
+}
+
+impl std::ops::Deref for ChatMember {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.user
+    }
 }
 
 /// A chat as the chat list shows it.
@@ -97,6 +158,39 @@ pub struct ChatSummary {
     pub last_message: Option<Message>,
     /// Messages after the reader's seen watermark that others sent.
     pub unread_count: u64,
+    /// The reader's own choices for this chat, the same on all their devices.
+    #[serde(default)]
+    pub muted: bool,
+    /// Pinned chats come first in the list (at most [`ChatSummary::MAX_PINNED`]).
+    #[serde(default)]
+    pub pinned: bool,
+    /// Out of the main list until a message arrives (a muted chat stays archived).
+    #[serde(default)]
+    pub archived: bool,
+    /// Shows as unread until the reader opens it.
+    #[serde(default)]
+    pub marked_unread: bool,
+    /// A direct chat whose other person the reader has blocked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
+}
+
+impl ChatSummary {
+    pub const MAX_PINNED: usize = 5;
+
+    /// A chat as a member sees it before any choice of theirs.
+    pub fn new(chat: Chat, last_message: Option<Message>, unread_count: u64) -> Self {
+        Self {
+            chat,
+            last_message,
+            unread_count,
+            muted: false,
+            pinned: false,
+            archived: false,
+            marked_unread: false,
+            blocked: false,
+        }
+    }
 }
 
 /// How far a message has got, as its sender sees it. Ordered: sent < delivered < seen.
@@ -140,6 +234,47 @@ pub struct Message {
     /// In the order each emoji was first used; empty when none.
     #[serde(default)]
     pub reactions: Vec<Reaction>,
+    /// `system` for a change to the group (its `body` is empty).
+    #[serde(default)]
+    pub kind: MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemEvent>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    #[default]
+    Text,
+    System,
+}
+
+/// A change to a group, as a line in its timeline: "Harley added Sara".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemEvent {
+    pub action: SystemAction,
+    /// Who did it (for `left`, who left).
+    pub actor_id: UserId,
+    /// Whom it was done to (empty for `renamed` and `left`).
+    #[serde(default)]
+    pub user_ids: Vec<UserId>,
+    /// The new name, for `renamed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The role given, for `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SystemAction {
+    Renamed,
+    Added,
+    Removed,
+    Left,
+    Role,
 }
 
 impl Message {
@@ -150,6 +285,54 @@ impl Message {
     /// How a reply to this message quotes it, as it stands now.
     pub fn quoted(&self) -> ReplyTo {
         ReplyTo::quoting(self.id, self.sender_id, &self.body, self.is_deleted())
+    }
+}
+
+/// Who may see when a person was last online.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LastSeenVisibility {
+    #[default]
+    Everyone,
+    Nobody,
+}
+
+impl LastSeenVisibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Everyone => "everyone",
+            Self::Nobody => "nobody",
+        }
+    }
+
+    /// The stored spelling back; anything unknown is the private choice.
+    pub fn parse(raw: &str) -> Self {
+        if raw == Self::Everyone.as_str() {
+            Self::Everyone
+        } else {
+            Self::Nobody
+        }
+    }
+}
+
+/// A person's privacy choices; all open by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// Off: others see at most "delivered" from you, and you see nobody's "seen".
+    pub read_receipts: bool,
+    /// Off: nobody is told when you type.
+    pub typing_indicators: bool,
+    pub last_seen: LastSeenVisibility,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            read_receipts: true,
+            typing_indicators: true,
+            last_seen: LastSeenVisibility::Everyone,
+        }
     }
 }
 

@@ -30,6 +30,42 @@ pub fn message_status(receipts: &[Receipt], sender: UserId, seq: Seq) -> Message
         .unwrap_or(MessageStatus::Seen)
 }
 
+/// Receipts as others may see them: a member in `private` (read receipts
+/// off) shows as having received, never as having seen.
+pub fn published_receipts(receipts: &[Receipt], private: &[UserId]) -> Vec<Receipt> {
+    receipts
+        .iter()
+        .map(|receipt| {
+            if private.contains(&receipt.user_id) {
+                Receipt {
+                    delivered_seq: receipt.delivered_seq.max(receipt.seen_seq),
+                    seen_seq: 0,
+                    ..*receipt
+                }
+            } else {
+                *receipt
+            }
+        })
+        .collect()
+}
+
+/// A message's status as its sender may see it when some members keep their
+/// reading private: their "seen" counts as "delivered", and a sender who keeps
+/// their own private sees nobody's "seen" (as in WhatsApp).
+pub fn visible_status(
+    receipts: &[Receipt],
+    private: &[UserId],
+    sender: UserId,
+    seq: Seq,
+) -> MessageStatus {
+    let status = message_status(&published_receipts(receipts, private), sender, seq);
+    if private.contains(&sender) {
+        status.min(MessageStatus::Delivered)
+    } else {
+        status
+    }
+}
+
 /// Moves a receipt's `kind` watermark up to `up_to`, never back; seen carries
 /// delivered along. The store's rule, mirrored wherever receipts are held.
 pub fn raise_receipt(receipt: &mut Receipt, kind: ReceiptKind, up_to: Seq) {
@@ -66,6 +102,28 @@ mod tests {
             delivered_seq,
             seen_seq,
         }
+    }
+
+    #[test]
+    fn a_private_reader_shows_as_delivered_at_most() {
+        // Mike (2) has seen everything but keeps it to himself.
+        let receipts = [receipt(1, 9, 9), receipt(2, 5, 9)];
+        let private = [user(2)];
+        assert_eq!(
+            visible_status(&receipts, &private, user(1), 9),
+            MessageStatus::Delivered
+        );
+        assert_eq!(published_receipts(&receipts, &private)[1], receipt(2, 9, 0));
+        // His own messages: he sees nobody's "seen" either.
+        assert_eq!(
+            visible_status(&receipts, &private, user(2), 9),
+            MessageStatus::Delivered
+        );
+        // Nobody private: the plain rule.
+        assert_eq!(
+            visible_status(&receipts, &[], user(1), 9),
+            MessageStatus::Seen
+        );
     }
 
     #[test]

@@ -29,6 +29,14 @@ pub enum ErrorCode {
     InvalidEmoji,
     /// One person may put at most `React::MAX_PER_USER` emoji on a message.
     TooManyReactions,
+    /// Only a group's admins may rename it, add, remove or appoint people.
+    NotAdmin,
+    /// Direct chats have no names, roles or membership changes.
+    NotGroup,
+    /// The other person does not take messages from you.
+    Blocked,
+    /// At most `ChatSummary::MAX_PINNED` chats are pinned.
+    TooManyPinned,
     RateLimited,
     Unavailable,
     Internal,
@@ -56,6 +64,10 @@ impl ErrorCode {
             Self::Deleted => "deleted",
             Self::InvalidEmoji => "invalid_emoji",
             Self::TooManyReactions => "too_many_reactions",
+            Self::NotAdmin => "not_admin",
+            Self::NotGroup => "not_group",
+            Self::Blocked => "blocked",
+            Self::TooManyPinned => "too_many_pinned",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",

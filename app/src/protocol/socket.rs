@@ -16,6 +16,15 @@
 //! | `editMessage`   | [`EditMessage`]   | [`Message`] (edited) |
 //! | `deleteMessage` | [`DeleteMessage`] | [`Message`] (deleted) |
 //! | `react`         | [`React`]         | [`Message`] |
+//! | `updateChat`    | [`UpdateChat`]    | [`Chat`] |
+//! | `addMembers`    | [`AddMembers`]    | [`Chat`] |
+//! | `removeMember`  | [`RemoveMember`]  | [`Chat`] |
+//! | `leaveChat`     | [`LeaveChat`]     | [`Done`] |
+//! | `setRole`       | [`SetRole`]       | [`Chat`] |
+//! | `getSettings`   | [`GetSettings`]   | [`Settings`] |
+//! | `updateSettings`| [`UpdateSettings`]| [`Settings`] |
+//! | `blockUser`     | [`BlockUser`]     | [`Done`] |
+//! | `updateChatPrefs` | [`UpdateChatPrefs`] | [`ChatSummary`] |
 //!
 //! Server → client:
 //!
@@ -27,10 +36,12 @@
 //! | `presence`     | [`Presence`]                      | users who share a chat with that user |
 //! | `chatCreated`  | [`ChatCreated`] ([`ChatSummary`]) | every member's personal room |
 //! | `messageUpdated` | [`MessageUpdated`] ([`Message`]) | the chat's room and every member's personal room (the changer's socket too), after an edit, a delete or a reaction change |
+//! | `chatUpdated`  | [`ChatUpdated`] ([`ChatSummary`]) | each member's personal room, each with their own summary, after a group change (a removed or departed member too: their copy no longer lists them) or a change of their own chat preferences |
 
 use super::{ClientEvent, ServerEvent};
 use crate::model::{
-    Chat, ChatId, ChatKind, ChatSummary, Message, MessageId, Receipt, Seq, UserId, Version,
+    Chat, ChatId, ChatKind, ChatSummary, LastSeenVisibility, Message, MessageId, Receipt, Role,
+    Seq, Settings, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -280,6 +291,108 @@ pub struct SessionEnded {
 #[serde(transparent)]
 pub struct ChatCreated(pub ChatSummary);
 
+/// Renames a group (admins).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateChat {
+    pub chat_id: ChatId,
+    pub name: String,
+}
+
+/// Adds people to a group by username (admins). They see the chat from the
+/// "added" line on, not what was said before.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddMembers {
+    pub chat_id: ChatId,
+    pub members: Vec<String>,
+}
+
+/// Takes someone out of a group (admins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveMember {
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+}
+
+/// Leaves a group (anyone). The last admin leaving makes the longest-standing
+/// member an admin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaveChat {
+    pub chat_id: ChatId,
+}
+
+/// Makes a member an admin or takes it back (admins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetRole {
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+    pub role: Role,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetSettings {}
+
+/// Any subset of [`Settings`]; what is absent stays as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_receipts: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typing_indicators: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<LastSeenVisibility>,
+}
+
+/// Blocks (`blocked: true`) or unblocks someone: a blocked person cannot start
+/// a direct chat with you or send in yours, and sees neither your presence nor
+/// your last seen. Shared groups go on as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockUser {
+    pub user_id: UserId,
+    pub blocked: bool,
+}
+
+/// The reader's own choices for a chat; what is absent stays as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateChatPrefs {
+    pub chat_id: ChatId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marked_unread: Option<bool>,
+}
+
+impl UpdateChatPrefs {
+    /// A change of nothing yet, to fill in.
+    pub fn of(chat_id: ChatId) -> Self {
+        Self {
+            chat_id,
+            muted: None,
+            pinned: None,
+            archived: None,
+            marked_unread: None,
+        }
+    }
+}
+
+/// A chat of yours changed (its name, members or roles, or your own
+/// preferences for it), or you left it or were removed: then `chat.members`
+/// no longer lists you, and the chat leaves your list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChatUpdated(pub ChatSummary);
+
 macro_rules! client_events {
     ($($event:ty => $name:literal, $reply:ty;)*) => {
         $(impl ClientEvent for $event {
@@ -313,6 +426,15 @@ client_events! {
     EditMessage => "editMessage", Message;
     DeleteMessage => "deleteMessage", Message;
     React => "react", Message;
+    UpdateChat => "updateChat", Chat;
+    AddMembers => "addMembers", Chat;
+    RemoveMember => "removeMember", Chat;
+    LeaveChat => "leaveChat", Done;
+    SetRole => "setRole", Chat;
+    GetSettings => "getSettings", Settings;
+    UpdateSettings => "updateSettings", Settings;
+    BlockUser => "blockUser", Done;
+    UpdateChatPrefs => "updateChatPrefs", ChatSummary;
 }
 
 server_events! {
@@ -323,6 +445,7 @@ server_events! {
     ChatCreated => "chatCreated";
     SessionEnded => "sessionEnded";
     MessageUpdated => "messageUpdated";
+    ChatUpdated => "chatUpdated";
 }
 
 #[cfg(test)]
@@ -372,6 +495,8 @@ mod tests {
             deleted_at: None,
             reply_to: None,
             reactions: Vec::new(),
+            kind: Default::default(),
+            system: None,
         };
         assert_eq!(
             serde_json::to_value(NewMessage(message)).unwrap(),
@@ -385,7 +510,8 @@ mod tests {
                 "createdAt": "2026-11-25T10:00:00Z",
                 "status": "delivered",
                 "version": 9,
-                "reactions": []
+                "reactions": [],
+                "kind": "text"
             })
         );
     }
@@ -411,6 +537,8 @@ mod tests {
                 emoji: "👍🏽".into(),
                 user_ids: vec![mine],
             }],
+            kind: Default::default(),
+            system: None,
         };
         let json = serde_json::to_value(MessageUpdated(reply)).unwrap();
         assert_eq!(json["editedAt"], "2026-11-25T10:05:00Z");
@@ -509,6 +637,69 @@ mod tests {
         ] {
             assert_eq!(SessionEndReason::parse(reason.as_str()), Some(reason));
         }
+    }
+
+    #[test]
+    fn group_and_privacy_events_take_the_documented_payloads() {
+        let user = USER;
+        let role: SetRole =
+            serde_json::from_value(json!({"chatId": CHAT, "userId": user, "role": "admin"}))
+                .unwrap();
+        assert_eq!(role.role, Role::Admin);
+        let settings: UpdateSettings =
+            serde_json::from_value(json!({"lastSeen": "nobody"})).unwrap();
+        assert_eq!(settings.last_seen, Some(LastSeenVisibility::Nobody));
+        assert_eq!(settings.read_receipts, None);
+        assert_eq!(
+            serde_json::to_value(Settings::default()).unwrap(),
+            json!({"readReceipts": true, "typingIndicators": true, "lastSeen": "everyone"})
+        );
+        let prefs: UpdateChatPrefs =
+            serde_json::from_value(json!({"chatId": CHAT, "pinned": true})).unwrap();
+        assert_eq!(
+            prefs,
+            UpdateChatPrefs {
+                pinned: Some(true),
+                ..UpdateChatPrefs::of(chat_id())
+            }
+        );
+    }
+
+    #[test]
+    fn a_system_message_and_a_member_look_like_the_spec() {
+        use crate::model::{ChatMember, MessageKind, SystemAction, SystemEvent, User};
+        let event = SystemEvent {
+            action: SystemAction::Added,
+            actor_id: USER.parse().unwrap(),
+            user_ids: vec![USER.parse().unwrap()],
+            name: None,
+            role: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            json!({"action": "added", "actorId": USER, "userIds": [USER]})
+        );
+        let message: Message = serde_json::from_value(json!({
+            "id": USER, "chatId": CHAT, "seq": 1, "senderId": USER, "clientId": "s",
+            "body": "", "createdAt": "2026-11-25T10:00:00Z", "status": "sent",
+            "kind": "system", "system": event,
+        }))
+        .unwrap();
+        assert_eq!(message.kind, MessageKind::System);
+        let member = ChatMember {
+            user: User {
+                id: USER.parse().unwrap(),
+                username: "harley".into(),
+                display_name: "Harley".into(),
+                online: false,
+                last_seen_at: None,
+            },
+            role: Role::Admin,
+        };
+        assert_eq!(
+            serde_json::to_value(&member).unwrap(),
+            json!({"id": USER, "username": "harley", "displayName": "Harley", "online": false, "role": "admin"})
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn other_member<'a>(chat: &'a crate::model::Chat, me: Option<&User>) -> Opti
     chat.members
         .iter()
         .find(|member| Some(member.id) != me.map(|me| me.id))
+        .map(|member| &member.user)
 }
 
 /// The name a chat goes by for `me`: the group's, or the other person's.
@@ -43,7 +44,7 @@ pub fn chat_title(chat: &crate::model::Chat, me: Option<&User>) -> String {
     match (&chat.kind, &chat.name) {
         (ChatKind::Group, Some(name)) => name.clone(),
         _ => other_member(chat, me)
-            .or(chat.members.first())
+            .or(chat.members.first().map(|member| &member.user))
             .map(|member| member.display_name.clone())
             .unwrap_or_default(),
     }

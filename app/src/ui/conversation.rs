@@ -7,7 +7,10 @@ use super::{
     widgets::{Avatar, Icon, IconShape, Modal, Ticks, clock_time, day_and_time},
 };
 use crate::{
-    model::{ChatId, ChatKind, Message, MessageId, MessageStatus, Reaction, Receipt, User, UserId},
+    model::{
+        ChatId, ChatKind, ChatMember, Message, MessageId, MessageStatus, Reaction, Receipt, User,
+        UserId,
+    },
     status::member_status,
 };
 use leptos::{html, prelude::*, task::spawn_local};
@@ -106,7 +109,7 @@ const MORE_EMOJI: [&str; 30] = [
 ];
 
 /// Names for a list of people: "You", then the others by display name.
-fn names_of(user_ids: &[UserId], members: &[User], me: Option<UserId>) -> String {
+fn names_of(user_ids: &[UserId], members: &[ChatMember], me: Option<UserId>) -> String {
     user_ids
         .iter()
         .map(|id| {
@@ -225,7 +228,7 @@ fn Bubble(
     mine: bool,
     sender: Option<String>,
     group: bool,
-    members: Vec<User>,
+    members: Vec<ChatMember>,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let status = message.status;
@@ -311,7 +314,7 @@ fn Bubble(
 /// One emoji under a bubble: how many, whether mine (pressed), who (on hover);
 /// pressing it puts mine on or takes it back.
 #[component]
-fn ReactionChip(message: Message, reaction: Reaction, members: Vec<User>) -> impl IntoView {
+fn ReactionChip(message: Message, reaction: Reaction, members: Vec<ChatMember>) -> impl IntoView {
     let live = expect_context::<Live>();
     let me = live.me.get_untracked().map(|me| me.id);
     let mine = me.is_some_and(|me| reaction.user_ids.contains(&me));

@@ -8,8 +8,8 @@
 use crate::{
     client::{ConnectionState, EmitError, SocketClient, new_client_id},
     model::{
-        Chat, ChatId, ChatSummary, Message, MessageId, MessageStatus, Receipt, User, UserId,
-        Version,
+        Chat, ChatId, ChatMember, ChatSummary, Message, MessageId, MessageStatus, Receipt, User,
+        UserId, Version,
     },
     protocol::{
         ChatCreated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom, LeaveRoom,
@@ -553,14 +553,7 @@ impl Live {
         let chat_id = chat.id;
         self.chats.update(|chats| {
             if !chats.iter().any(|s| s.chat.id == chat_id) {
-                chats.insert(
-                    0,
-                    ChatSummary {
-                        chat,
-                        last_message: None,
-                        unread_count: 0,
-                    },
-                );
+                chats.insert(0, ChatSummary::new(chat, None, 0));
             }
         });
         Ok(chat_id)
@@ -694,7 +687,8 @@ impl Live {
     }
 
     fn on_presence(self, presence: Presence) {
-        let apply = |user: &mut User| {
+        let apply = |member: &mut ChatMember| {
+            let user = &mut member.user;
             if user.id == presence.user_id {
                 user.online = presence.online;
                 user.last_seen_at = presence.last_seen_at;
@@ -785,6 +779,8 @@ mod tests {
             deleted_at: None,
             reply_to: None,
             reactions: Vec::new(),
+            kind: Default::default(),
+            system: None,
         }
     }
 

@@ -48,7 +48,11 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidGroupName
         | ErrorCode::InvalidMembers
         | ErrorCode::InvalidEmoji => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::NotMember | ErrorCode::NotAuthor => StatusCode::FORBIDDEN,
+        ErrorCode::NotMember | ErrorCode::NotAuthor | ErrorCode::NotAdmin | ErrorCode::Blocked => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::NotGroup => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::TooManyPinned => StatusCode::CONFLICT,
         ErrorCode::Deleted => StatusCode::GONE,
         ErrorCode::TooManyReactions => StatusCode::CONFLICT,
         ErrorCode::UserNotFound => StatusCode::NOT_FOUND,

@@ -4,7 +4,7 @@
 //! room and every member's personal room (the changer's socket too), then ack
 //! with the message as it now stands.
 
-use super::dispatch::Ctx;
+use super::{dispatch::Ctx, views::with_status};
 use crate::store::{Change, ChangeError, Changed};
 use app::{
     model::{Body, ChatId, Emoji, Message, MessageId},
@@ -48,17 +48,27 @@ async fn change<A: Adapter>(
     message_id: MessageId,
     change: Change<'_>,
 ) -> Result<Message, ApiError> {
-    let members = ctx.members_as_member(chat_id).await?;
+    let member_of = ctx.member_of(chat_id).await?;
+    let me = ctx.me().id;
     let store = &ctx.realtime.store;
+    // What was said before someone joined is not theirs to read or change.
+    let visible_from = member_of.visible_from(me);
     let Changed { message, changed } = store
-        .change_message(chat_id, message_id, ctx.me().id, change)
+        .change_message(chat_id, message_id, me, visible_from, change)
         .await
         .map_err(refusal)?;
-    let message = ctx.realtime.with_current_status(message).await?;
+    let message = with_status(message, &member_of.watermarks());
     if changed {
+        // Only those who can read it hear of it.
+        let readers: Vec<_> = member_of
+            .members
+            .iter()
+            .filter(|member| member.visible_from <= message.seq)
+            .map(|member| member.user.id)
+            .collect();
         ctx.realtime
             .cluster
-            .emit_to_chat(chat_id, &members, &MessageUpdated(message.clone()))
+            .emit_to_users(&readers, &MessageUpdated(message.clone()))
             .await;
     }
     Ok(message)

@@ -1,19 +1,18 @@
-//! `createChat` and `listChats`.
+//! `createChat` and `listChats`, and the chat summaries everything else
+//! announces with `chatUpdated`.
 
-use super::{dispatch::Ctx, views::with_status};
-use crate::store::{ChatRecord, Page};
+use super::{Realtime, dispatch::Ctx, views::with_status};
+use crate::store::{ChatRecord, Member, Membership, Page};
 use app::{
-    model::{Chat, ChatKind, ChatSummary, GroupName, Receipt, User, UserId, Username},
-    protocol::{ApiError, ChatCreated, CreateChat, ErrorCode, ListChats},
+    model::{Chat, ChatKind, ChatSummary, GroupName, User, UserId, Username},
+    protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats},
 };
 use socketioxide::adapter::Adapter;
-
-/// The most people a group may start with, its creator included.
-pub const MAX_GROUP_MEMBERS: usize = 256;
 
 pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result<Chat, ApiError> {
     let others = other_members(&ctx, &request.members).await?;
     let me = ctx.me().id;
+    let store = &ctx.realtime.store;
     let (chat, created) = match request.kind {
         ChatKind::Direct => {
             let [other] = others.as_slice() else {
@@ -22,45 +21,55 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
                     "a direct chat is with exactly one other person",
                 ));
             };
-            ctx.realtime.store.direct_chat(me, other.id).await?
+            if store.has_blocked(other.id, me).await? {
+                return Err(cannot_message());
+            }
+            store.direct_chat(me, other.id).await?
         }
         ChatKind::Group => {
             let name = GroupName::parse(request.name.as_deref().unwrap_or_default())?;
-            if others.is_empty() || others.len() + 1 > MAX_GROUP_MEMBERS {
+            if others.is_empty() || others.len() + 1 > Chat::MAX_GROUP_MEMBERS {
                 return Err(ApiError::new(
                     ErrorCode::InvalidMembers,
-                    format!("a group has 2–{MAX_GROUP_MEMBERS} members, you included"),
+                    format!(
+                        "a group has 2–{} members, you included",
+                        Chat::MAX_GROUP_MEMBERS
+                    ),
                 ));
             }
             let members: Vec<UserId> = std::iter::once(me)
                 .chain(others.iter().map(|user| user.id))
                 .collect();
-            (
-                ctx.realtime.store.create_group(&name, &members).await?,
-                true,
-            )
+            (store.create_group(&name, &members).await?, true)
         }
     };
-    let members = ctx.realtime.store.members(chat.id).await?;
-    let view = ctx.realtime.chat_view(&chat, &members).await;
+    let members = store.members(chat.id).await?;
     if created {
-        let summary = ChatSummary {
-            chat: view.clone(),
-            last_message: None,
-            unread_count: 0,
-        };
-        let member_ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
-        ctx.realtime
-            .cluster
-            .emit_to_users(&member_ids, &ChatCreated(summary))
-            .await;
+        for member in &members {
+            let view = ctx
+                .realtime
+                .chat_view(&chat, &members, member.user.id)
+                .await;
+            ctx.realtime
+                .cluster
+                .emit_to_users(
+                    &[member.user.id],
+                    &ChatCreated(ChatSummary::new(view, None, 0)),
+                )
+                .await;
+        }
     }
-    Ok(view)
+    Ok(ctx.realtime.chat_view(&chat, &members, me).await)
 }
 
-/// The named users other than the creator, each once; `user_not_found` names
+/// What a blocked person is told: no more than that.
+pub fn cannot_message() -> ApiError {
+    ApiError::new(ErrorCode::Blocked, "you can't message this person")
+}
+
+/// The named users other than the actor, each once; `user_not_found` names
 /// any that do not exist.
-async fn other_members<A: Adapter>(
+pub async fn other_members<A: Adapter>(
     ctx: &Ctx<A>,
     usernames: &[String],
 ) -> Result<Vec<User>, ApiError> {
@@ -75,7 +84,7 @@ async fn other_members<A: Adapter>(
             Err(_) => unknown.push(raw),
         }
     }
-    if wanted.len() > MAX_GROUP_MEMBERS {
+    if wanted.len() > Chat::MAX_GROUP_MEMBERS {
         return Err(ApiError::new(ErrorCode::InvalidMembers, "too many members"));
     }
     let found = ctx.realtime.store.find_users(&wanted).await?;
@@ -94,36 +103,94 @@ async fn other_members<A: Adapter>(
     Ok(found)
 }
 
+/// The user's chats: pinned ones first, then by newest activity; archived
+/// ones too (flagged: the list shows them under "Archived").
 pub async fn list_chats<A: Adapter>(
     ctx: Ctx<A>,
     _: ListChats,
 ) -> Result<Vec<ChatSummary>, ApiError> {
-    let chats = ctx.realtime.store.chats_of(ctx.me().id).await?;
+    let me = ctx.me().id;
+    let chats = ctx.realtime.store.chats_of(me).await?;
     let mut summaries = Vec::with_capacity(chats.len());
     for (chat, mine) in chats {
-        summaries.push(summary(&ctx, &chat, mine).await?);
+        let members = ctx.realtime.store.members(chat.id).await?;
+        summaries.push(
+            ctx.realtime
+                .summary(&chat, &members, me, Some(mine))
+                .await?,
+        );
     }
+    // Stable: newest activity first within each of the two.
+    summaries.sort_by_key(|summary| !summary.pinned);
     Ok(summaries)
 }
 
-async fn summary<A: Adapter>(
-    ctx: &Ctx<A>,
-    chat: &ChatRecord,
-    mine: Receipt,
-) -> Result<ChatSummary, ApiError> {
-    let store = &ctx.realtime.store;
-    let members = store.members(chat.id).await?;
-    let receipts: Vec<Receipt> = members.iter().map(|member| member.receipt).collect();
-    let last_message = store
-        .messages(chat.id, Page::Latest, 1)
-        .await?
-        .pop()
-        .map(|message| with_status(message, &receipts));
-    Ok(ChatSummary {
-        chat: ctx.realtime.chat_view(chat, &members).await,
-        last_message,
-        unread_count: store
-            .unread_count(chat.id, ctx.me().id, mine.seen_seq)
-            .await?,
-    })
+impl<A: Adapter> Realtime<A> {
+    /// The chat as `user` lists it. `mine` is their standing in it, `None`
+    /// once they are no longer a member (then the summary tells them so: it
+    /// does not list them).
+    pub async fn summary(
+        &self,
+        chat: &ChatRecord,
+        members: &[Member],
+        user: UserId,
+        mine: Option<Membership>,
+    ) -> Result<ChatSummary, ApiError> {
+        let view = self.chat_view(chat, members, user).await;
+        let Some(mine) = mine else {
+            return Ok(ChatSummary::new(view, None, 0));
+        };
+        let store = &self.store;
+        let watermarks = crate::store::Watermarks {
+            receipts: members.iter().map(|member| member.receipt).collect(),
+            private: members
+                .iter()
+                .filter(|member| !member.settings.read_receipts)
+                .map(|member| member.user.id)
+                .collect(),
+        };
+        let last_message = store
+            .messages(chat.id, Page::Latest, 1, mine.visible_from)
+            .await?
+            .pop()
+            .map(|message| with_status(message, &watermarks));
+        let unread_count = store
+            .unread_count(chat.id, user, mine.receipt.seen_seq)
+            .await?;
+        let blocked = match (chat.kind, view.members.iter().find(|m| m.id != user)) {
+            (ChatKind::Direct, Some(other)) => store.has_blocked(user, other.id).await?,
+            _ => false,
+        };
+        let prefs = mine.prefs;
+        Ok(ChatSummary {
+            muted: prefs.muted,
+            pinned: prefs.pinned_at.is_some(),
+            archived: prefs.is_archived(chat.last_activity_at),
+            marked_unread: prefs.marked_unread,
+            blocked,
+            ..ChatSummary::new(view, last_message, unread_count)
+        })
+    }
+
+    /// Tells each of `users` (all their devices) how the chat now stands for
+    /// them, with `chatUpdated`.
+    pub async fn announce_chat(&self, chat: &ChatRecord, members: &[Member], users: &[UserId]) {
+        for &user in users {
+            let mine = match self.store.membership(chat.id, user).await {
+                Ok(mine) => mine,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read a membership to announce a chat");
+                    continue;
+                }
+            };
+            match self.summary(chat, members, user, mine).await {
+                Ok(summary) => {
+                    self.cluster
+                        .emit_to_users(&[user], &ChatUpdated(summary))
+                        .await
+                }
+                Err(error) => tracing::warn!(%error.message, "cannot build a chat summary"),
+            }
+        }
+    }
 }

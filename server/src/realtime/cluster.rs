@@ -8,6 +8,8 @@
 //! - `viewer:<chatId>:<userId>`: that user's sockets with the chat open → "is in
 //!   the room". (The adapter can list a room's sockets but not who owns them.)
 //! - `session:<tokenHash>`: the sockets of one sign-in, so signing out ends them.
+//! - `blocked-by:<userId>`: the sockets of everyone that user has blocked, so
+//!   a send is refused without asking the database.
 
 use app::{
     model::{ChatId, UserId},
@@ -60,6 +62,35 @@ impl<A: Adapter> Cluster<A> {
 
     pub fn session_room(token_hash: &str) -> String {
         format!("session:{token_hash}")
+    }
+
+    pub fn blocked_by_room(blocker: UserId) -> String {
+        format!("blocked-by:{blocker}")
+    }
+
+    /// Puts `user`'s sockets in `rooms` (or takes them out), on every node.
+    pub async fn move_user_sockets(&self, user: UserId, rooms: Vec<String>, join: bool) {
+        let Some(namespace) = self.namespace() else {
+            return;
+        };
+        let sockets = namespace.to(Self::user_room(user));
+        let moved = if join {
+            timeout(REMOTE_PATIENCE, sockets.join(rooms.clone())).await
+        } else {
+            timeout(REMOTE_PATIENCE, sockets.leave(rooms.clone())).await
+        };
+        if moved.is_ok_and(|moved| moved.is_ok()) {
+            return;
+        }
+        tracing::warn!("cannot reach the other nodes; moving this node's sockets");
+        if let Some(namespace) = self.namespace() {
+            let local = namespace.local().to(Self::user_room(user));
+            let _ = if join {
+                local.join(rooms).await
+            } else {
+                local.leave(rooms).await
+            };
+        }
     }
 
     /// Tells the sockets in `rooms` why their session ended, then disconnects

@@ -9,7 +9,7 @@ use app::{
         Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, ReplyTo, Seq, UserId,
     },
     protocol::{ApiError, NewMessage, ReceiptKind, SendMessage},
-    status::{message_status, raise_receipt, status_on_arrival},
+    status::{raise_receipt, status_on_arrival, visible_status},
 };
 use socketioxide::adapter::Adapter;
 
@@ -22,6 +22,9 @@ pub async fn send_message<A: Adapter>(
     let chat_id = request.chat_id;
     let me = ctx.me().id;
     let members = ctx.members_as_member(chat_id).await?;
+    if ctx.blocked_by_any(&members) {
+        return Err(super::chats::cannot_message());
+    }
     let reply_to = match request.reply_to_id {
         Some(target) => match quote(&ctx, chat_id, target).await {
             Ok(quote) => Some(quote),
@@ -58,10 +61,10 @@ pub async fn send_message<A: Adapter>(
     arrival.message.reply_to = reply_to;
     let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
-    let receipts = receipts_after(arrival.receipts_before, me, &moves, seq);
-    let message = arrival
-        .message
-        .with_status(message_status(&receipts, me, seq));
+    let private = arrival.receipts_before.private;
+    let receipts = receipts_after(arrival.receipts_before.receipts, me, &moves, seq);
+    let status = visible_status(&receipts, &private, me, seq);
+    let message = arrival.message.with_status(status);
 
     // Everyone but the socket that sent it: the ack brings it there.
     ctx.realtime
@@ -79,7 +82,7 @@ pub async fn send_message<A: Adapter>(
             Audience::Chat { members: &members }
         };
         ctx.realtime
-            .announce_receipt(chat_id, audience, moved.user_id, moved.kind, seq)
+            .announce_receipt(chat_id, audience, moved.user_id, moved.kind, seq, &private)
             .await;
     }
     Ok(message)
@@ -98,11 +101,16 @@ async fn quote<A: Adapter>(
     chat_id: ChatId,
     target: MessageId,
 ) -> Result<ReplyTo, ApiError> {
-    let target = ctx
-        .realtime
-        .store
+    let store = &ctx.realtime.store;
+    // Only what the replier may read: not what was said before they joined.
+    let visible_from = store
+        .membership(chat_id, ctx.me().id)
+        .await?
+        .map_or(Seq::MAX, |mine| mine.visible_from);
+    let target = store
         .message(chat_id, target)
         .await?
+        .filter(|target| target.seq >= visible_from && target.system.is_none())
         .ok_or_else(|| refusal(ChangeError::NotFound))?;
     if target.deleted_at.is_some() {
         return Err(refusal(ChangeError::Deleted));
@@ -150,6 +158,7 @@ impl Landing {
         let before = |user_id: UserId| {
             arrival
                 .receipts_before
+                .receipts
                 .iter()
                 .find(|receipt| receipt.user_id == user_id)
         };

@@ -7,6 +7,8 @@
 //! | `rooms.rs`    | `joinRoom`, `leaveRoom`, `markSeen`, `history` |
 //! | `messages.rs` | `sendMessage` |
 //! | `changes.rs`  | `editMessage`, `deleteMessage`, `react` |
+//! | `groups.rs`   | `updateChat`, `addMembers`, `removeMember`, `leaveChat`, `setRole` |
+//! | `settings.rs` | `getSettings`, `updateSettings`, `blockUser`, `updateChatPrefs` |
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 
@@ -15,12 +17,14 @@ mod chats;
 mod cluster;
 mod connection;
 mod dispatch;
+mod groups;
 mod handshake;
 mod messages;
 mod presence;
 mod rate_limit;
 mod redis_driver;
 mod rooms;
+mod settings;
 mod typing;
 mod views;
 
@@ -152,7 +156,12 @@ pub fn register<A: Adapter + DefinedAdapter>(
             async move {
                 let signed_in =
                     handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await?;
-                set_up(&realtime, &socket, signed_in, config.rate_limit);
+                let blockers = realtime
+                    .store
+                    .blockers(signed_in.user.id)
+                    .await
+                    .map_err(|_| handshake::HandshakeError::Unavailable)?;
+                set_up(&realtime, &socket, signed_in, &blockers, config.rate_limit);
                 Ok::<(), handshake::HandshakeError>(())
             }
         }
@@ -181,6 +190,7 @@ fn set_up<A: Adapter>(
     realtime: &Realtime<A>,
     socket: &SocketRef<A>,
     signed_in: handshake::SignedIn,
+    blockers: &[app::model::UserId],
     rate_limit: RateLimit,
 ) {
     let connection = Arc::new(Connection::new(signed_in.user, rate_limit));
@@ -188,6 +198,12 @@ fn set_up<A: Adapter>(
         Cluster::<A>::user_room(connection.user.id),
         Cluster::<A>::session_room(&signed_in.token_hash),
     ]);
+    socket.join(
+        blockers
+            .iter()
+            .map(|&blocker| Cluster::<A>::blocked_by_room(blocker))
+            .collect::<Vec<_>>(),
+    );
     realtime.metrics.socket_connected(connection.user.id);
 
     on::<protocol::CreateChat, A, _, _>(socket, realtime, &connection, chats::create_chat);
@@ -201,6 +217,25 @@ fn set_up<A: Adapter>(
     on::<protocol::EditMessage, A, _, _>(socket, realtime, &connection, changes::edit_message);
     on::<protocol::DeleteMessage, A, _, _>(socket, realtime, &connection, changes::delete_message);
     on::<protocol::React, A, _, _>(socket, realtime, &connection, changes::react);
+    on::<protocol::UpdateChat, A, _, _>(socket, realtime, &connection, groups::update_chat);
+    on::<protocol::AddMembers, A, _, _>(socket, realtime, &connection, groups::add_members);
+    on::<protocol::RemoveMember, A, _, _>(socket, realtime, &connection, groups::remove_member);
+    on::<protocol::LeaveChat, A, _, _>(socket, realtime, &connection, groups::leave_chat);
+    on::<protocol::SetRole, A, _, _>(socket, realtime, &connection, groups::set_role);
+    on::<protocol::GetSettings, A, _, _>(socket, realtime, &connection, settings::get_settings);
+    on::<protocol::UpdateSettings, A, _, _>(
+        socket,
+        realtime,
+        &connection,
+        settings::update_settings,
+    );
+    on::<protocol::BlockUser, A, _, _>(socket, realtime, &connection, settings::block_user);
+    on::<protocol::UpdateChatPrefs, A, _, _>(
+        socket,
+        realtime,
+        &connection,
+        settings::update_chat_prefs,
+    );
 
     socket.on_disconnect({
         let realtime = realtime.clone();

@@ -14,7 +14,7 @@
 use super::{Realtime, dispatch::Ctx, typing::announce_typing, views::Audience};
 use crate::metrics::Metrics;
 use app::{
-    model::UserId,
+    model::{LastSeenVisibility, UserId},
     protocol::{Presence, ReceiptKind},
 };
 use chrono::Utc;
@@ -159,14 +159,34 @@ async fn deliver_waiting<A: Adapter>(realtime: &Realtime<A>, user: UserId) {
                 user,
                 ReceiptKind::Delivered,
                 up_to,
+                &[],
             )
             .await;
     }
 }
 
-async fn announce_presence<A: Adapter>(realtime: &Realtime<A>, presence: Presence) {
-    match realtime.store.contacts_of(presence.user_id).await {
-        Ok(contacts) => realtime.cluster.emit_to_users(&contacts, &presence).await,
+/// Tells everyone who shares a chat with the user, except those the user
+/// blocked, and without the last seen if the user keeps it to themselves.
+async fn announce_presence<A: Adapter>(realtime: &Realtime<A>, mut presence: Presence) {
+    let user = presence.user_id;
+    let store = &realtime.store;
+    let audience = async {
+        let contacts = store.contacts_of(user).await?;
+        let blocked = store.blocked_by(user).await?;
+        let settings = store.settings(user).await?;
+        Ok::<_, crate::store::StoreError>((contacts, blocked, settings))
+    };
+    match audience.await {
+        Ok((contacts, blocked, settings)) => {
+            if settings.last_seen == LastSeenVisibility::Nobody {
+                presence.last_seen_at = None;
+            }
+            let told: Vec<UserId> = contacts
+                .into_iter()
+                .filter(|contact| !blocked.contains(contact))
+                .collect();
+            realtime.cluster.emit_to_users(&told, &presence).await
+        }
         Err(error) => tracing::warn!(%error, "cannot load contacts to announce presence"),
     }
 }

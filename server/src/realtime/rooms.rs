@@ -5,7 +5,7 @@ use super::{
     Cluster,
     dispatch::Ctx,
     typing::announce_typing,
-    views::{Audience, MemberOf, with_statuses},
+    views::{Audience, MemberOf, receipts_for, with_statuses},
 };
 use crate::store::Page;
 use app::{
@@ -29,19 +29,30 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
     ]);
     let last_seq = member_of.chat.last_seq;
     mark_seen_up_to(&ctx, &mut member_of, last_seq).await?;
-    let receipts = member_of.receipts();
-    let messages = ctx
-        .realtime
-        .store
-        .messages(request.chat_id, Page::Latest, JOIN_PAGE)
+    let store = &ctx.realtime.store;
+    // Opening the chat is reading it: it is no longer marked unread, on any
+    // of the reader's devices.
+    if store.clear_marked_unread(request.chat_id, me).await? {
+        ctx.realtime
+            .announce_chat(&member_of.chat, &member_of.members, &[me])
+            .await;
+    }
+    let watermarks = member_of.watermarks();
+    let messages = store
+        .messages(
+            request.chat_id,
+            Page::Latest,
+            JOIN_PAGE,
+            member_of.visible_from(me),
+        )
         .await?;
     Ok(RoomJoined {
         chat: ctx
             .realtime
-            .chat_view(&member_of.chat, &member_of.members)
+            .chat_view(&member_of.chat, &member_of.members, me)
             .await,
-        messages: with_statuses(messages, &receipts),
-        receipts,
+        messages: with_statuses(messages, &watermarks),
+        receipts: receipts_for(&watermarks, me),
     })
 }
 
@@ -101,6 +112,7 @@ async fn mark_seen_up_to<A: Adapter>(
                 me,
                 kind,
                 up_to,
+                &member_of.watermarks().private,
             )
             .await;
     }
@@ -108,7 +120,7 @@ async fn mark_seen_up_to<A: Adapter>(
 }
 
 pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Message>, ApiError> {
-    let receipts = ctx.receipts_as_member(request.chat_id).await?;
+    let member_of = ctx.member_of(request.chat_id).await?;
     let limit = request.limit.unwrap_or(History::DEFAULT_LIMIT);
     if limit == 0 {
         return Err(ApiError::new(
@@ -129,10 +141,11 @@ pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Me
         (None, Some(before), None) => Page::Before(before),
         (None, before, Some(after)) => Page::After { after, before },
     };
+    let from = member_of.visible_from(ctx.me().id);
     let messages = ctx
         .realtime
         .store
-        .messages(request.chat_id, page, limit)
+        .messages(request.chat_id, page, limit, from)
         .await?;
-    Ok(with_statuses(messages, &receipts))
+    Ok(with_statuses(messages, &member_of.watermarks()))
 }

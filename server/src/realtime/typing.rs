@@ -9,6 +9,16 @@ use socketioxide::adapter::Adapter;
 
 pub async fn typing<A: Adapter>(ctx: Ctx<A>, request: Typing) -> Result<Done, ApiError> {
     ctx.members_as_member(request.chat_id).await?;
+    // Kept to oneself: nobody hears it (and so nothing to stop later).
+    if !ctx
+        .realtime
+        .store
+        .settings(ctx.me().id)
+        .await?
+        .typing_indicators
+    {
+        return Ok(Done {});
+    }
     ctx.connection
         .set_typing(request.chat_id, request.is_typing);
     announce_typing(&ctx, request.chat_id, request.is_typing).await;

@@ -2,15 +2,13 @@
 //! presence, messages with their status, and the authorization every event
 //! starts with.
 
-use super::{Realtime, dispatch::Ctx};
-use crate::store::{ChatRecord, Member, StoredMessage};
+use super::{Cluster, Realtime, dispatch::Ctx};
+use crate::store::{ChatRecord, Member, MemberIds, StoredMessage, Watermarks};
 use app::{
-    model::{Chat, ChatId, Message, Receipt, User, UserId},
+    model::{Chat, ChatId, ChatMember, LastSeenVisibility, Message, Receipt, Seq, User, UserId},
     protocol::{ApiError, ErrorCode, ReceiptKind, StatusUpdate},
-    status::message_status,
 };
 use socketioxide::adapter::Adapter;
-use std::sync::Arc;
 
 /// A chat the current user belongs to, with everyone's watermarks.
 pub struct MemberOf {
@@ -23,8 +21,25 @@ impl MemberOf {
         self.members.iter().map(|member| member.user.id).collect()
     }
 
-    pub fn receipts(&self) -> Vec<Receipt> {
-        self.members.iter().map(|member| member.receipt).collect()
+    /// Everyone's watermarks, and who keeps their reading private.
+    pub fn watermarks(&self) -> Watermarks {
+        Watermarks {
+            receipts: self.members.iter().map(|member| member.receipt).collect(),
+            private: self
+                .members
+                .iter()
+                .filter(|member| !member.settings.read_receipts)
+                .map(|member| member.user.id)
+                .collect(),
+        }
+    }
+
+    /// The first seq `user_id` may read (what came before they joined is not theirs).
+    pub fn visible_from(&self, user_id: UserId) -> Seq {
+        self.members
+            .iter()
+            .find(|member| member.user.id == user_id)
+            .map_or(Seq::MAX, |member| member.visible_from)
     }
 }
 
@@ -46,28 +61,32 @@ impl<A: Adapter> Ctx<A> {
         Ok(MemberOf { chat, members })
     }
 
-    /// Every member's watermarks, if the chat exists and the user is in it: the
-    /// same check as `member_of` in one light query (no chat row, no profiles).
-    pub async fn receipts_as_member(&self, chat_id: ChatId) -> Result<Vec<Receipt>, ApiError> {
-        let receipts = self.realtime.store.receipts(chat_id).await?;
-        // A chat always has members: none means no such chat.
-        if receipts.is_empty() {
-            return Err(no_such_chat());
-        }
-        self.check_member(receipts.iter().map(|receipt| receipt.user_id))?;
-        Ok(receipts)
-    }
-
     /// Who is in the chat, if it exists and the user is in it: the same check
     /// without touching the database after the chat's first read (members
     /// are cached, see `Store::member_ids`).
-    pub async fn members_as_member(&self, chat_id: ChatId) -> Result<Arc<[UserId]>, ApiError> {
+    pub async fn members_as_member(&self, chat_id: ChatId) -> Result<MemberIds, ApiError> {
         let members = self.realtime.store.member_ids(chat_id).await?;
         if members.is_empty() {
             return Err(no_such_chat());
         }
         self.check_member(members.iter().copied())?;
         Ok(members)
+    }
+
+    /// Whether the other person of this direct chat has blocked the user.
+    /// Known without a query: blocking puts the blocked person's sockets in
+    /// the blocker's `blocked-by` room, on every node (see `Cluster`).
+    pub fn blocked_by_any(&self, members: &MemberIds) -> bool {
+        if !members.direct {
+            return false;
+        }
+        let rooms = self.socket.rooms();
+        members.iter().any(|&member| {
+            member != self.me().id
+                && rooms
+                    .iter()
+                    .any(|room| *room == Cluster::<A>::blocked_by_room(member))
+        })
     }
 
     fn check_member(&self, mut members: impl Iterator<Item = UserId>) -> Result<(), ApiError> {
@@ -87,19 +106,35 @@ fn no_such_chat() -> ApiError {
 }
 
 impl<A: Adapter> Realtime<A> {
-    /// The chat as clients see it: members with their presence filled in.
-    pub async fn chat_view(&self, chat: &ChatRecord, members: &[Member]) -> Chat {
+    /// The chat as `viewer` sees it: members with their roles and presence,
+    /// less what each keeps from them (a last seen kept to oneself; presence
+    /// and last seen hidden from someone they blocked).
+    pub async fn chat_view(&self, chat: &ChatRecord, members: &[Member], viewer: UserId) -> Chat {
         let ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
         let online = self.cluster.online_among(&ids).await;
+        let blockers = self
+            .store
+            .blockers_of(viewer, &ids)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot read blocks; hiding presence");
+                ids.clone()
+            });
         let members = members
             .iter()
             .map(|member| {
                 let mut user = member.user.clone();
-                user.online = online.contains(&user.id);
-                if user.online {
+                let hidden = user.id != viewer && blockers.contains(&user.id);
+                user.online = !hidden && online.contains(&user.id);
+                let keeps_last_seen =
+                    user.id != viewer && member.settings.last_seen == LastSeenVisibility::Nobody;
+                if user.online || hidden || keeps_last_seen {
                     user.last_seen_at = None;
                 }
-                user
+                ChatMember {
+                    user,
+                    role: member.role,
+                }
             })
             .collect();
         Chat {
@@ -110,27 +145,52 @@ impl<A: Adapter> Realtime<A> {
         }
     }
 
-    /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`.
+    /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`. A
+    /// "seen" is announced as what each listener may know: "delivered" when
+    /// `user_id` keeps their reading private, or to a listener who keeps
+    /// their own (`private`, see `Watermarks`).
     pub async fn announce_receipt(
         &self,
         chat_id: ChatId,
         audience: Audience<'_>,
         user_id: UserId,
         status: ReceiptKind,
-        up_to_seq: i64,
+        up_to_seq: Seq,
+        private: &[UserId],
     ) {
-        let update = StatusUpdate {
+        let update = |status| StatusUpdate {
             chat_id,
             user_id,
             status,
             up_to_seq,
         };
-        match audience {
-            Audience::Chat { members } => {
-                self.cluster.emit_to_chat(chat_id, members, &update).await
+        let listeners: &[UserId] = match &audience {
+            Audience::Chat { members } => members,
+            Audience::Sender(sender) => std::slice::from_ref(sender),
+        };
+        let seen = status == ReceiptKind::Seen;
+        if !seen || private.is_empty() {
+            match audience {
+                Audience::Chat { members } => {
+                    self.cluster
+                        .emit_to_chat(chat_id, members, &update(status))
+                        .await
+                }
+                Audience::Sender(sender) => {
+                    self.cluster.emit_to_users(&[sender], &update(status)).await
+                }
             }
-            Audience::Sender(sender) => self.cluster.emit_to_users(&[sender], &update).await,
+            return;
         }
+        let (blind, told): (Vec<UserId>, Vec<UserId>) = listeners
+            .iter()
+            .partition(|&&listener| private.contains(&listener) || private.contains(&user_id));
+        self.cluster
+            .emit_to_users(&told, &update(ReceiptKind::Seen))
+            .await;
+        self.cluster
+            .emit_to_users(&blind, &update(ReceiptKind::Delivered))
+            .await;
     }
 }
 
@@ -143,24 +203,36 @@ pub enum Audience<'a> {
     Sender(UserId),
 }
 
-/// Stored messages with their status under these receipts.
-pub fn with_statuses(messages: Vec<StoredMessage>, receipts: &[Receipt]) -> Vec<Message> {
+/// Stored messages with their status under these watermarks.
+pub fn with_statuses(messages: Vec<StoredMessage>, watermarks: &Watermarks) -> Vec<Message> {
     messages
         .into_iter()
-        .map(|message| with_status(message, receipts))
+        .map(|message| with_status(message, watermarks))
         .collect()
 }
 
-/// A stored message with its status under these receipts.
-pub fn with_status(message: StoredMessage, receipts: &[Receipt]) -> Message {
-    let status = message_status(receipts, message.sender_id, message.seq);
+/// A stored message with its status under these watermarks, as its sender
+/// may see it.
+pub fn with_status(message: StoredMessage, watermarks: &Watermarks) -> Message {
+    let status = watermarks.status(message.sender_id, message.seq);
     message.with_status(status)
+}
+
+/// The receipts `viewer` may see: nobody's "seen" when they keep their own
+/// private, else everyone's but those who keep theirs.
+pub fn receipts_for(watermarks: &Watermarks, viewer: UserId) -> Vec<Receipt> {
+    if watermarks.is_private(viewer) {
+        let everyone: Vec<UserId> = watermarks.receipts.iter().map(|r| r.user_id).collect();
+        app::status::published_receipts(&watermarks.receipts, &everyone)
+    } else {
+        watermarks.published()
+    }
 }
 
 impl<A: Adapter> Realtime<A> {
     /// A stored message with its status as its chat's watermarks stand now.
     pub async fn with_current_status(&self, message: StoredMessage) -> Result<Message, ApiError> {
-        let receipts = self.store.receipts(message.chat_id).await?;
-        Ok(with_status(message, &receipts))
+        let watermarks = self.store.receipts(message.chat_id).await?;
+        Ok(with_status(message, &watermarks))
     }
 }

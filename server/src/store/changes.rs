@@ -10,7 +10,7 @@ use super::{
     messages::{StoredMessage, decorate, message_in},
 };
 use app::{
-    model::{Body, ChatId, Emoji, MessageId, UserId, Version},
+    model::{Body, ChatId, Emoji, MessageId, Seq, UserId, Version},
     protocol::React,
 };
 use chrono::Utc;
@@ -62,18 +62,22 @@ impl From<DbErr> for ChangeError {
 }
 
 impl Store {
-    /// Applies `change` to the message, by `actor`, as the chat's next version.
+    /// Applies `change` to the message, by `actor`, as the chat's next
+    /// version. A message before seq `visible_from` (said before the actor
+    /// joined) is not theirs: not found.
     pub async fn change_message(
         &self,
         chat_id: ChatId,
         message_id: MessageId,
         actor: UserId,
+        visible_from: Seq,
         change: Change<'_>,
     ) -> Result<Changed, ChangeError> {
         let txn = self.writer.begin().await?;
         let version = next_version(&txn, chat_id).await?;
         let message = message_in(&txn, chat_id, message_id)
             .await?
+            .filter(|message| message.seq >= visible_from && message.system.is_none())
             .ok_or(ChangeError::NotFound)?;
         let changed = apply(&txn, &message, actor, change, version).await?;
         // Read back inside the transaction: exactly this version, even when

@@ -1,15 +1,18 @@
 //! Chats and their members.
 
+use super::receipts::Watermarks;
 use super::{
     Store, StoreError,
     entity::{chat, chat_member, user},
     users::StoredUser,
 };
-use app::model::{ChatId, ChatKind, GroupName, Receipt, Seq, User, UserId, Username};
+use app::model::{
+    ChatId, ChatKind, GroupName, Receipt, Role, Seq, Settings, User, UserId, Username,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
-    entity::prelude::*,
+    ActiveValue::Set, ConnectionTrait, JoinType, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait, entity::prelude::*,
 };
 use std::{
     collections::HashMap,
@@ -24,6 +27,8 @@ pub struct ChatRecord {
     pub name: Option<String>,
     /// The newest message's seq (0: none yet).
     pub last_seq: Seq,
+    /// The chat's change counter (see `Message::version`).
+    pub last_version: i64,
     pub last_activity_at: DateTime<Utc>,
 }
 
@@ -39,19 +44,72 @@ impl From<chat::Model> for ChatRecord {
             kind,
             name: row.name,
             last_seq: row.last_seq,
+            last_version: row.last_version,
             last_activity_at: row.last_activity_at,
         }
     }
 }
 
-/// A member as stored: who (presence not filled in) and their watermarks.
+/// A member as stored: who (presence not filled in), their watermarks, their
+/// role, from where they may read, and their privacy settings.
 #[derive(Clone, Debug)]
 pub struct Member {
     pub user: User,
     pub receipt: Receipt,
+    pub role: Role,
+    pub visible_from: Seq,
+    pub settings: Settings,
 }
 
-fn receipt_of(row: &chat_member::Model) -> Receipt {
+/// A person's own standing in one chat of theirs.
+#[derive(Clone, Copy, Debug)]
+pub struct Membership {
+    pub receipt: Receipt,
+    pub role: Role,
+    pub visible_from: Seq,
+    pub prefs: ChatPrefs,
+}
+
+/// A member's own choices for a chat.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChatPrefs {
+    pub muted: bool,
+    pub pinned_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub marked_unread: bool,
+}
+
+impl ChatPrefs {
+    pub(super) fn of(row: &chat_member::Model) -> Self {
+        Self {
+            muted: row.muted,
+            pinned_at: row.pinned_at,
+            archived_at: row.archived_at,
+            marked_unread: row.marked_unread,
+        }
+    }
+
+    /// Still archived: nothing arrived since, or the chat is muted (a muted
+    /// chat stays archived). Worked out when read, so that a new message
+    /// costs no write per member who archived the chat.
+    pub fn is_archived(&self, last_activity_at: DateTime<Utc>) -> bool {
+        self.archived_at
+            .is_some_and(|archived_at| self.muted || last_activity_at <= archived_at)
+    }
+}
+
+impl From<&chat_member::Model> for Membership {
+    fn from(row: &chat_member::Model) -> Self {
+        Self {
+            receipt: receipt_of(row),
+            role: Role::parse(&row.role),
+            visible_from: row.visible_from_seq,
+            prefs: ChatPrefs::of(row),
+        }
+    }
+}
+
+pub(super) fn receipt_of(row: &chat_member::Model) -> Receipt {
     Receipt {
         user_id: UserId(row.user_id),
         delivered_seq: row.delivered_seq,
@@ -59,19 +117,34 @@ fn receipt_of(row: &chat_member::Model) -> Receipt {
     }
 }
 
-/// Chats' member lists, kept after the first read. Bounded: past
+/// Who is in a chat, and whether it is a direct one.
+#[derive(Clone, Debug)]
+pub struct MemberIds {
+    pub direct: bool,
+    pub ids: Arc<[UserId]>,
+}
+
+impl std::ops::Deref for MemberIds {
+    type Target = [UserId];
+
+    fn deref(&self) -> &[UserId] {
+        &self.ids
+    }
+}
+
+/// Direct chats' member lists, kept after the first read. Bounded: past
 /// [`MemberCache::CAPACITY`] chats it starts afresh (a re-read is one query).
 #[derive(Clone, Debug, Default)]
-pub(super) struct MemberCache(Arc<RwLock<HashMap<ChatId, Arc<[UserId]>>>>);
+pub(super) struct MemberCache(Arc<RwLock<HashMap<ChatId, MemberIds>>>);
 
 impl MemberCache {
     const CAPACITY: usize = 100_000;
 
-    fn get(&self, chat_id: ChatId) -> Option<Arc<[UserId]>> {
+    fn get(&self, chat_id: ChatId) -> Option<MemberIds> {
         self.0.read().ok()?.get(&chat_id).cloned()
     }
 
-    fn insert(&self, chat_id: ChatId, members: Arc<[UserId]>) {
+    fn insert(&self, chat_id: ChatId, members: MemberIds) {
         if let Ok(mut cache) = self.0.write() {
             if cache.len() >= Self::CAPACITY {
                 cache.clear();
@@ -142,6 +215,15 @@ impl Store {
         .await
     }
 
+    /// The direct chat between `a` and `b`, if they have one.
+    pub async fn direct_chat_between(
+        &self,
+        a: UserId,
+        b: UserId,
+    ) -> Result<Option<ChatRecord>, StoreError> {
+        self.chat_by_direct_key(&direct_key(a, b)).await
+    }
+
     async fn chat_by_direct_key(&self, key: &str) -> Result<Option<ChatRecord>, StoreError> {
         let row = chat::Entity::find()
             .filter(chat::Column::DirectKey.eq(key))
@@ -171,12 +253,14 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let memberships = members.iter().map(|member| chat_member::ActiveModel {
-            chat_id: Set(row.id),
-            user_id: Set(member.0),
-            delivered_seq: Set(0),
-            seen_seq: Set(0),
-            joined_at: Set(now),
+        // A group's creator (listed first) is its first admin.
+        let memberships = members.iter().enumerate().map(|(index, member)| {
+            let role = if kind == ChatKind::Group && index == 0 {
+                Role::Admin
+            } else {
+                Role::Member
+            };
+            new_membership(ChatId(row.id), *member, role, 0, now)
         });
         chat_member::Entity::insert_many(memberships)
             .exec(&txn)
@@ -192,40 +276,52 @@ impl Store {
             .map(ChatRecord::from))
     }
 
-    /// A member's watermarks, or `None` when `user_id` is not in the chat.
+    /// The user's standing in the chat, or `None` when they are not in it.
     pub async fn membership(
         &self,
         chat_id: ChatId,
         user_id: UserId,
-    ) -> Result<Option<Receipt>, StoreError> {
+    ) -> Result<Option<Membership>, StoreError> {
         let row = chat_member::Entity::find_by_id((chat_id.0, user_id.0))
             .one(&self.db)
             .await?;
-        Ok(row.as_ref().map(receipt_of))
+        Ok(row.as_ref().map(Membership::from))
     }
 
-    /// Who is in the chat (empty: no such chat). Read once per chat and then
-    /// served from memory: a chat's members never change once it exists, so
-    /// the copy is right on every node. (Adding or removing members must
-    /// forget the chat here, on every node.)
-    pub async fn member_ids(&self, chat_id: ChatId) -> Result<Arc<[UserId]>, StoreError> {
+    /// Who is in the chat (empty: no such chat). A direct chat's two members
+    /// never change, so they are read once and then served from memory (the
+    /// same on every node); a group's are read each time, since a member
+    /// removed on another node must be refused here at once.
+    pub async fn member_ids(&self, chat_id: ChatId) -> Result<MemberIds, StoreError> {
         if let Some(members) = self.members.get(chat_id) {
             return Ok(members);
         }
-        let members: Arc<[UserId]> = receipts_in(&self.db, chat_id)
-            .await?
-            .iter()
-            .map(|receipt| receipt.user_id)
-            .collect();
-        if !members.is_empty() {
+        let rows: Vec<(Uuid, String)> = chat_member::Entity::find()
+            .select_only()
+            .column(chat_member::Column::UserId)
+            .column(chat::Column::Kind)
+            .join(JoinType::InnerJoin, chat_member::Relation::Chat.def())
+            .filter(chat_member::Column::ChatId.eq(chat_id.0))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let direct = rows
+            .first()
+            .is_some_and(|(_, kind)| kind == ChatKind::Direct.as_str());
+        let members = MemberIds {
+            direct,
+            ids: rows.into_iter().map(|(id, _)| UserId(id)).collect(),
+        };
+        if direct {
             self.members.insert(chat_id, members.clone());
         }
         Ok(members)
     }
 
-    /// Every member's watermarks, in the order they joined; empty when there is
-    /// no such chat (a chat always has members).
-    pub async fn receipts(&self, chat_id: ChatId) -> Result<Vec<Receipt>, StoreError> {
+    /// Every member's watermarks, in the order they joined, and who keeps
+    /// their reading private; empty when there is no such chat (a chat
+    /// always has members).
+    pub async fn receipts(&self, chat_id: ChatId) -> Result<Watermarks, StoreError> {
         receipts_in(&self.db, chat_id).await
     }
 
@@ -234,11 +330,11 @@ impl Store {
         members_of(&self.db, chat_id).await
     }
 
-    /// The user's chats with their own watermarks, newest activity first.
+    /// The user's chats with their own standing in each, newest activity first.
     pub async fn chats_of(
         &self,
         user_id: UserId,
-    ) -> Result<Vec<(ChatRecord, Receipt)>, StoreError> {
+    ) -> Result<Vec<(ChatRecord, Membership)>, StoreError> {
         let rows = chat_member::Entity::find()
             .filter(chat_member::Column::UserId.eq(user_id.0))
             .find_also_related(chat::Entity)
@@ -248,7 +344,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|(member, chat)| {
-                chat.map(|chat| (ChatRecord::from(chat), receipt_of(&member)))
+                chat.map(|chat| (ChatRecord::from(chat), Membership::from(&member)))
             })
             .collect())
     }
@@ -276,36 +372,77 @@ impl Store {
 pub(super) async fn receipts_in(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
-) -> Result<Vec<Receipt>, StoreError> {
+) -> Result<Watermarks, StoreError> {
     Ok(receipts_in_chats(db, &[chat_id])
         .await?
         .remove(&chat_id)
         .unwrap_or_default())
 }
 
-/// Every member's watermarks in each of these chats, in the order they joined.
+/// Every member's watermarks in each of these chats, in the order they
+/// joined, and who among them keeps their reading private.
 pub(super) async fn receipts_in_chats(
     db: &impl ConnectionTrait,
     chats: &[ChatId],
-) -> Result<HashMap<ChatId, Vec<Receipt>>, StoreError> {
+) -> Result<HashMap<ChatId, Watermarks>, StoreError> {
     if chats.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = chat_member::Entity::find()
+    let rows: Vec<(Uuid, Uuid, Seq, Seq, bool)> = chat_member::Entity::find()
+        .select_only()
+        .column(chat_member::Column::ChatId)
+        .column(chat_member::Column::UserId)
+        .column(chat_member::Column::DeliveredSeq)
+        .column(chat_member::Column::SeenSeq)
+        .column(user::Column::ReadReceipts)
+        .join(JoinType::InnerJoin, chat_member::Relation::User.def())
         .filter(chat_member::Column::ChatId.is_in(chats.iter().map(|chat| chat.0)))
         .order_by_asc(chat_member::Column::ChatId)
         .order_by_asc(chat_member::Column::JoinedAt)
         .order_by_asc(chat_member::Column::UserId)
+        .into_tuple()
         .all(db)
         .await?;
-    let mut receipts: HashMap<ChatId, Vec<Receipt>> = HashMap::new();
-    for row in &rows {
-        receipts
-            .entry(ChatId(row.chat_id))
-            .or_default()
-            .push(receipt_of(row));
+    let mut watermarks: HashMap<ChatId, Watermarks> = HashMap::new();
+    for (chat, user, delivered_seq, seen_seq, read_receipts) in rows {
+        let user_id = UserId(user);
+        let chat = watermarks.entry(ChatId(chat)).or_default();
+        chat.receipts.push(Receipt {
+            user_id,
+            delivered_seq,
+            seen_seq,
+        });
+        if !read_receipts {
+            chat.private.push(user_id);
+        }
     }
-    Ok(receipts)
+    Ok(watermarks)
+}
+
+/// A membership row for `user_id` joining `chat_id` now with `role`, reading
+/// from `visible_from`: everything before it counts as delivered and seen, so
+/// a newcomer holds back nobody's ticks on what they cannot read.
+pub(super) fn new_membership(
+    chat_id: ChatId,
+    user_id: UserId,
+    role: Role,
+    visible_from: Seq,
+    now: DateTime<Utc>,
+) -> chat_member::ActiveModel {
+    let before = (visible_from - 1).max(0);
+    chat_member::ActiveModel {
+        chat_id: Set(chat_id.0),
+        user_id: Set(user_id.0),
+        delivered_seq: Set(before),
+        seen_seq: Set(before),
+        joined_at: Set(now),
+        role: Set(role.as_str().to_owned()),
+        visible_from_seq: Set(visible_from),
+        muted: Set(false),
+        pinned_at: Set(None),
+        archived_at: Set(None),
+        marked_unread: Set(false),
+    }
 }
 
 pub(super) async fn members_of(
@@ -322,9 +459,13 @@ pub(super) async fn members_of(
     Ok(rows
         .into_iter()
         .filter_map(|(member, user)| {
-            user.map(|user| Member {
-                user: StoredUser::from(user).user,
+            let user = StoredUser::from(user?);
+            Some(Member {
+                user: user.user,
+                settings: user.settings,
                 receipt: receipt_of(&member),
+                role: Role::parse(&member.role),
+                visible_from: member.visible_from_seq,
             })
         })
         .collect())

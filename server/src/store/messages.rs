@@ -1,13 +1,14 @@
 //! Messages: appended with the next seq of their chat, read back in pages.
 
+use super::receipts::Watermarks;
 use super::{
     Store, StoreError,
     entity::{chat, message, reaction},
     writer::{Pending, Queued},
 };
 use app::model::{
-    Body, ChatId, ClientId, Message, MessageId, MessageStatus, Reaction, Receipt, ReplyTo, Seq,
-    UserId, Version,
+    Body, ChatId, ClientId, Message, MessageId, MessageKind, MessageStatus, Reaction, ReplyTo, Seq,
+    SystemEvent, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, entity::prelude::*};
@@ -31,6 +32,8 @@ pub struct StoredMessage {
     pub reply_to: Option<ReplyTo>,
     /// Filled in by [`decorate`].
     pub reactions: Vec<Reaction>,
+    /// What happened to the group, for a system message.
+    pub system: Option<SystemEvent>,
 }
 
 impl StoredMessage {
@@ -49,6 +52,12 @@ impl StoredMessage {
             deleted_at: self.deleted_at,
             reply_to: self.reply_to,
             reactions: self.reactions,
+            kind: if self.system.is_some() {
+                MessageKind::System
+            } else {
+                MessageKind::Text
+            },
+            system: self.system,
         }
     }
 
@@ -79,6 +88,12 @@ impl From<message::Model> for StoredMessage {
             reply_to_id: row.reply_to_id.map(MessageId),
             reply_to: None,
             reactions: Vec::new(),
+            // Written by the server alone; unreadable would be a bug, and
+            // then the line shows as an ordinary empty message.
+            system: row
+                .system
+                .as_deref()
+                .and_then(|event| serde_json::from_str(event).ok()),
         }
     }
 }
@@ -110,7 +125,7 @@ pub enum Appended {
 #[derive(Debug)]
 pub struct Arrival {
     pub message: StoredMessage,
-    pub receipts_before: Vec<Receipt>,
+    pub receipts_before: Watermarks,
 }
 
 /// Which page of a chat's messages.
@@ -152,15 +167,17 @@ impl Store {
         outcome.await.map_err(|_| gone())?
     }
 
-    /// A page of the chat's messages, in ascending seq (ascending version for
+    /// A page of the chat's messages from seq `from` on (what a member may
+    /// read: from when they joined), in ascending seq (ascending version for
     /// [`Page::ChangedAfter`]), with their quotes and reactions.
     pub async fn messages(
         &self,
         chat_id: ChatId,
         page: Page,
         limit: u64,
+        from: Seq,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let messages = messages_page(&self.db, chat_id, page, limit).await?;
+        let messages = messages_page(&self.db, chat_id, page, limit, from).await?;
         decorate(&self.db, messages).await
     }
 
@@ -220,9 +237,11 @@ async fn messages_page(
     chat_id: ChatId,
     page: Page,
     limit: u64,
+    from: Seq,
 ) -> Result<Vec<StoredMessage>, StoreError> {
     let query = message::Entity::find()
         .filter(message::Column::ChatId.eq(chat_id.0))
+        .filter(message::Column::Seq.gte(from))
         .limit(limit);
     let mut rows = match page {
         Page::Latest => query.order_by_desc(message::Column::Seq).all(db).await?,
@@ -233,7 +252,7 @@ async fn messages_page(
                 .all(db)
                 .await?
         }
-        Page::ChangedAfter(version) => changed_after(db, chat_id, version, limit).await?,
+        Page::ChangedAfter(version) => changed_after(db, chat_id, version, limit, from).await?,
         Page::After { after, before } => {
             let query = query.filter(message::Column::Seq.gt(after));
             let query = match before {
@@ -265,6 +284,7 @@ async fn changed_after(
     chat_id: ChatId,
     version: Version,
     limit: u64,
+    from: Seq,
 ) -> Result<Vec<message::Model>, StoreError> {
     let Some(chat) = chat::Entity::find_by_id(chat_id.0).one(db).await? else {
         return Ok(Vec::new());
@@ -276,7 +296,7 @@ async fn changed_after(
             .limit(limit)
     };
     let new_since = of_chat()
-        .filter(message::Column::Seq.gt((version - changes_so_far).max(0)))
+        .filter(message::Column::Seq.gt((version - changes_so_far).max(from - 1).max(0)))
         // Never changed: its version is still the one it was created with.
         .filter(message::Column::ChangedAt.is_null())
         .filter(message::Column::Version.gt(version))
@@ -286,6 +306,7 @@ async fn changed_after(
     let changed_since = of_chat()
         .filter(message::Column::ChangedAt.is_not_null())
         .filter(message::Column::Version.gt(version))
+        .filter(message::Column::Seq.gte(from))
         .order_by_asc(message::Column::Version)
         .all(db)
         .await?;

@@ -4,8 +4,10 @@
 mod changes;
 mod chats;
 mod entity;
+mod groups;
 mod messages;
 mod migration;
+mod privacy;
 mod receipts;
 mod scrub;
 mod sessions;
@@ -14,8 +16,11 @@ mod users;
 mod writer;
 
 pub use changes::{Change, ChangeError, Changed};
-pub use chats::{ChatRecord, Member};
+pub use chats::{ChatPrefs, ChatRecord, Member, MemberIds, Membership};
+pub use groups::{GroupChange, GroupChanged, GroupError};
 pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage};
+pub use privacy::{PrefsChange, PrefsError};
+pub use receipts::Watermarks;
 pub use sessions::NewSession;
 pub use throttle::{Attempts, Rule};
 pub use users::{NewUser, StoredUser};

@@ -7,9 +7,38 @@ use super::{
     entity::{chat, chat_member},
 };
 use app::{
-    model::{ChatId, Seq, UserId},
+    model::{ChatId, MessageStatus, Receipt, Seq, UserId},
     protocol::ReceiptKind,
+    status::{published_receipts, visible_status},
 };
+
+/// A chat's watermarks as stored, and who among its members keeps their
+/// reading private (`readReceipts: false`): what statuses are made from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Watermarks {
+    pub receipts: Vec<Receipt>,
+    pub private: Vec<UserId>,
+}
+
+impl Watermarks {
+    /// A message's status as its sender may see it.
+    pub fn status(&self, sender: UserId, seq: Seq) -> MessageStatus {
+        visible_status(&self.receipts, &self.private, sender, seq)
+    }
+
+    /// The receipts as anyone but their owner may see them.
+    pub fn published(&self) -> Vec<Receipt> {
+        published_receipts(&self.receipts, &self.private)
+    }
+
+    pub fn is_private(&self, user_id: UserId) -> bool {
+        self.private.contains(&user_id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.receipts.is_empty()
+    }
+}
 use sea_orm::{
     ConnectionTrait, QuerySelect,
     entity::prelude::*,

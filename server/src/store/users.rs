@@ -1,7 +1,7 @@
 //! People's accounts.
 
 use super::{Store, StoreError, entity::user};
-use app::model::{DisplayName, User, UserId, Username};
+use app::model::{DisplayName, LastSeenVisibility, Settings, User, UserId, Username};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, QuerySelect, entity::prelude::*, sea_query::Expr};
 
@@ -17,11 +17,14 @@ pub struct NewUser<'a> {
 pub struct StoredUser {
     pub user: User,
     pub password_hash: String,
+    pub settings: Settings,
 }
 
 impl From<user::Model> for StoredUser {
     fn from(row: user::Model) -> Self {
+        let settings = settings_of(&row);
         Self {
+            settings,
             user: User {
                 id: UserId(row.id),
                 username: row.username,
@@ -31,6 +34,14 @@ impl From<user::Model> for StoredUser {
             },
             password_hash: row.password_hash,
         }
+    }
+}
+
+fn settings_of(row: &user::Model) -> Settings {
+    Settings {
+        read_receipts: row.read_receipts,
+        typing_indicators: row.typing_indicators,
+        last_seen: LastSeenVisibility::parse(&row.last_seen_visibility),
     }
 }
 
@@ -45,6 +56,9 @@ impl Store {
             created_at: Set(Utc::now()),
             last_seen_at: Set(None),
             online: Set(false),
+            read_receipts: Set(true),
+            typing_indicators: Set(true),
+            last_seen_visibility: Set(LastSeenVisibility::Everyone.as_str().to_owned()),
         }
         .insert(&self.writer)
         .await?;
@@ -105,6 +119,59 @@ impl Store {
             .select_only()
             .column(user::Column::Id)
             .filter(user::Column::Online.eq(true))
+            .into_tuple::<Uuid>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(UserId)
+            .collect())
+    }
+
+    /// The user as stored (presence not filled in), if there is one.
+    pub async fn user(&self, user_id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(user::Entity::find_by_id(user_id.0)
+            .one(&self.db)
+            .await?
+            .map(|row| StoredUser::from(row).user))
+    }
+
+    /// The user's privacy settings (the defaults for an unknown user).
+    pub async fn settings(&self, user_id: UserId) -> Result<Settings, StoreError> {
+        Ok(user::Entity::find_by_id(user_id.0)
+            .one(&self.db)
+            .await?
+            .map(|row| settings_of(&row))
+            .unwrap_or_default())
+    }
+
+    /// Stores the user's new settings.
+    pub async fn set_settings(
+        &self,
+        user_id: UserId,
+        settings: Settings,
+    ) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(user_id.0),
+            read_receipts: Set(settings.read_receipts),
+            typing_indicators: Set(settings.typing_indicators),
+            last_seen_visibility: Set(settings.last_seen.as_str().to_owned()),
+            ..Default::default()
+        }
+        .update(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Those of `users` who keep their read receipts to themselves.
+    pub async fn private_readers(&self, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.is_in(users.iter().map(|user| user.0)))
+            .filter(user::Column::ReadReceipts.eq(false))
             .into_tuple::<Uuid>()
             .all(&self.db)
             .await?

@@ -15,6 +15,7 @@ use super::{
     chats::receipts_in_chats,
     entity::message,
     messages::{Appended, Arrival, StoredMessage},
+    receipts::Watermarks,
 };
 use app::{
     model::{ChatId, MessageId, Receipt, Seq, UserId, Version},
@@ -152,7 +153,7 @@ async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Append
         };
         let current = receipts.entry(pending.chat_id).or_default();
         befores.push(Some(current.clone()));
-        moved.apply(pending, message.seq, current);
+        moved.apply(pending, message.seq, &mut current.receipts);
     }
     moved.write(&txn).await?;
     txn.commit().await?;
@@ -296,6 +297,7 @@ fn plan(
                 reply_to_id: pending.reply_to_id,
                 reply_to: None,
                 reactions: Vec::new(),
+                system: None,
             }));
             *seq += 1;
         }
@@ -317,6 +319,7 @@ fn row_of(message: &StoredMessage) -> message::ActiveModel {
         edited_at: Set(None),
         deleted_at: Set(None),
         reply_to_id: Set(message.reply_to_id.map(|id| id.0)),
+        system: Set(None),
     }
 }
 
@@ -426,7 +429,7 @@ impl Params {
 /// message its first copy stored.
 fn outcomes(
     plans: Vec<Plan>,
-    befores: Vec<Option<Vec<Receipt>>>,
+    befores: Vec<Option<Watermarks>>,
 ) -> Result<Vec<Appended>, StoreError> {
     let mut outcomes: Vec<Appended> = Vec::with_capacity(plans.len());
     for (plan, before) in plans.into_iter().zip(befores) {
@@ -494,6 +497,7 @@ mod tests {
             reply_to_id: None,
             reply_to: None,
             reactions: Vec::new(),
+            system: None,
         };
         let stored = HashMap::from([((UserId(id(10)), "old".to_owned()), earlier)]);
         let fresh = count_fresh(&batch, &stored);

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod changes;
+mod groups;
 mod helpers;
 mod operability;
 mod pages;

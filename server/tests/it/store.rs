@@ -223,12 +223,18 @@ async fn store_contract(store: Store) {
         .membership(chat.id, mike)
         .await
         .unwrap()
-        .expect("member");
+        .expect("member")
+        .receipt;
     assert_eq!(mike_receipt.seen_seq, mike_receipt.delivered_seq);
     assert!(mike_receipt.seen_seq >= 2);
 
     // Watermarks only move forward; seen carries delivered along.
-    let harley_receipt = store.membership(chat.id, harley).await.unwrap().unwrap();
+    let harley_receipt = store
+        .membership(chat.id, harley)
+        .await
+        .unwrap()
+        .unwrap()
+        .receipt;
     assert_eq!(
         (harley_receipt.delivered_seq, harley_receipt.seen_seq),
         (1, 1)
@@ -259,7 +265,12 @@ async fn store_contract(store: Store) {
             .unwrap(),
         Some(ReceiptKind::Seen)
     );
-    let harley_receipt = store.membership(chat.id, harley).await.unwrap().unwrap();
+    let harley_receipt = store
+        .membership(chat.id, harley)
+        .await
+        .unwrap()
+        .unwrap()
+        .receipt;
     assert_eq!(
         (harley_receipt.delivered_seq, harley_receipt.seen_seq),
         (10, 4)
@@ -284,11 +295,16 @@ async fn store_contract(store: Store) {
         messages.iter().map(|m| m.seq).collect::<Vec<_>>()
     };
     assert_eq!(
-        seqs(store.messages(chat.id, Page::Latest, 3).await.unwrap()),
+        seqs(store.messages(chat.id, Page::Latest, 3, 0).await.unwrap()),
         [19, 20, 21]
     );
     assert_eq!(
-        seqs(store.messages(chat.id, Page::Before(3), 50).await.unwrap()),
+        seqs(
+            store
+                .messages(chat.id, Page::Before(3), 50, 0)
+                .await
+                .unwrap()
+        ),
         [1, 2]
     );
     let after = Page::After {
@@ -296,7 +312,7 @@ async fn store_contract(store: Store) {
         before: Some(21),
     };
     assert_eq!(
-        seqs(store.messages(chat.id, after, 50).await.unwrap()),
+        seqs(store.messages(chat.id, after, 50, 0).await.unwrap()),
         [19, 20]
     );
 
@@ -328,11 +344,11 @@ async fn store_contract(store: Store) {
         )
     };
     assert_eq!(
-        watermarks(arrival.receipts_before),
+        watermarks(arrival.receipts_before.receipts),
         sorted(vec![(harley, 0, 0), (mike, 0, 0), (sara, 0, 0)])
     );
     assert_eq!(
-        watermarks(store.receipts(group.id).await.unwrap()),
+        watermarks(store.receipts(group.id).await.unwrap().receipts),
         sorted(vec![(harley, 1, 1), (mike, 1, 1), (sara, 1, 0)])
     );
     assert_eq!(

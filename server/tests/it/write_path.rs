@@ -131,7 +131,7 @@ async fn many_senders_at_once(store: Store) {
         );
     }
     // Every sender's own watermark reached their last message.
-    let receipts = store.receipts(group).await.unwrap();
+    let receipts = store.receipts(group).await.unwrap().receipts;
     for member in &members {
         let last_own = outcomes
             .iter()
@@ -249,6 +249,7 @@ async fn a_database_outage_mid_load_answers_each_message_and_loses_nothing_acked
                 before: None,
             },
             1000,
+            0,
         )
         .await
         .unwrap();

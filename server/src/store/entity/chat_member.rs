@@ -11,6 +11,17 @@ pub struct Model {
     pub delivered_seq: i64,
     pub seen_seq: i64,
     pub joined_at: DateTimeUtc,
+    /// `admin` or `member`.
+    pub role: String,
+    /// The first seq this member may read: what was said before they were
+    /// added is not theirs (0 for the founding members).
+    pub visible_from_seq: i64,
+    /// The member's own preferences for the chat.
+    pub muted: bool,
+    pub pinned_at: Option<DateTimeUtc>,
+    /// Archived then; a message after it brings the chat back (unless muted).
+    pub archived_at: Option<DateTimeUtc>,
+    pub marked_unread: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

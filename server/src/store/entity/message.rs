@@ -23,6 +23,9 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
     /// The message of the same chat this one answers.
     pub reply_to_id: Option<Uuid>,
+    /// A system message's event as JSON (`app::model::SystemEvent`); `None`
+    /// for what people wrote.
+    pub system: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

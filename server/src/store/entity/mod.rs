@@ -1,6 +1,7 @@
 //! SeaORM entities: one file per table. Private to the store.
 
 pub mod auth_throttle;
+pub mod block;
 pub mod chat;
 pub mod chat_member;
 pub mod message;

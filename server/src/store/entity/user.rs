@@ -13,6 +13,11 @@ pub struct Model {
     pub last_seen_at: Option<DateTimeUtc>,
     /// Online as last announced (see `Store::set_presence`).
     pub online: bool,
+    /// Privacy settings (see `app::model::Settings`).
+    pub read_receipts: bool,
+    pub typing_indicators: bool,
+    /// `everyone` or `nobody`.
+    pub last_seen_visibility: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ mod m20261125_000001_create_schema;
 mod m20261127_000001_auth_throttle;
 mod m20261127_000002_message_changes;
 mod m20261127_000003_presence;
+mod m20261128_000001_groups_and_privacy;
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_auth_throttle::Migration),
             Box::new(m20261127_000002_message_changes::Migration),
             Box::new(m20261127_000003_presence::Migration),
+            Box::new(m20261128_000001_groups_and_privacy::Migration),
         ]
     }
 }

@@ -1,0 +1,125 @@
+//! `updateChat`, `addMembers`, `removeMember`, `leaveChat` and `setRole`:
+//! groups their admins manage. Authorize and commit in one transaction (the
+//! store checks the actor's role against the members as they stand), then:
+//! those who left leave the chat's rooms on every node, the new lines of the
+//! timeline go out as `newMessage`, and everyone before or after the change
+//! hears `chatUpdated` with their own summary.
+
+use super::{Cluster, chats::other_members, dispatch::Ctx, views::with_status};
+use crate::store::{GroupChange, GroupChanged, GroupError, Watermarks};
+use app::{
+    model::{Chat, ChatId, GroupName, UserId},
+    protocol::{
+        AddMembers, ApiError, Done, ErrorCode, LeaveChat, NewMessage, RemoveMember, SetRole,
+        UpdateChat,
+    },
+};
+use socketioxide::adapter::Adapter;
+
+pub async fn update_chat<A: Adapter>(ctx: Ctx<A>, request: UpdateChat) -> Result<Chat, ApiError> {
+    let name = GroupName::parse(&request.name)?;
+    change(&ctx, request.chat_id, GroupChange::Rename(&name)).await
+}
+
+pub async fn add_members<A: Adapter>(ctx: Ctx<A>, request: AddMembers) -> Result<Chat, ApiError> {
+    if request.members.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidMembers,
+            "name at least one person to add",
+        ));
+    }
+    // Whether the chat is theirs to change comes first: a stranger learns
+    // nothing about which usernames exist.
+    ctx.members_as_member(request.chat_id).await?;
+    let users = other_members(&ctx, &request.members).await?;
+    let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
+    change(&ctx, request.chat_id, GroupChange::Add(&ids)).await
+}
+
+pub async fn remove_member<A: Adapter>(
+    ctx: Ctx<A>,
+    request: RemoveMember,
+) -> Result<Chat, ApiError> {
+    change(&ctx, request.chat_id, GroupChange::Remove(request.user_id)).await
+}
+
+pub async fn leave_chat<A: Adapter>(ctx: Ctx<A>, request: LeaveChat) -> Result<Done, ApiError> {
+    change(&ctx, request.chat_id, GroupChange::Leave).await?;
+    Ok(Done {})
+}
+
+pub async fn set_role<A: Adapter>(ctx: Ctx<A>, request: SetRole) -> Result<Chat, ApiError> {
+    let change_to = GroupChange::SetRole(request.user_id, request.role);
+    change(&ctx, request.chat_id, change_to).await
+}
+
+/// Commits the change and tells everyone it concerns; the chat as the actor
+/// now sees it.
+async fn change<A: Adapter>(
+    ctx: &Ctx<A>,
+    chat_id: ChatId,
+    change: GroupChange<'_>,
+) -> Result<Chat, ApiError> {
+    let me = ctx.me().id;
+    let realtime = &ctx.realtime;
+    let GroupChanged {
+        chat,
+        members_before,
+        messages,
+    } = realtime
+        .store
+        .change_group(chat_id, me, change)
+        .await
+        .map_err(refusal)?;
+    let members = realtime.store.members(chat_id).await?;
+    let now_in: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
+    if messages.is_empty() {
+        return Ok(realtime.chat_view(&chat, &members, me).await);
+    }
+    let gone: Vec<UserId> = members_before
+        .iter()
+        .copied()
+        .filter(|user| !now_in.contains(user))
+        .collect();
+    for &user in &gone {
+        let rooms = vec![
+            Cluster::<A>::chat_room(chat_id),
+            Cluster::<A>::viewer_room(chat_id, user),
+        ];
+        realtime.cluster.move_user_sockets(user, rooms, false).await;
+    }
+    let watermarks = Watermarks {
+        receipts: members.iter().map(|member| member.receipt).collect(),
+        private: members
+            .iter()
+            .filter(|member| !member.settings.read_receipts)
+            .map(|member| member.user.id)
+            .collect(),
+    };
+    for message in messages {
+        let message = NewMessage(with_status(message, &watermarks));
+        realtime
+            .cluster
+            .emit_to_chat(chat_id, &now_in, &message)
+            .await;
+    }
+    let mut concerned = members_before;
+    concerned.extend(now_in.iter().filter(|user| !gone.contains(user)));
+    concerned.sort();
+    concerned.dedup();
+    realtime.announce_chat(&chat, &members, &concerned).await;
+    Ok(realtime.chat_view(&chat, &members, me).await)
+}
+
+fn refusal(error: GroupError) -> ApiError {
+    let code = match error {
+        GroupError::Store(store) => return store.into(),
+        GroupError::NotFound | GroupError::NoSuchMember => ErrorCode::NotFound,
+        GroupError::NotMember => ErrorCode::NotMember,
+        GroupError::NotGroup => ErrorCode::NotGroup,
+        GroupError::NotAdmin => ErrorCode::NotAdmin,
+        GroupError::TooManyMembers => ErrorCode::InvalidMembers,
+        GroupError::LastAdmin => ErrorCode::BadRequest,
+    };
+    ApiError::new(code, error.to_string())
+}

@@ -1,0 +1,368 @@
+//! Groups people manage: rename, add, remove, leave, appoint. Each change is
+//! one transaction that locks the chat, checks the actor's right to make it
+//! against the members as they stand, changes the members, and writes the
+//! change into the timeline as system messages (each with the chat's next
+//! seq and version), so every member reads "Harley added Sara" in its place.
+
+use super::{
+    Store, StoreError,
+    chats::{ChatRecord, new_membership},
+    entity::{chat, chat_member, message},
+    messages::StoredMessage,
+};
+use app::model::{Chat, ChatId, ChatKind, GroupName, Role, Seq, SystemAction, SystemEvent, UserId};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait, entity::prelude::*,
+    sea_query::Expr,
+};
+
+/// What to do to a group.
+#[derive(Clone, Copy, Debug)]
+pub enum GroupChange<'a> {
+    Rename(&'a GroupName),
+    Add(&'a [UserId]),
+    Remove(UserId),
+    Leave,
+    SetRole(UserId, Role),
+}
+
+impl GroupChange<'_> {
+    /// Only admins may do it (anyone may leave).
+    fn needs_admin(&self) -> bool {
+        !matches!(self, Self::Leave)
+    }
+}
+
+/// What a change did.
+#[derive(Debug)]
+pub struct GroupChanged {
+    /// The chat after the change.
+    pub chat: ChatRecord,
+    /// The members before it (so those who left or were removed hear of it).
+    pub members_before: Vec<UserId>,
+    /// The lines it wrote into the timeline, in seq order; none when it
+    /// changed nothing (renaming to the same name, adding members again…).
+    pub messages: Vec<StoredMessage>,
+}
+
+/// Why a change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupError {
+    #[error("no such chat")]
+    NotFound,
+    #[error("you are not a member of this chat")]
+    NotMember,
+    #[error("direct chats have no names, roles or membership changes")]
+    NotGroup,
+    #[error("only the group's admins can do that")]
+    NotAdmin,
+    #[error("that person is not in this group")]
+    NoSuchMember,
+    #[error("a group has at most {} members", Chat::MAX_GROUP_MEMBERS)]
+    TooManyMembers,
+    #[error("a group needs an admin: make someone else an admin first")]
+    LastAdmin,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DbErr> for GroupError {
+    fn from(error: DbErr) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// A member as the change sees them.
+#[derive(Clone, Copy, Debug)]
+struct Standing {
+    user_id: UserId,
+    role: Role,
+}
+
+impl Store {
+    /// Applies `change` to the group, by `actor`.
+    pub async fn change_group(
+        &self,
+        chat_id: ChatId,
+        actor: UserId,
+        change: GroupChange<'_>,
+    ) -> Result<GroupChanged, GroupError> {
+        let txn = self.writer.begin().await?;
+        let chat = lock_chat(&txn, chat_id).await?;
+        let members = standings(&txn, chat_id).await?;
+        let me = members
+            .iter()
+            .find(|member| member.user_id == actor)
+            .ok_or(GroupError::NotMember)?;
+        if chat.kind != ChatKind::Group {
+            return Err(GroupError::NotGroup);
+        }
+        if change.needs_admin() && me.role != Role::Admin {
+            return Err(GroupError::NotAdmin);
+        }
+        let mut timeline = Timeline::new(&chat, actor);
+        apply(&txn, &mut timeline, &members, change).await?;
+        let messages = timeline.write(&txn).await?;
+        let chat = ChatRecord::from(
+            chat::Entity::find_by_id(chat_id.0)
+                .one(&txn)
+                .await?
+                .ok_or(GroupError::NotFound)?,
+        );
+        txn.commit().await?;
+        Ok(GroupChanged {
+            chat,
+            members_before: members.iter().map(|member| member.user_id).collect(),
+            messages,
+        })
+    }
+}
+
+/// Takes the chat's row lock (PostgreSQL; SQLite's writer is one connection)
+/// until commit, so changes to one chat apply one at a time.
+async fn lock_chat(txn: &DatabaseTransaction, chat_id: ChatId) -> Result<ChatRecord, GroupError> {
+    let rows = chat::Entity::update_many()
+        .col_expr(chat::Column::LastSeq, Expr::col(chat::Column::LastSeq))
+        .filter(chat::Column::Id.eq(chat_id.0))
+        .exec_with_returning(txn)
+        .await?;
+    rows.into_iter()
+        .next()
+        .map(ChatRecord::from)
+        .ok_or(GroupError::NotFound)
+}
+
+/// The members, longest-standing first.
+async fn standings(txn: &DatabaseTransaction, chat_id: ChatId) -> Result<Vec<Standing>, DbErr> {
+    Ok(chat_member::Entity::find()
+        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .order_by_asc(chat_member::Column::JoinedAt)
+        .order_by_asc(chat_member::Column::VisibleFromSeq)
+        .order_by_asc(chat_member::Column::UserId)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| Standing {
+            user_id: UserId(row.user_id),
+            role: Role::parse(&row.role),
+        })
+        .collect())
+}
+
+async fn apply(
+    txn: &DatabaseTransaction,
+    timeline: &mut Timeline,
+    members: &[Standing],
+    change: GroupChange<'_>,
+) -> Result<(), GroupError> {
+    let chat_id = timeline.chat_id;
+    let actor = timeline.actor;
+    let find = |user_id: UserId| members.iter().find(|member| member.user_id == user_id);
+    match change {
+        GroupChange::Rename(name) => {
+            if timeline.name.as_deref() == Some(name.as_str()) {
+                return Ok(());
+            }
+            chat::Entity::update_many()
+                .col_expr(chat::Column::Name, Expr::value(name.as_str()))
+                .filter(chat::Column::Id.eq(chat_id.0))
+                .exec(txn)
+                .await?;
+            timeline.push(SystemAction::Renamed, vec![], Some(name.as_str()), None);
+        }
+        GroupChange::Add(users) => {
+            let mut new: Vec<UserId> = Vec::new();
+            for &user in users {
+                if find(user).is_none() && !new.contains(&user) {
+                    new.push(user);
+                }
+            }
+            if new.is_empty() {
+                return Ok(());
+            }
+            if members.len() + new.len() > Chat::MAX_GROUP_MEMBERS {
+                return Err(GroupError::TooManyMembers);
+            }
+            let seq = timeline.push(SystemAction::Added, new.clone(), None, None);
+            let now = timeline.now;
+            chat_member::Entity::insert_many(
+                new.iter()
+                    .map(|&user| new_membership(chat_id, user, Role::Member, seq, now)),
+            )
+            .exec(txn)
+            .await?;
+        }
+        GroupChange::Remove(user) if user == actor => {
+            return Box::pin(apply(txn, timeline, members, GroupChange::Leave)).await;
+        }
+        GroupChange::Remove(user) => {
+            find(user).ok_or(GroupError::NoSuchMember)?;
+            drop_member(txn, chat_id, user).await?;
+            timeline.push(SystemAction::Removed, vec![user], None, None);
+        }
+        GroupChange::Leave => {
+            drop_member(txn, chat_id, actor).await?;
+            timeline.push(SystemAction::Left, vec![], None, None);
+            let rest: Vec<&Standing> = members.iter().filter(|m| m.user_id != actor).collect();
+            let admin_left = rest.iter().any(|member| member.role == Role::Admin);
+            // The last admin gone: the longest-standing member takes over.
+            if let (false, Some(heir)) = (admin_left, rest.first()) {
+                set_role(txn, chat_id, heir.user_id, Role::Admin).await?;
+                timeline.push(
+                    SystemAction::Role,
+                    vec![heir.user_id],
+                    None,
+                    Some(Role::Admin),
+                );
+            }
+        }
+        GroupChange::SetRole(user, role) => {
+            let member = find(user).ok_or(GroupError::NoSuchMember)?;
+            if member.role == role {
+                return Ok(());
+            }
+            let admins = members.iter().filter(|m| m.role == Role::Admin).count();
+            if role == Role::Member && admins == 1 {
+                return Err(GroupError::LastAdmin);
+            }
+            set_role(txn, chat_id, user, role).await?;
+            timeline.push(SystemAction::Role, vec![user], None, Some(role));
+        }
+    }
+    Ok(())
+}
+
+async fn drop_member(
+    txn: &DatabaseTransaction,
+    chat_id: ChatId,
+    user: UserId,
+) -> Result<(), DbErr> {
+    chat_member::Entity::delete_by_id((chat_id.0, user.0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn set_role(
+    txn: &DatabaseTransaction,
+    chat_id: ChatId,
+    user: UserId,
+    role: Role,
+) -> Result<(), DbErr> {
+    chat_member::Entity::update_many()
+        .col_expr(chat_member::Column::Role, Expr::value(role.as_str()))
+        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .filter(chat_member::Column::UserId.eq(user.0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The system messages a change writes, numbered as they are planned.
+struct Timeline {
+    chat_id: ChatId,
+    actor: UserId,
+    name: Option<String>,
+    now: DateTime<Utc>,
+    last_seq: Seq,
+    last_version: i64,
+    lines: Vec<StoredMessage>,
+}
+
+impl Timeline {
+    fn new(chat: &ChatRecord, actor: UserId) -> Self {
+        Self {
+            chat_id: chat.id,
+            actor,
+            name: chat.name.clone(),
+            now: Utc::now(),
+            last_seq: chat.last_seq,
+            last_version: chat.last_version,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Plans one line; its seq.
+    fn push(
+        &mut self,
+        action: SystemAction,
+        user_ids: Vec<UserId>,
+        name: Option<&str>,
+        role: Option<Role>,
+    ) -> Seq {
+        self.last_seq += 1;
+        self.last_version += 1;
+        let id = Uuid::now_v7();
+        self.lines.push(StoredMessage {
+            id: app::model::MessageId(id),
+            chat_id: self.chat_id,
+            seq: self.last_seq,
+            sender_id: self.actor,
+            client_id: format!("system:{id}"),
+            body: String::new(),
+            created_at: self.now,
+            version: self.last_version,
+            edited_at: None,
+            deleted_at: None,
+            reply_to_id: None,
+            reply_to: None,
+            reactions: Vec::new(),
+            system: Some(SystemEvent {
+                action,
+                actor_id: self.actor,
+                user_ids,
+                name: name.map(str::to_owned),
+                role,
+            }),
+        });
+        self.last_seq
+    }
+
+    /// Stores the lines, moves the chat's counters past them, and marks them
+    /// seen by their actor (if still a member).
+    async fn write(self, txn: &DatabaseTransaction) -> Result<Vec<StoredMessage>, GroupError> {
+        if self.lines.is_empty() {
+            return Ok(self.lines);
+        }
+        chat::Entity::update_many()
+            .col_expr(chat::Column::LastSeq, Expr::value(self.last_seq))
+            .col_expr(chat::Column::LastVersion, Expr::value(self.last_version))
+            .col_expr(chat::Column::LastActivityAt, Expr::value(self.now))
+            .filter(chat::Column::Id.eq(self.chat_id.0))
+            .exec(txn)
+            .await?;
+        let rows = self.lines.iter().map(|line| message::ActiveModel {
+            id: Set(line.id.0),
+            chat_id: Set(line.chat_id.0),
+            seq: Set(line.seq),
+            sender_id: Set(line.sender_id.0),
+            client_id: Set(line.client_id.clone()),
+            body: Set(String::new()),
+            created_at: Set(line.created_at),
+            version: Set(line.version),
+            changed_at: Set(None),
+            edited_at: Set(None),
+            deleted_at: Set(None),
+            reply_to_id: Set(None),
+            system: Set(line
+                .system
+                .as_ref()
+                .and_then(|event| serde_json::to_string(event).ok())),
+        });
+        message::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+        chat_member::Entity::update_many()
+            .col_expr(
+                chat_member::Column::DeliveredSeq,
+                Expr::value(self.last_seq),
+            )
+            .col_expr(chat_member::Column::SeenSeq, Expr::value(self.last_seq))
+            .filter(chat_member::Column::ChatId.eq(self.chat_id.0))
+            .filter(chat_member::Column::UserId.eq(self.actor.0))
+            .exec(txn)
+            .await?;
+        Ok(self.lines)
+    }
+}

@@ -1,0 +1,197 @@
+//! What people control: whom they block, and their own preferences for each
+//! chat (mute, pin, archive, mark unread), the same on all their devices.
+
+use super::{
+    Store, StoreError,
+    chats::ChatPrefs,
+    entity::{block, chat_member},
+};
+use app::model::{ChatId, ChatSummary, UserId};
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set,
+    PaginatorTrait, QuerySelect,
+    entity::prelude::*,
+    sea_query::{Expr, OnConflict},
+};
+
+/// A change to a member's preferences for a chat; `None` leaves one as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrefsChange {
+    pub muted: Option<bool>,
+    pub pinned: Option<bool>,
+    pub archived: Option<bool>,
+    pub marked_unread: Option<bool>,
+}
+
+/// Why a preference change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PrefsError {
+    #[error("you are not a member of this chat")]
+    NotMember,
+    #[error("at most {} chats can be pinned", ChatSummary::MAX_PINNED)]
+    TooManyPinned,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<DbErr> for PrefsError {
+    fn from(error: DbErr) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl Store {
+    /// `blocker` blocks (or unblocks) `blocked`. Doing what is already so is
+    /// no change.
+    pub async fn set_blocked(
+        &self,
+        blocker: UserId,
+        blocked: UserId,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        if on {
+            block::Entity::insert(block::ActiveModel {
+                blocker_id: Set(blocker.0),
+                blocked_id: Set(blocked.0),
+                created_at: Set(Utc::now()),
+            })
+            .on_conflict(
+                OnConflict::columns([block::Column::BlockerId, block::Column::BlockedId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.writer)
+            .await?;
+        } else {
+            block::Entity::delete_by_id((blocker.0, blocked.0))
+                .exec(&self.writer)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether `blocker` has blocked `blocked`.
+    pub async fn has_blocked(&self, blocker: UserId, blocked: UserId) -> Result<bool, StoreError> {
+        Ok(block::Entity::find_by_id((blocker.0, blocked.0))
+            .count(&self.db)
+            .await?
+            > 0)
+    }
+
+    /// Those of `among` who have blocked `user`: they hide their presence
+    /// from them.
+    pub async fn blockers_of(
+        &self,
+        user: UserId,
+        among: &[UserId],
+    ) -> Result<Vec<UserId>, StoreError> {
+        if among.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(block::Entity::find()
+            .select_only()
+            .column(block::Column::BlockerId)
+            .filter(block::Column::BlockedId.eq(user.0))
+            .filter(block::Column::BlockerId.is_in(among.iter().map(|id| id.0)))
+            .into_tuple::<Uuid>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(UserId)
+            .collect())
+    }
+
+    /// Everyone who has blocked `user`.
+    pub async fn blockers(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        Ok(block::Entity::find()
+            .select_only()
+            .column(block::Column::BlockerId)
+            .filter(block::Column::BlockedId.eq(user.0))
+            .into_tuple::<Uuid>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(UserId)
+            .collect())
+    }
+
+    /// Everyone `user` has blocked.
+    pub async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        Ok(block::Entity::find()
+            .select_only()
+            .column(block::Column::BlockedId)
+            .filter(block::Column::BlockerId.eq(user.0))
+            .into_tuple::<Uuid>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(UserId)
+            .collect())
+    }
+
+    /// Changes the member's own preferences for the chat; what they are now.
+    pub async fn set_chat_prefs(
+        &self,
+        chat_id: ChatId,
+        user_id: UserId,
+        change: PrefsChange,
+    ) -> Result<ChatPrefs, PrefsError> {
+        let key = (chat_id.0, user_id.0);
+        let row = chat_member::Entity::find_by_id(key)
+            .one(&self.writer)
+            .await?
+            .ok_or(PrefsError::NotMember)?;
+        let mut update = chat_member::ActiveModel {
+            chat_id: Set(chat_id.0),
+            user_id: Set(user_id.0),
+            ..Default::default()
+        };
+        if let Some(muted) = change.muted {
+            update.muted = Set(muted);
+        }
+        if let Some(archived) = change.archived {
+            update.archived_at = Set(archived.then(Utc::now));
+        }
+        if let Some(marked) = change.marked_unread {
+            update.marked_unread = Set(marked);
+        }
+        match change.pinned {
+            Some(true) if row.pinned_at.is_none() => {
+                let pinned = chat_member::Entity::find()
+                    .filter(chat_member::Column::UserId.eq(user_id.0))
+                    .filter(chat_member::Column::PinnedAt.is_not_null())
+                    .count(&self.writer)
+                    .await?;
+                if pinned >= ChatSummary::MAX_PINNED as u64 {
+                    return Err(PrefsError::TooManyPinned);
+                }
+                update.pinned_at = Set(Some(Utc::now()));
+            }
+            Some(false) => update.pinned_at = Set(None),
+            _ => {}
+        }
+        let row = if update.is_changed() {
+            update.update(&self.writer).await?
+        } else {
+            row
+        };
+        Ok(ChatPrefs::of(&row))
+    }
+
+    /// The chat was opened: it is no longer marked unread. Whether it was.
+    pub async fn clear_marked_unread(
+        &self,
+        chat_id: ChatId,
+        user_id: UserId,
+    ) -> Result<bool, StoreError> {
+        let cleared = chat_member::Entity::update_many()
+            .col_expr(chat_member::Column::MarkedUnread, Expr::value(false))
+            .filter(chat_member::Column::ChatId.eq(chat_id.0))
+            .filter(chat_member::Column::UserId.eq(user_id.0))
+            .filter(chat_member::Column::MarkedUnread.eq(true))
+            .exec(&self.writer)
+            .await?;
+        Ok(cleared.rows_affected > 0)
+    }
+}
