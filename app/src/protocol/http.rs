@@ -41,6 +41,13 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// `PATCH /api/me`: how the person is shown to others.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateProfileRequest {
+    pub display_name: String,
+}
+
 /// The reply to a successful sign-up or login: a bearer token and who it is for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -7,8 +7,11 @@ use crate::{
     state::AppState,
 };
 use app::{
-    model::User,
-    protocol::{AuthReply, ChangePasswordRequest, LoginRequest, SessionEndReason, SignupRequest},
+    model::{DisplayName, User},
+    protocol::{
+        ApiError, AuthReply, ChangePasswordRequest, LoginRequest, SessionEndReason, SignupRequest,
+        UpdateProfileRequest,
+    },
 };
 use axum::{
     Json,
@@ -102,6 +105,22 @@ pub async fn password_changed(state: &AppState, ended: Vec<String>) {
 
 pub async fn me(Authenticated { user, .. }: Authenticated) -> Json<User> {
     Json(user)
+}
+
+/// Changes the display name; the user as they now are.
+pub async fn update_me(
+    State(state): State<AppState>,
+    Authenticated { mut user, .. }: Authenticated,
+    ApiJson(request): ApiJson<UpdateProfileRequest>,
+) -> Result<Json<User>, HttpError> {
+    let name = DisplayName::parse(&request.display_name).map_err(ApiError::from)?;
+    state
+        .store
+        .set_display_name(user.id, &name)
+        .await
+        .map_err(ApiError::from)?;
+    user.display_name = name.as_str().to_owned();
+    Ok(Json(user))
 }
 
 /// Ends one session and its sockets (the page's form and the API alike).

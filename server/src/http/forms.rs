@@ -188,6 +188,36 @@ pub async fn change_password(
     }
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileForm {
+    display_name: String,
+}
+
+/// The settings page's "display name".
+pub async fn change_display_name(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    if !state.origins.permits(&headers) {
+        return foreign_origin();
+    }
+    let Some(token) = session_token(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(user) = state.auth.authenticate(&token).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(name) = app::model::DisplayName::parse(&form.display_name) else {
+        return Redirect::to("/account?error=invalid_display_name").into_response();
+    };
+    match state.store.set_display_name(user.id, &name).await {
+        Ok(()) => Redirect::to("/account?renamed=1").into_response(),
+        Err(error) => HttpError::from(ApiError::from(error)).into_response(),
+    }
+}
+
 fn foreign_origin() -> Response {
     HttpError::from(ApiError::new(
         ErrorCode::OriginNotAllowed,

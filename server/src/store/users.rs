@@ -127,6 +127,22 @@ impl Store {
             .collect())
     }
 
+    /// Changes how the user is shown to others.
+    pub async fn set_display_name(
+        &self,
+        user_id: UserId,
+        name: &DisplayName,
+    ) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(user_id.0),
+            display_name: Set(name.as_str().to_owned()),
+            ..Default::default()
+        }
+        .update(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// The user as stored (presence not filled in), if there is one.
     pub async fn user(&self, user_id: UserId) -> Result<Option<User>, StoreError> {
         Ok(user::Entity::find_by_id(user_id.0)

@@ -896,3 +896,34 @@ async fn a_member_removed_on_one_node_is_out_on_the_other_at_once() {
         .await;
     mike.socket.assert_none::<NewMessage>().await;
 }
+
+#[tokio::test]
+async fn a_display_name_can_be_changed_and_others_see_it() {
+    let app = spawn_app().await;
+    let harley = Person::join(&app, "harley").await;
+    let mike = Person::join(&app, "mike").await;
+    let chat = create_direct(&harley.socket, "mike").await;
+    let patch = |name: &str| {
+        app.http
+            .patch(app.url("/api/me"))
+            .bearer_auth(&harley.auth.token)
+            .json(&serde_json::json!({"displayName": name}))
+            .send()
+    };
+    let renamed: app::model::User = patch("  Harley Q ").await.unwrap().json().await.unwrap();
+    assert_eq!(renamed.display_name, "Harley Q");
+    let refused = patch("   ").await.unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let body = crate::helpers::error_of(refused).await;
+    assert_eq!(body.error.code, ErrorCode::InvalidDisplayName);
+    let seen_by_mike = mike
+        .socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .unwrap()
+        .chat;
+    assert_eq!(
+        seen_by_mike.member(harley.id()).unwrap().display_name,
+        "Harley Q"
+    );
+}
