@@ -265,6 +265,52 @@ pub struct SystemEvent {
     /// The role given, for `role`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// Display names at the time, so the line reads right even once someone
+    /// has left the group: the actor's, and one per `userIds`.
+    #[serde(default)]
+    pub actor_name: String,
+    #[serde(default)]
+    pub user_names: Vec<String>,
+}
+
+impl SystemEvent {
+    /// The line as the timeline shows it to `me`: "Harley added Sara", "You
+    /// left", "Mike made Sara an admin".
+    pub fn describe(&self, me: Option<UserId>) -> String {
+        let name = |id: UserId, name: &str| {
+            if Some(id) == me {
+                "You".to_owned()
+            } else if name.is_empty() {
+                "Someone".to_owned()
+            } else {
+                name.to_owned()
+            }
+        };
+        let actor = name(self.actor_id, &self.actor_name);
+        let people = self
+            .user_ids
+            .iter()
+            .enumerate()
+            .map(|(at, &id)| {
+                let named = name(id, self.user_names.get(at).map_or("", String::as_str));
+                if named == "You" { "you".to_owned() } else { named }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self.action {
+            SystemAction::Renamed => format!(
+                "{actor} renamed the group to “{}”",
+                self.name.as_deref().unwrap_or_default()
+            ),
+            SystemAction::Added => format!("{actor} added {people}"),
+            SystemAction::Removed => format!("{actor} removed {people}"),
+            SystemAction::Left => format!("{actor} left"),
+            SystemAction::Role if self.role == Some(Role::Admin) => {
+                format!("{actor} made {people} an admin")
+            }
+            SystemAction::Role => format!("{actor} removed {people} as admin"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -570,6 +616,36 @@ impl GroupName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_lines_read_as_sentences() {
+        let (harley, sara) = (UserId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)));
+        let added = SystemEvent {
+            action: SystemAction::Added,
+            actor_id: harley,
+            user_ids: vec![sara],
+            name: None,
+            role: None,
+            actor_name: "Harley".into(),
+            user_names: vec!["Sara".into()],
+        };
+        assert_eq!(added.describe(None), "Harley added Sara");
+        assert_eq!(added.describe(Some(sara)), "Harley added you");
+        assert_eq!(added.describe(Some(harley)), "You added Sara");
+        let promoted = SystemEvent {
+            action: SystemAction::Role,
+            role: Some(Role::Admin),
+            ..added.clone()
+        };
+        assert_eq!(promoted.describe(None), "Harley made Sara an admin");
+        let renamed = SystemEvent {
+            action: SystemAction::Renamed,
+            name: Some("Crew".into()),
+            user_ids: vec![],
+            ..added
+        };
+        assert_eq!(renamed.describe(None), "Harley renamed the group to “Crew”");
+    }
 
     #[test]
     fn usernames_are_lower_cased_and_trimmed() {

@@ -674,10 +674,13 @@ mod tests {
             user_ids: vec![USER.parse().unwrap()],
             name: None,
             role: None,
+            actor_name: "Harley".into(),
+            user_names: vec!["Harley".into()],
         };
         assert_eq!(
             serde_json::to_value(&event).unwrap(),
-            json!({"action": "added", "actorId": USER, "userIds": [USER]})
+            json!({"action": "added", "actorId": USER, "userIds": [USER],
+                   "actorName": "Harley", "userNames": ["Harley"]})
         );
         let message: Message = serde_json::from_value(json!({
             "id": USER, "chatId": CHAT, "seq": 1, "senderId": USER, "clientId": "s",

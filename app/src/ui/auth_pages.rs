@@ -126,11 +126,26 @@ pub fn AccountPage() -> impl IntoView {
             _ => form_error_text(&code, query.get("retry")),
         });
     let changed = query.get("changed").is_some();
+    let renamed = query.get("renamed").is_some();
     view! {
-        <Title text="Account · Parley"/>
-        <section class="auth-card">
+        <Title text="Settings · Parley"/>
+        <section class="auth-card settings">
             <h1 class="brand">"Parley"</h1>
-            <h2>"Change your password"</h2>
+            <h2>"Settings"</h2>
+            <h3>"Display name"</h3>
+            {renamed.then(|| view! {
+                <p class="form-notice" role="status" data-testid="display-name-changed">"Display name changed."</p>
+            })}
+            <form method="post" action="/account/profile" class="auth-form">
+                <label>
+                    "How others see you"
+                    <input name="displayName" autocomplete="name" required maxlength="64" data-testid="display-name"/>
+                </label>
+                <button type="submit" class="secondary">"Save name"</button>
+            </form>
+            <h3>"Privacy"</h3>
+            <super::settings::PrivacySettings/>
+            <h3>"Change your password"</h3>
             {changed.then(|| view! {
                 <p class="form-notice" role="status" data-testid="password-changed">
                     "Password changed. Your other sessions have been signed out."
@@ -148,7 +163,7 @@ pub fn AccountPage() -> impl IntoView {
                 <FormError error/>
                 <button type="submit" class="primary">"Change password"</button>
             </form>
-            <h2>"Sessions"</h2>
+            <h3>"Sessions"</h3>
             <form method="post" action="/logout-all">
                 <button type="submit" class="secondary">"Sign out everywhere"</button>
             </form>

@@ -10,9 +10,10 @@ use super::{
 };
 use crate::{
     client::ConnectionState,
-    model::{ChatId, ChatKind, ChatSummary, User},
+    model::{ChatId, ChatKind, ChatSummary, Message, User},
+    protocol::UpdateChatPrefs,
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_params_map};
 
@@ -76,7 +77,7 @@ fn Chats(user: User) -> impl IntoView {
         <div class="chats" data-open=move || open.get().is_some().to_string()>
             <aside class="list-pane" aria-label="Chats">
                 <header class="bar">
-                    <a class="account-link" href="/account" aria-label="Account" title="Account">
+                    <a class="account-link" href="/account" aria-label="Settings" title="Settings">
                         <Avatar name=user.display_name.clone()/>
                     </a>
                     <div class="me">
@@ -92,6 +93,9 @@ fn Chats(user: User) -> impl IntoView {
 
                 </header>
                 <ConnectionBanner/>
+                {move || live.list_error.get().map(|text| view! {
+                    <p class="conversation-error" role="alert">{text}</p>
+                })}
                 <ChatRows open/>
             </aside>
             <section class="conversation-pane">
@@ -131,6 +135,18 @@ fn ConnectionBanner() -> impl IntoView {
 #[component]
 fn ChatRows(open: Memo<Option<ChatId>>) -> impl IntoView {
     let live = expect_context::<Live>();
+    let show_archived = RwSignal::new(false);
+    let row_menu = RwSignal::new(None::<ChatId>);
+    provide_context(RowMenu(row_menu));
+    let rows = move |archived: bool| {
+        live.chats
+            .get()
+            .into_iter()
+            .filter(|summary| summary.archived == archived)
+            .map(|summary| view! { <ChatRow summary open/> })
+            .collect_view()
+    };
+    let archived_count = move || live.chats.with(|chats| chats.iter().filter(|s| s.archived).count());
     view! {
         <Show
             when=move || !live.chats.with(Vec::is_empty)
@@ -142,12 +158,26 @@ fn ChatRows(open: Memo<Option<ChatId>>) -> impl IntoView {
             }
         >
             // A chat list is short: every change redraws it whole.
-            <ul class="chat-rows">
-                {move || live.chats.get().into_iter().map(|summary| view! { <ChatRow summary open/> }).collect_view()}
-            </ul>
+            <ul class="chat-rows" aria-label="Chats">{move || rows(false)}</ul>
+            {move || (archived_count() > 0).then(|| view! {
+                <button type="button" class="archived-toggle" data-testid="archived-toggle"
+                    aria-expanded=move || show_archived.get().to_string()
+                    on:click=move |_| show_archived.update(|shown| *shown = !*shown)>
+                    {move || format!("Archived ({})", archived_count())}
+                </button>
+                {move || show_archived.get().then(|| view! {
+                    <ul class="chat-rows archived" aria-label="Archived chats" data-testid="archived-rows">
+                        {move || rows(true)}
+                    </ul>
+                })}
+            })}
         </Show>
     }
 }
+
+/// The chat row whose menu is open (one at a time).
+#[derive(Clone, Copy)]
+struct RowMenu(RwSignal<Option<ChatId>>);
 
 #[component]
 fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
@@ -163,6 +193,10 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
         .is_some_and(|m| Some(m.sender_id) == me.as_ref().map(|me| me.id));
     let preview = match &last {
         Some(message) if message.is_deleted() => "This message was deleted".to_owned(),
+        Some(Message {
+            system: Some(event),
+            ..
+        }) => event.describe(me.as_ref().map(|me| me.id)),
         Some(message) => message.body.clone(),
         None => "No messages yet".to_owned(),
     };
@@ -172,14 +206,22 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
         .unwrap_or_default();
     let status = last.as_ref().map(|m| m.status);
     let unread = summary.unread_count;
+    let badge = match (unread, summary.marked_unread) {
+        (0, false) => None,
+        (0, true) => Some((String::new(), "marked unread".to_owned())),
+        (count, _) => Some((count.to_string(), format!("{count} unread"))),
+    };
     let typing = move || !live.typists(chat_id).is_empty();
+    let (muted, pinned) = (summary.muted, summary.pinned);
     view! {
-        <li>
+        <li class="chat-row-item">
             <a
                 href=format!("/chats/{chat_id}")
                 class="chat-row"
                 class:active=move || open.get() == Some(chat_id)
+                class:muted=muted
                 data-testid="chat-row"
+                data-pinned=pinned.to_string()
             >
                 <span class="avatar-wrap">
                     <Avatar name=title.clone()/>
@@ -188,6 +230,8 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
                 <span class="row-main">
                     <span class="row-top">
                         <span class="row-title">{title.clone()}</span>
+                        {pinned.then(|| view! { <span class="row-flag" title="Pinned"><Icon shape=IconShape::Pin/><span class="visually-hidden">"pinned"</span></span> })}
+                        {muted.then(|| view! { <span class="row-flag" title="Muted"><Icon shape=IconShape::Muted/><span class="visually-hidden">"muted"</span></span> })}
                         <span class="row-time">{time}</span>
                     </span>
                     <span class="row-bottom">
@@ -201,12 +245,91 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
                                 }.into_any()
                             }}
                         </span>
-                        {(unread > 0).then(|| view! {
-                            <span class="unread-badge" aria-label=format!("{unread} unread")>{unread}</span>
+                        {badge.map(|(text, label)| {
+                            let dot = text.is_empty();
+                            view! {
+                                <span class="unread-badge" class:dot=dot aria-label=label data-testid="unread-badge">{text}</span>
+                            }
                         })}
                     </span>
                 </span>
             </a>
+            <ChatRowMenu summary title/>
         </li>
+    }
+}
+
+/// A row's ⋯ menu: pin, mute, archive, mark unread (each undone the same way).
+#[component]
+fn ChatRowMenu(summary: ChatSummary, title: String) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let RowMenu(row_menu) = expect_context::<RowMenu>();
+    let chat_id = summary.chat.id;
+    let is_open = move || row_menu.get() == Some(chat_id);
+    let button = NodeRef::<leptos::html::Button>::new();
+    let close = move || {
+        row_menu.set(None);
+        if let Some(button) = button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let choose = move |change: UpdateChatPrefs| {
+        close();
+        spawn_local(async move {
+            if let Err(reason) = live.set_prefs(change).await {
+                live.list_error.set(Some(reason));
+            }
+        });
+    };
+    let prefs = UpdateChatPrefs::of(chat_id);
+    let items = [
+        (
+            if summary.pinned { "Unpin" } else { "Pin" },
+            UpdateChatPrefs { pinned: Some(!summary.pinned), ..prefs },
+        ),
+        (
+            if summary.muted { "Unmute" } else { "Mute" },
+            UpdateChatPrefs { muted: Some(!summary.muted), ..prefs },
+        ),
+        (
+            if summary.archived { "Unarchive" } else { "Archive" },
+            UpdateChatPrefs { archived: Some(!summary.archived), ..prefs },
+        ),
+        (
+            if summary.marked_unread || summary.unread_count > 0 { "Mark as read" } else { "Mark as unread" },
+            UpdateChatPrefs { marked_unread: Some(!(summary.marked_unread || summary.unread_count > 0)), ..prefs },
+        ),
+    ];
+    let menu = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(menu) = menu.get()
+            && let Some(first) = menu.query_selector("[role=menuitem]").ok().flatten()
+            && let Some(first) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&first)
+        {
+            let _ = first.focus();
+        }
+    });
+    view! {
+        <div class="row-menu" class:open=is_open
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { ev.stop_propagation(); close() }>
+            <button type="button" class="menu-button" node_ref=button
+                aria-label=format!("Options for {title}") aria-haspopup="menu"
+                aria-expanded=move || is_open().to_string() data-testid="row-menu"
+                on:click=move |_| if is_open() { close() } else { row_menu.set(Some(chat_id)) }>
+                <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+                    <circle cx="5" cy="12" r="2"/><circle cx="12" cy="12" r="2"/><circle cx="19" cy="12" r="2"/>
+                </svg>
+            </button>
+            {move || is_open().then(|| view! {
+                <div class="menu" role="menu" aria-label=format!("Options for {title}") node_ref=menu>
+                    {items.iter().map(|(label, change)| {
+                        let change = *change;
+                        view! {
+                            <button type="button" role="menuitem" on:click=move |_| choose(change)>{*label}</button>
+                        }
+                    }).collect_view()}
+                </div>
+            })}
+        </div>
     }
 }

@@ -2,6 +2,7 @@
 //! message info, and the composer.
 
 use super::{
+    chat_info::ChatInfo,
     chat_list::{chat_title, other_member},
     live::{Live, Pending},
     widgets::{Avatar, Icon, IconShape, Modal, Ticks, clock_time, day_and_time},
@@ -35,9 +36,10 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
         menu_for: RwSignal::new(None),
     };
     provide_context(actions);
+    let info_open = RwSignal::new(false);
     view! {
         <div class="conversation" data-testid="conversation">
-            <ConversationHeader chat_id/>
+            <ConversationHeader chat_id info_open/>
             {move || conversation.error.get().map(|text| view! {
                 <p class="conversation-error" role="alert" data-testid="send-error">{text}</p>
             })}
@@ -46,12 +48,15 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
             <Composer chat_id/>
             {move || info_for.get().map(|seq| view! { <MessageInfo seq on_close=move || info_for.set(None)/> })}
             {move || confirm_delete.get().map(|message| view! { <ConfirmDelete message/> })}
+            <Show when=move || info_open.get()>
+                <ChatInfo on_close=Callback::new(move |()| info_open.set(false))/>
+            </Show>
         </div>
     }
 }
 
 #[component]
-fn ConversationHeader(chat_id: ChatId) -> impl IntoView {
+fn ConversationHeader(chat_id: ChatId, info_open: RwSignal<bool>) -> impl IntoView {
     let live = expect_context::<Live>();
     let chat = live.conversation.chat;
     let title = move || {
@@ -86,6 +91,18 @@ fn ConversationHeader(chat_id: ChatId) -> impl IntoView {
                 <span class="me-name" data-testid="chat-title">{move || title().unwrap_or_else(|| "…".into())}</span>
                 <span class="me-username" data-testid="chat-subtitle">{subtitle}</span>
             </div>
+            {move || chat.with(|chat| chat.as_ref().map(|chat| chat.kind)).map(|kind| {
+                let label = match kind {
+                    ChatKind::Group => "Group info",
+                    ChatKind::Direct => "Contact info",
+                };
+                view! {
+                    <button type="button" class="icon-button" aria-label=label title=label
+                        data-testid="chat-info" on:click=move |_| info_open.set(true)>
+                        <Icon shape=IconShape::Info/>
+                    </button>
+                }
+            })}
         </header>
     }
 }
@@ -207,11 +224,17 @@ fn MessageList(chat_id: ChatId) -> impl IntoView {
                 let group = is_group();
                 let members = conversation.chat.with(|c| c.as_ref().map(|c| c.members.clone()).unwrap_or_default());
                 conversation.messages.get().into_iter().map(|message| {
+                    if let Some(event) = &message.system {
+                        let text = event.describe(me);
+                        return view! {
+                            <p class="system-line" data-testid="system-line" data-seq=message.seq>{text}</p>
+                        }.into_any();
+                    }
                     let mine = Some(message.sender_id) == me;
                     let sender = (group && !mine).then(|| {
                         members.iter().find(|m| m.id == message.sender_id).map(|m| m.display_name.clone()).unwrap_or_default()
                     });
-                    view! { <Bubble message mine sender group members=members.clone()/> }
+                    view! { <Bubble message mine sender group members=members.clone()/> }.into_any()
                 }).collect_view()
             }}
             {move || pending.get().into_iter().map(|pending| view! { <PendingBubble pending/> }).collect_view()}
@@ -506,6 +529,34 @@ fn ConfirmDelete(message: Message) -> impl IntoView {
     }
 }
 
+/// Unsent text per chat, in the browser's local storage (this device only).
+mod drafts {
+    use crate::model::ChatId;
+
+    fn key(chat_id: ChatId) -> String {
+        format!("parley.draft.{chat_id}")
+    }
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    pub fn load(chat_id: ChatId) -> String {
+        storage()
+            .and_then(|storage| storage.get_item(&key(chat_id)).ok().flatten())
+            .unwrap_or_default()
+    }
+
+    pub fn save(chat_id: ChatId, text: &str) {
+        let Some(storage) = storage() else { return };
+        let _ = if text.trim().is_empty() {
+            storage.remove_item(&key(chat_id))
+        } else {
+            storage.set_item(&key(chat_id), text)
+        };
+    }
+}
+
 fn focus_composer() {
     if let Some(page) = document().document_element() {
         focus_first(&page, ".composer textarea");
@@ -629,7 +680,15 @@ fn MessageInfo(seq: i64, on_close: impl Fn() + Clone + Send + Sync + 'static) ->
 fn Composer(chat_id: ChatId) -> impl IntoView {
     let live = expect_context::<Live>();
     let conversation = live.conversation;
+    // What was typed here and not sent survives a reload (or another chat).
     let draft = RwSignal::new(String::new());
+    Effect::new(move |_| draft.set(drafts::load(chat_id)));
+    Effect::new(move |first: Option<()>| {
+        let text = draft.get();
+        if first.is_some() && conversation.editing.with_untracked(Option::is_none) {
+            drafts::save(chat_id, &text);
+        }
+    });
     let typing_sent_at = StoredValue::new(0.0_f64);
     let idle_timer = StoredValue::new(None::<TimeoutHandle>);
     let textarea = NodeRef::<html::Textarea>::new();
@@ -671,7 +730,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     let cancel_edit = move || {
         conversation.editing.set(None);
-        draft.set(String::new());
+        draft.set(drafts::load(chat_id));
     };
     let save_edit = move |message: Message, text: String| {
         spawn_local(async move {
@@ -723,7 +782,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                     messages
                         .iter()
                         .rev()
-                        .find(|m| Some(m.sender_id) == me && !m.is_deleted())
+                        .find(|m| Some(m.sender_id) == me && !m.is_deleted() && m.system.is_none())
                         .cloned()
                 });
                 if let Some(last) = last {

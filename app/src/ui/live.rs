@@ -12,9 +12,9 @@ use crate::{
         UserId, Version,
     },
     protocol::{
-        ChatCreated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom, LeaveRoom,
-        ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind, SendMessage,
-        SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
+        ChatCreated, ChatUpdated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom,
+        LeaveRoom, ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind,
+        SendMessage, SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
     },
     status::{message_status, raise_receipt},
 };
@@ -77,6 +77,8 @@ pub struct Live {
     pub open: RwSignal<Option<ChatId>>,
     pub conversation: Conversation,
     pub outbox: RwSignal<Vec<Pending>>,
+    /// The last refusal of something done from the chat list.
+    pub list_error: RwSignal<Option<String>>,
 }
 
 thread_local! {
@@ -148,6 +150,51 @@ fn refresh_quotes(messages: &mut [Message], target: &Message) {
     }
 }
 
+/// The list's order: pinned chats first, each part newest activity first
+/// (the order they are held in otherwise).
+pub fn order_chats(chats: &mut [ChatSummary]) {
+    chats.sort_by_key(|summary| !summary.pinned);
+}
+
+/// How the list takes a new message: the chat moves to the top of its part,
+/// comes back from the archive unless muted, and counts as unread unless it is
+/// mine or on screen.
+pub fn take_new_message(chats: &mut Vec<ChatSummary>, message: &Message, unread: bool) -> bool {
+    let Some(at) = chats.iter().position(|s| s.chat.id == message.chat_id) else {
+        return false;
+    };
+    let mut summary = chats.remove(at);
+    if unread {
+        summary.unread_count += 1;
+    }
+    if !summary.muted {
+        summary.archived = false;
+    }
+    summary.last_message = Some(message.clone());
+    chats.insert(0, summary);
+    order_chats(chats);
+    true
+}
+
+/// A chat changed (`chatUpdated`): the summary replaces the one held, in
+/// place, or the chat leaves the list when it no longer lists `me` (they
+/// left or were removed). Whether it left.
+pub fn take_chat_update(chats: &mut Vec<ChatSummary>, summary: ChatSummary, me: UserId) -> bool {
+    let at = chats.iter().position(|s| s.chat.id == summary.chat.id);
+    if summary.chat.member(me).is_none() {
+        if let Some(at) = at {
+            chats.remove(at);
+        }
+        return true;
+    }
+    match at {
+        Some(at) => chats[at] = summary,
+        None => chats.insert(0, summary),
+    }
+    order_chats(chats);
+    false
+}
+
 /// The highest version held: what to catch up from.
 pub fn newest_version(messages: &[Message]) -> Option<Version> {
     messages.iter().map(|m| m.version).max()
@@ -173,6 +220,7 @@ impl Live {
                 highlighted: RwSignal::new(None),
             },
             outbox: RwSignal::new(Vec::new()),
+            list_error: RwSignal::new(None),
         }
     }
 
@@ -220,9 +268,11 @@ impl Live {
             self.chats.update(|chats| {
                 if !chats.iter().any(|c| c.chat.id == summary.chat.id) {
                     chats.insert(0, summary);
+                    order_chats(chats);
                 }
             });
         });
+        socket.on(move |ChatUpdated(summary)| self.on_chat_updated(summary));
         SOCKET.set(Some(socket));
         self.watch_visibility();
     }
@@ -573,17 +623,8 @@ impl Live {
             typing.retain(|t| !(t.chat_id == message.chat_id && t.user_id == message.sender_id))
         });
         let mut known = false;
-        self.chats.update(|chats| {
-            if let Some(at) = chats.iter().position(|s| s.chat.id == message.chat_id) {
-                let mut summary = chats.remove(at);
-                if !mine && !on_screen {
-                    summary.unread_count += 1;
-                }
-                summary.last_message = Some(message.clone());
-                chats.insert(0, summary);
-                known = true;
-            }
-        });
+        self.chats
+            .update(|chats| known = take_new_message(chats, &message, !mine && !on_screen));
         if !known {
             spawn_local(async move {
                 if let Ok(chats) = self.emit(ListChats {}).await {
@@ -619,6 +660,41 @@ impl Live {
                 *last = message;
             }
         });
+    }
+
+    /// A chat of mine changed (name, members, roles, my preferences), or I
+    /// am no longer in it.
+    fn on_chat_updated(self, summary: ChatSummary) {
+        let Some(me) = self.my_id() else { return };
+        let chat_id = summary.chat.id;
+        let chat = summary.chat.clone();
+        let mut gone = false;
+        self.chats
+            .update(|chats| gone = take_chat_update(chats, summary, me));
+        if self.open.get_untracked() != Some(chat_id) {
+            return;
+        }
+        if gone {
+            self.conversation.chat.set(None);
+            self.conversation.messages.set(Vec::new());
+            self.conversation
+                .error
+                .set(Some("You are no longer a member of this group.".to_owned()));
+        } else {
+            self.conversation.chat.set(Some(chat));
+        }
+    }
+
+    /// Runs a chat-changing request; the server's reason if it refused.
+    pub async fn ask<E: ClientEvent>(self, request: E) -> Result<E::Reply, String> {
+        self.emit(request).await.map_err(|error| error.message())
+    }
+
+    /// Changes my own preferences for a chat; the list follows from the reply.
+    pub async fn set_prefs(self, request: crate::protocol::UpdateChatPrefs) -> Result<(), String> {
+        let summary = self.ask(request).await?;
+        self.on_chat_updated(summary);
+        Ok(())
     }
 
     fn on_status(self, update: StatusUpdate) {
@@ -746,9 +822,16 @@ impl Live {
         })
     }
 
+    /// Unread messages over the chats that are not muted (a chat marked
+    /// unread counts as one).
     pub fn total_unread(self) -> u64 {
-        self.chats
-            .with(|chats| chats.iter().map(|s| s.unread_count).sum())
+        self.chats.with(|chats| {
+            chats
+                .iter()
+                .filter(|s| !s.muted)
+                .map(|s| s.unread_count.max(u64::from(s.marked_unread)))
+                .sum()
+        })
     }
 }
 
@@ -786,6 +869,66 @@ mod tests {
 
     fn bodies(messages: &[Message]) -> Vec<(i64, &str)> {
         messages.iter().map(|m| (m.seq, m.body.as_str())).collect()
+    }
+
+    fn summary(n: u128, pinned: bool) -> ChatSummary {
+        let me = User {
+            id: UserId(Uuid::from_u128(7)),
+            username: "me".into(),
+            display_name: "Me".into(),
+            online: true,
+            last_seen_at: None,
+        };
+        let chat = Chat {
+            id: ChatId(Uuid::from_u128(n)),
+            kind: crate::model::ChatKind::Group,
+            name: Some(format!("chat {n}")),
+            members: vec![ChatMember {
+                user: me,
+                role: Default::default(),
+            }],
+        };
+        ChatSummary {
+            pinned,
+            ..ChatSummary::new(chat, None, 0)
+        }
+    }
+
+    fn ids(chats: &[ChatSummary]) -> Vec<u128> {
+        chats.iter().map(|s| s.chat.id.0.as_u128()).collect()
+    }
+
+    #[test]
+    fn pinned_chats_stay_on_top_and_news_brings_an_archived_chat_back() {
+        let mut chats = vec![summary(1, true), summary(2, false), summary(100, false)];
+        // A message in chat 100 (an unpinned one) goes above 2, under 1.
+        let news = message(1, 1, "hi");
+        assert!(take_new_message(&mut chats, &news, true));
+        assert_eq!(ids(&chats), [1, 100, 2]);
+        assert_eq!(chats[1].unread_count, 1);
+        // Archived and not muted: back; muted: stays archived.
+        chats[1].archived = true;
+        take_new_message(&mut chats, &news, false);
+        assert!(!chats[1].archived);
+        chats[1].archived = true;
+        chats[1].muted = true;
+        take_new_message(&mut chats, &news, false);
+        assert!(chats[1].archived);
+    }
+
+    #[test]
+    fn a_chat_update_replaces_in_place_or_drops_a_chat_i_left() {
+        let me = UserId(Uuid::from_u128(7));
+        let mut chats = vec![summary(1, false), summary(2, false)];
+        let mut pinned = summary(2, true);
+        pinned.chat.name = Some("renamed".into());
+        assert!(!take_chat_update(&mut chats, pinned, me));
+        assert_eq!(ids(&chats), [2, 1], "pinned goes first");
+        assert_eq!(chats[0].chat.name.as_deref(), Some("renamed"));
+        let mut left = summary(1, false);
+        left.chat.members.clear();
+        assert!(take_chat_update(&mut chats, left, me));
+        assert_eq!(ids(&chats), [2]);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The Leptos user interface: the HTML shell, the router and the pages.
 
 mod auth_pages;
+mod chat_info;
 mod chat_list;
 mod conversation;
 mod live;
 mod new_chat;
 mod session;
+mod settings;
 mod widgets;
 
 pub use live::Live;

@@ -240,6 +240,9 @@ pub fn Icon(shape: IconShape) -> impl IntoView {
         IconShape::Close => "M6 6l12 12M18 6L6 18",
         IconShape::Plus => "M12 5v14M5 12h14",
         IconShape::Warning => "M12 4l9 16H3zM12 10v4M12 17v.5",
+        IconShape::Pin => "M9 4h6l-1 6 3 3H7l3-3zM12 13v7",
+        IconShape::Muted => "M6 9h3l4-4v14l-4-4H6zM16 9l5 6M21 9l-5 6",
+        IconShape::Info => "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 11v6M12 7.5v.5",
     };
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
@@ -254,4 +257,7 @@ pub enum IconShape {
     Close,
     Plus,
     Warning,
+    Pin,
+    Muted,
+    Info,
 }

@@ -7,11 +7,12 @@
 use super::{
     Store, StoreError,
     chats::{ChatRecord, new_membership},
-    entity::{chat, chat_member, message},
+    entity::{chat, chat_member, message, user},
     messages::StoredMessage,
 };
 use app::model::{Chat, ChatId, ChatKind, GroupName, Role, Seq, SystemAction, SystemEvent, UserId};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use sea_orm::{
     ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait, entity::prelude::*,
     sea_query::Expr,
@@ -101,7 +102,12 @@ impl Store {
         if change.needs_admin() && me.role != Role::Admin {
             return Err(GroupError::NotAdmin);
         }
-        let mut timeline = Timeline::new(&chat, actor);
+        let mut involved: Vec<UserId> = members.iter().map(|member| member.user_id).collect();
+        if let GroupChange::Add(users) = change {
+            involved.extend_from_slice(users);
+        }
+        let names = display_names(&txn, &involved).await?;
+        let mut timeline = Timeline::new(&chat, actor, names);
         apply(&txn, &mut timeline, &members, change).await?;
         let messages = timeline.write(&txn).await?;
         let chat = ChatRecord::from(
@@ -131,6 +137,19 @@ async fn lock_chat(txn: &DatabaseTransaction, chat_id: ChatId) -> Result<ChatRec
         .next()
         .map(ChatRecord::from)
         .ok_or(GroupError::NotFound)
+}
+
+async fn display_names(
+    txn: &DatabaseTransaction,
+    users: &[UserId],
+) -> Result<HashMap<UserId, String>, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(users.iter().map(|user| user.0)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| (UserId(row.id), row.display_name))
+        .collect())
 }
 
 /// The members, longest-standing first.
@@ -267,11 +286,12 @@ struct Timeline {
     now: DateTime<Utc>,
     last_seq: Seq,
     last_version: i64,
+    names: HashMap<UserId, String>,
     lines: Vec<StoredMessage>,
 }
 
 impl Timeline {
-    fn new(chat: &ChatRecord, actor: UserId) -> Self {
+    fn new(chat: &ChatRecord, actor: UserId, names: HashMap<UserId, String>) -> Self {
         Self {
             chat_id: chat.id,
             actor,
@@ -279,6 +299,7 @@ impl Timeline {
             now: Utc::now(),
             last_seq: chat.last_seq,
             last_version: chat.last_version,
+            names,
             lines: Vec::new(),
         }
     }
@@ -294,6 +315,9 @@ impl Timeline {
         self.last_seq += 1;
         self.last_version += 1;
         let id = Uuid::now_v7();
+        let name_of = |user: &UserId| self.names.get(user).cloned().unwrap_or_default();
+        let actor_name = name_of(&self.actor);
+        let user_names = user_ids.iter().map(name_of).collect();
         self.lines.push(StoredMessage {
             id: app::model::MessageId(id),
             chat_id: self.chat_id,
@@ -314,6 +338,8 @@ impl Timeline {
                 user_ids,
                 name: name.map(str::to_owned),
                 role,
+                actor_name,
+                user_names,
             }),
         });
         self.last_seq

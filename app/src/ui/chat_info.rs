@@ -1,0 +1,216 @@
+//! The conversation's info dialog. For a group: its members with their
+//! roles, and — for its admins — renaming, adding, removing and appointing;
+//! leaving for anyone. For a direct chat: block or unblock the other person.
+
+use super::{
+    chat_list::other_member,
+    live::Live,
+    widgets::{Avatar, Modal},
+};
+use crate::{
+    model::{Chat, ChatKind, ChatMember, Role, UserId},
+    protocol::{AddMembers, BlockUser, LeaveChat, RemoveMember, SetRole, UpdateChat},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+#[component]
+pub fn ChatInfo(on_close: Callback<()>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let error = RwSignal::new(None::<String>);
+    // Runs a request; its refusal shows in the dialog.
+    let run = move |work: Work| {
+        spawn_local(async move {
+            match work.await {
+                Ok(()) => error.set(None),
+                Err(reason) => error.set(Some(reason)),
+            }
+        });
+    };
+    let body = move || {
+        let chat = live.conversation.chat.get()?;
+        let me = live.me.get()?.id;
+        Some(match chat.kind {
+            ChatKind::Group => view! { <GroupInfo chat me run on_close/> }.into_any(),
+            ChatKind::Direct => view! { <DirectInfo chat me run/> }.into_any(),
+        })
+    };
+    view! {
+        <Modal labelled_by="chat-info-title" on_close>
+            {body}
+            {move || error.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+            <div class="dialog-actions">
+                <button type="button" on:click=move |_| on_close.run(())>"Close"</button>
+            </div>
+        </Modal>
+    }
+}
+
+type Work = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
+
+#[component]
+fn GroupInfo(
+    chat: Chat,
+    me: UserId,
+    run: impl Fn(Work) + Copy + 'static,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let admin = chat.is_admin(me);
+    let chat_id = chat.id;
+    let name = RwSignal::new(chat.name.clone().unwrap_or_default());
+    let adding = RwSignal::new(String::new());
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = UpdateChat {
+            chat_id,
+            name: name.get_untracked(),
+        };
+        run(Box::pin(async move { live.ask(request).await.map(drop) }));
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let members: Vec<String> = adding
+            .get_untracked()
+            .split([',', ' '])
+            .map(|name| name.trim().trim_start_matches('@').to_owned())
+            .filter(|name| !name.is_empty())
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        adding.set(String::new());
+        run(Box::pin(async move {
+            live.ask(AddMembers { chat_id, members }).await.map(drop)
+        }));
+    };
+    let leave = move |_| {
+        on_close.run(());
+        run(Box::pin(async move { live.ask(LeaveChat { chat_id }).await.map(drop) }));
+    };
+    let members = chat
+        .members
+        .clone()
+        .into_iter()
+        .map(|member| view! { <MemberRow member chat_id me admin run/> })
+        .collect_view();
+    view! {
+        <h2 id="chat-info-title">{chat.name.clone().unwrap_or_default()}</h2>
+        {admin.then(|| view! {
+            <form class="inline-form" on:submit=rename>
+                <label>"Group name"
+                    <input bind:value=name maxlength="64" required data-testid="group-name"/>
+                </label>
+                <button type="submit">"Rename"</button>
+            </form>
+        })}
+        <h3>{format!("{} members", chat.members.len())}</h3>
+        <ul class="member-list" data-testid="member-list">{members}</ul>
+        {admin.then(|| view! {
+            <form class="inline-form" on:submit=add>
+                <label>"Add people (usernames)"
+                    <input bind:value=adding autocomplete="off" data-testid="add-members"/>
+                </label>
+                <button type="submit">"Add"</button>
+            </form>
+        })}
+        <button type="button" class="danger" on:click=leave data-testid="leave-group">"Leave group"</button>
+    }
+}
+
+#[component]
+fn MemberRow(
+    member: ChatMember,
+    chat_id: crate::model::ChatId,
+    me: UserId,
+    admin: bool,
+    run: impl Fn(Work) + Copy + 'static,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let user_id = member.id;
+    let is_admin = member.role == Role::Admin;
+    let name = if user_id == me {
+        format!("{} (you)", member.display_name)
+    } else {
+        member.display_name.clone()
+    };
+    let set_role = move |role: Role| {
+        run(Box::pin(async move {
+            live.ask(SetRole {
+                chat_id,
+                user_id,
+                role,
+            })
+            .await
+            .map(drop)
+        }));
+    };
+    let remove = move |_| {
+        run(Box::pin(async move {
+            live.ask(RemoveMember { chat_id, user_id }).await.map(drop)
+        }));
+    };
+    let display = member.display_name.clone();
+    view! {
+        <li class="member" data-testid="member">
+            <Avatar name=member.display_name.clone()/>
+            <span class="member-name">{name}</span>
+            {is_admin.then(|| view! { <span class="role-badge">"admin"</span> })}
+            {(admin && user_id != me).then(|| view! {
+                <span class="member-actions">
+                    {if is_admin {
+                        view! { <button type="button" class="link-button" on:click=move |_| set_role(Role::Member)
+                            aria-label=format!("Remove {display} as admin")>"Remove as admin"</button> }.into_any()
+                    } else {
+                        view! { <button type="button" class="link-button" on:click=move |_| set_role(Role::Admin)
+                            aria-label=format!("Make {display} an admin")>"Make admin"</button> }.into_any()
+                    }}
+                    <button type="button" class="link-button danger" on:click=remove
+                        aria-label=format!("Remove {} from the group", member.display_name)>"Remove"</button>
+                </span>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn DirectInfo(chat: Chat, me: UserId, run: impl Fn(Work) + Copy + 'static) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let me_user = live.me.get_untracked();
+    let other = other_member(&chat, me_user.as_ref()).cloned();
+    let chat_id = chat.id;
+    let blocked = move || {
+        live.chats.with(|chats| {
+            chats
+                .iter()
+                .any(|summary| summary.chat.id == chat_id && summary.blocked)
+        })
+    };
+    let Some(other) = other.filter(|other| other.id != me) else {
+        return ().into_any();
+    };
+    let user_id = other.id;
+    let toggle = move |_| {
+        let blocked_now = !blocked();
+        run(Box::pin(async move {
+            live.ask(BlockUser {
+                user_id,
+                blocked: blocked_now,
+            })
+            .await
+            .map(drop)
+        }));
+    };
+    view! {
+        <h2 id="chat-info-title">{other.display_name.clone()}</h2>
+        <p class="hint">"@"{other.username.clone()}</p>
+        <p>{move || if blocked() {
+            "You have blocked this person: they cannot message you or see when you are online."
+        } else {
+            "Blocking stops this person from messaging you and from seeing when you are online. Groups you share are not affected."
+        }}</p>
+        <button type="button" class="danger" on:click=toggle data-testid="block-toggle">
+            {move || if blocked() { "Unblock" } else { "Block" }}
+        </button>
+    }
+    .into_any()
+}

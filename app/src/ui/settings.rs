@@ -1,0 +1,81 @@
+//! The privacy part of the settings page: read receipts, typing indicators
+//! and last seen, saved as soon as they change (over the socket).
+
+use super::{live::Live, session::current_user};
+use crate::{
+    client::ConnectionState,
+    model::{LastSeenVisibility, Settings},
+    protocol::{GetSettings, UpdateSettings},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+#[component]
+pub fn PrivacySettings() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let settings = RwSignal::new(None::<Settings>);
+    let status = RwSignal::new(None::<String>);
+    // In the browser only: the socket is the way to the settings.
+    Effect::new(move |_| {
+        spawn_local(async move {
+            if let Ok(Some(user)) = current_user().await {
+                live.start(user);
+            }
+        });
+    });
+    // Asked once the socket is up (and again after a reconnect, if need be).
+    Effect::new(move |_| {
+        if live.connection.get() == ConnectionState::Connected && settings.with_untracked(Option::is_none) {
+            spawn_local(async move {
+                match live.ask(GetSettings {}).await {
+                    Ok(loaded) => settings.set(Some(loaded)),
+                    Err(reason) => status.set(Some(reason)),
+                }
+            });
+        }
+    });
+    let save = move |change: UpdateSettings| {
+        spawn_local(async move {
+            match live.ask(change).await {
+                Ok(saved) => {
+                    settings.set(Some(saved));
+                    status.set(Some("Saved.".to_owned()));
+                }
+                Err(reason) => status.set(Some(reason)),
+            }
+        });
+    };
+    let checked = move |pick: fn(&Settings) -> bool| {
+        move || settings.with(|s| s.as_ref().is_some_and(pick))
+    };
+    let disabled = move || settings.with(Option::is_none);
+    view! {
+        <div class="privacy" data-testid="privacy">
+            <label class="toggle">
+                <input type="checkbox" data-testid="read-receipts" prop:checked=checked(|s| s.read_receipts)
+                    prop:disabled=disabled
+                    on:change=move |ev| save(UpdateSettings { read_receipts: Some(event_target_checked(&ev)), ..Default::default() })/>
+                <span>"Read receipts"</span>
+                <span class="hint">"Off: others see “delivered”, never “seen”, from you, and you see nobody’s “seen”."</span>
+            </label>
+            <label class="toggle">
+                <input type="checkbox" data-testid="typing-indicators" prop:checked=checked(|s| s.typing_indicators)
+                    prop:disabled=disabled
+                    on:change=move |ev| save(UpdateSettings { typing_indicators: Some(event_target_checked(&ev)), ..Default::default() })/>
+                <span>"Typing indicators"</span>
+                <span class="hint">"Off: nobody sees when you are typing."</span>
+            </label>
+            <label class="select">
+                <span>"Who sees when you were last online"</span>
+                <select data-testid="last-seen" prop:disabled=disabled
+                    on:change=move |ev| {
+                        let last_seen = if event_target_value(&ev) == "nobody" { LastSeenVisibility::Nobody } else { LastSeenVisibility::Everyone };
+                        save(UpdateSettings { last_seen: Some(last_seen), ..Default::default() })
+                    }>
+                    <option value="everyone" prop:selected=move || settings.with(|s| s.as_ref().is_some_and(|s| s.last_seen == LastSeenVisibility::Everyone))>"Everyone"</option>
+                    <option value="nobody" prop:selected=move || settings.with(|s| s.as_ref().is_some_and(|s| s.last_seen == LastSeenVisibility::Nobody))>"Nobody"</option>
+                </select>
+            </label>
+            <p class="hint" role="status" data-testid="settings-status">{move || status.get()}</p>
+        </div>
+    }
+}
