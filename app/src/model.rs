@@ -293,7 +293,11 @@ impl SystemEvent {
             .enumerate()
             .map(|(at, &id)| {
                 let named = name(id, self.user_names.get(at).map_or("", String::as_str));
-                if named == "You" { "you".to_owned() } else { named }
+                if named == "You" {
+                    "you".to_owned()
+                } else {
+                    named
+                }
             })
             .collect::<Vec<_>>()
             .join(", ");

@@ -42,11 +42,36 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(bubble(harley.page, 'Hi Mike!')).toHaveAttribute('data-status', 'seen');
     await send(harley.page, 'Both ticks, please');
     await audit(harley.page, 'a conversation, wide');
+    await harley.page.getByRole('button', { name: 'Contact info' }).click();
+    await expect(harley.page.getByRole('dialog')).toBeVisible();
+    await audit(harley.page, 'the contact dialog');
+    await harley.page.keyboard.press('Escape');
+    await harley.page.getByRole('button', { name: 'Options for Mike' }).click();
+    await expect(harley.page.getByRole('menuitem', { name: 'Pin' })).toBeFocused();
+    await audit(harley.page, 'a chat row menu');
+    await harley.page.keyboard.press('Escape');
+
+    await harley.page.getByRole('button', { name: 'New chat' }).click();
+    await harley.page.getByLabel('Group').check();
+    await harley.page.getByLabel('Group name').fill('Crew');
+    await harley.page.getByLabel('Members').fill('mike');
+    await harley.page.getByRole('button', { name: 'Start chat' }).click();
+    await send(harley.page, 'Hello crew');
+    await harley.page.getByRole('button', { name: 'Group info' }).click();
+    await harley.page.getByRole('dialog').getByLabel('Add people (usernames)').fill('nobody-here');
+    await harley.page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(harley.page.getByRole('dialog').getByRole('alert')).toContainText('nobody-here');
+    await audit(harley.page, 'the group info dialog with an error');
+    await harley.page.keyboard.press('Escape');
+    await harley.page.getByRole('link', { name: 'Settings' }).click();
+    await expect(harley.page.getByTestId('read-receipts')).toBeEnabled();
+    await audit(harley.page, 'the settings page');
+    await harley.page.goBack();
 
     await harley.page.setViewportSize({ width: 390, height: 844 });
     await audit(harley.page, 'a conversation, phone width');
     await harley.page.goto(`${server.url}/`);
-    await expect(harley.page.getByTestId('chat-row')).toBeVisible();
+    await expect(harley.page.getByTestId('chat-row')).toHaveCount(2);
     await audit(harley.page, 'the chat list, phone width');
   });
 }

@@ -119,7 +119,7 @@ async function harleyOnTwoDevices(browser: Browser, server: ParleyServer) {
 test('signing out everywhere ends the sessions of other browsers too', async ({ browser, server }) => {
   const { laptop, phone, onLaptop, onPhone } = await harleyOnTwoDevices(browser, server);
 
-  await onLaptop.getByRole('link', { name: 'Account' }).click();
+  await onLaptop.getByRole('link', { name: 'Settings' }).click();
   await onLaptop.getByRole('button', { name: 'Sign out everywhere' }).click();
   await expect(onLaptop.getByTestId('session-ended')).toHaveText('You have been signed out on every device.');
   await expect(onPhone.getByTestId('session-ended')).toHaveText('You have been signed out on every device.');
@@ -130,7 +130,7 @@ test('signing out everywhere ends the sessions of other browsers too', async ({ 
 test('changing the password signs the other devices out and keeps this one', async ({ browser, server }, testInfo) => {
   const { laptop, phone, onLaptop, onPhone } = await harleyOnTwoDevices(browser, server);
 
-  await onLaptop.getByRole('link', { name: 'Account' }).click();
+  await onLaptop.getByRole('link', { name: 'Settings' }).click();
   await onLaptop.getByLabel('Current password').fill('not my password');
   await onLaptop.getByLabel('New password').fill('a brand new password');
   await onLaptop.getByRole('button', { name: 'Change password' }).click();

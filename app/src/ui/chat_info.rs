@@ -85,11 +85,14 @@ fn GroupInfo(
     };
     let leave = move |_| {
         on_close.run(());
-        run(Box::pin(async move { live.ask(LeaveChat { chat_id }).await.map(drop) }));
+        run(Box::pin(async move {
+            live.ask(LeaveChat { chat_id }).await.map(drop)
+        }));
     };
-    let members = chat
-        .members
-        .clone()
+    // Admins first, each part in the order they joined.
+    let mut members = chat.members.clone();
+    members.sort_by_key(|member| member.role != Role::Admin);
+    let members = members
         .into_iter()
         .map(|member| view! { <MemberRow member chat_id me admin run/> })
         .collect_view();
@@ -100,7 +103,7 @@ fn GroupInfo(
                 <label>"Group name"
                     <input bind:value=name maxlength="64" required data-testid="group-name"/>
                 </label>
-                <button type="submit">"Rename"</button>
+                <button type="submit" class="secondary">"Rename"</button>
             </form>
         })}
         <h3>{format!("{} members", chat.members.len())}</h3>
@@ -110,10 +113,10 @@ fn GroupInfo(
                 <label>"Add people (usernames)"
                     <input bind:value=adding autocomplete="off" data-testid="add-members"/>
                 </label>
-                <button type="submit">"Add"</button>
+                <button type="submit" class="secondary">"Add"</button>
             </form>
         })}
-        <button type="button" class="danger" on:click=leave data-testid="leave-group">"Leave group"</button>
+        <button type="button" class="secondary danger" on:click=leave data-testid="leave-group">"Leave group"</button>
     }
 }
 
@@ -208,7 +211,7 @@ fn DirectInfo(chat: Chat, me: UserId, run: impl Fn(Work) + Copy + 'static) -> im
         } else {
             "Blocking stops this person from messaging you and from seeing when you are online. Groups you share are not affected."
         }}</p>
-        <button type="button" class="danger" on:click=toggle data-testid="block-toggle">
+        <button type="button" class="secondary danger" on:click=toggle data-testid="block-toggle">
             {move || if blocked() { "Unblock" } else { "Block" }}
         </button>
     }

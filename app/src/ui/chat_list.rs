@@ -146,7 +146,10 @@ fn ChatRows(open: Memo<Option<ChatId>>) -> impl IntoView {
             .map(|summary| view! { <ChatRow summary open/> })
             .collect_view()
     };
-    let archived_count = move || live.chats.with(|chats| chats.iter().filter(|s| s.archived).count());
+    let archived_count = move || {
+        live.chats
+            .with(|chats| chats.iter().filter(|s| s.archived).count())
+    };
     view! {
         <Show
             when=move || !live.chats.with(Vec::is_empty)
@@ -158,7 +161,7 @@ fn ChatRows(open: Memo<Option<ChatId>>) -> impl IntoView {
             }
         >
             // A chat list is short: every change redraws it whole.
-            <ul class="chat-rows" aria-label="Chats">{move || rows(false)}</ul>
+            <ul class="chat-rows" aria-label="Chats" data-testid="chat-rows-main">{move || rows(false)}</ul>
             {move || (archived_count() > 0).then(|| view! {
                 <button type="button" class="archived-toggle" data-testid="archived-toggle"
                     aria-expanded=move || show_archived.get().to_string()
@@ -285,19 +288,39 @@ fn ChatRowMenu(summary: ChatSummary, title: String) -> impl IntoView {
     let items = [
         (
             if summary.pinned { "Unpin" } else { "Pin" },
-            UpdateChatPrefs { pinned: Some(!summary.pinned), ..prefs },
+            UpdateChatPrefs {
+                pinned: Some(!summary.pinned),
+                ..prefs
+            },
         ),
         (
             if summary.muted { "Unmute" } else { "Mute" },
-            UpdateChatPrefs { muted: Some(!summary.muted), ..prefs },
+            UpdateChatPrefs {
+                muted: Some(!summary.muted),
+                ..prefs
+            },
         ),
         (
-            if summary.archived { "Unarchive" } else { "Archive" },
-            UpdateChatPrefs { archived: Some(!summary.archived), ..prefs },
+            if summary.archived {
+                "Unarchive"
+            } else {
+                "Archive"
+            },
+            UpdateChatPrefs {
+                archived: Some(!summary.archived),
+                ..prefs
+            },
         ),
         (
-            if summary.marked_unread || summary.unread_count > 0 { "Mark as read" } else { "Mark as unread" },
-            UpdateChatPrefs { marked_unread: Some(!(summary.marked_unread || summary.unread_count > 0)), ..prefs },
+            if summary.marked_unread || summary.unread_count > 0 {
+                "Mark as read"
+            } else {
+                "Mark as unread"
+            },
+            UpdateChatPrefs {
+                marked_unread: Some(!(summary.marked_unread || summary.unread_count > 0)),
+                ..prefs
+            },
         ),
     ];
     let menu = NodeRef::<leptos::html::Div>::new();

@@ -24,7 +24,9 @@ pub fn PrivacySettings() -> impl IntoView {
     });
     // Asked once the socket is up (and again after a reconnect, if need be).
     Effect::new(move |_| {
-        if live.connection.get() == ConnectionState::Connected && settings.with_untracked(Option::is_none) {
+        if live.connection.get() == ConnectionState::Connected
+            && settings.with_untracked(Option::is_none)
+        {
             spawn_local(async move {
                 match live.ask(GetSettings {}).await {
                     Ok(loaded) => settings.set(Some(loaded)),
@@ -44,9 +46,8 @@ pub fn PrivacySettings() -> impl IntoView {
             }
         });
     };
-    let checked = move |pick: fn(&Settings) -> bool| {
-        move || settings.with(|s| s.as_ref().is_some_and(pick))
-    };
+    let checked =
+        move |pick: fn(&Settings) -> bool| move || settings.with(|s| s.as_ref().is_some_and(pick));
     let disabled = move || settings.with(Option::is_none);
     view! {
         <div class="privacy" data-testid="privacy">

@@ -12,11 +12,11 @@ use super::{
 };
 use app::model::{Chat, ChatId, ChatKind, GroupName, Role, Seq, SystemAction, SystemEvent, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use sea_orm::{
     ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait, entity::prelude::*,
     sea_query::Expr,
 };
+use std::collections::HashMap;
 
 /// What to do to a group.
 #[derive(Clone, Copy, Debug)]
