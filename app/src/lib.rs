@@ -10,6 +10,7 @@
 pub mod client;
 pub mod model;
 pub mod protocol;
+pub mod search;
 pub mod status;
 pub mod ui;
 

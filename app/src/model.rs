@@ -173,6 +173,9 @@ pub struct ChatSummary {
     /// A direct chat whose other person the reader has blocked.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
+    /// Unread messages that mention the reader.
+    #[serde(default)]
+    pub mention_count: u64,
 }
 
 impl ChatSummary {
@@ -189,6 +192,7 @@ impl ChatSummary {
             archived: false,
             marked_unread: false,
             blocked: false,
+            mention_count: 0,
         }
     }
 }
@@ -239,6 +243,10 @@ pub struct Message {
     pub kind: MessageKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemEvent>,
+    /// Members of the group named with `@username` in `body` (none in
+    /// direct chats), as the server resolved them.
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -25,6 +25,7 @@
 //! | `updateSettings`| [`UpdateSettings`]| [`Settings`] |
 //! | `blockUser`     | [`BlockUser`]     | [`Done`] |
 //! | `updateChatPrefs` | [`UpdateChatPrefs`] | [`ChatSummary`] |
+//! | `search`        | [`Search`]        | [`SearchResults`] |
 //!
 //! Server → client:
 //!
@@ -170,6 +171,9 @@ pub struct History {
     pub after_seq: Option<Seq>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_after: Option<Version>,
+    /// Up to `limit` messages centred on this seq (where a search hit is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub around_seq: Option<Seq>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
@@ -185,6 +189,7 @@ impl History {
             before_seq: None,
             after_seq: None,
             changed_after: None,
+            around_seq: None,
             limit: None,
         }
     }
@@ -393,6 +398,62 @@ impl UpdateChatPrefs {
 #[serde(transparent)]
 pub struct ChatUpdated(pub ChatSummary);
 
+/// Finds messages by their words, in the chats the user is in (from when
+/// they joined), newest first. `before` is the `next` of the previous page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Search {
+    pub query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<ChatId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+}
+
+impl Search {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 50;
+
+    pub fn new(query: impl Into<String>) -> Self {
+        Self {
+            query: query.into(),
+            chat_id: None,
+            limit: None,
+            before: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResults {
+    pub results: Vec<SearchHit>,
+    /// Pass back as `before` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub message: Message,
+    pub chat: ChatRef,
+    /// Plain text, the matching words marked (never HTML).
+    pub snippet: Vec<crate::search::SnippetPart>,
+}
+
+/// Which chat a hit is in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRef {
+    pub id: ChatId,
+    pub kind: ChatKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
 macro_rules! client_events {
     ($($event:ty => $name:literal, $reply:ty;)*) => {
         $(impl ClientEvent for $event {
@@ -435,6 +496,7 @@ client_events! {
     UpdateSettings => "updateSettings", Settings;
     BlockUser => "blockUser", Done;
     UpdateChatPrefs => "updateChatPrefs", ChatSummary;
+    Search => "search", SearchResults;
 }
 
 server_events! {
@@ -497,6 +559,7 @@ mod tests {
             reactions: Vec::new(),
             kind: Default::default(),
             system: None,
+            mentions: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(NewMessage(message)).unwrap(),
@@ -511,7 +574,8 @@ mod tests {
                 "status": "delivered",
                 "version": 9,
                 "reactions": [],
-                "kind": "text"
+                "kind": "text",
+                "mentions": []
             })
         );
     }
@@ -539,6 +603,7 @@ mod tests {
             }],
             kind: Default::default(),
             system: None,
+            mentions: Vec::new(),
         };
         let json = serde_json::to_value(MessageUpdated(reply)).unwrap();
         assert_eq!(json["editedAt"], "2026-11-25T10:05:00Z");

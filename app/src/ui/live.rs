@@ -864,6 +864,7 @@ mod tests {
             reactions: Vec::new(),
             kind: Default::default(),
             system: None,
+            mentions: Vec::new(),
         }
     }
 

@@ -17,11 +17,16 @@ pub async fn edit_message<A: Adapter>(
     request: EditMessage,
 ) -> Result<Message, ApiError> {
     let body = Body::parse(&request.body)?;
+    let member_of = ctx.member_of(request.chat_id).await?;
+    let direct = member_of.chat.kind == app::model::ChatKind::Direct;
+    let mentions = ctx
+        .mentions_in(&body, direct, &member_of.member_ids())
+        .await?;
     change(
         &ctx,
         request.chat_id,
         request.message_id,
-        Change::Edit(&body),
+        Change::Edit(&body, &mentions),
     )
     .await
 }

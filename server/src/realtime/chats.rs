@@ -157,6 +157,14 @@ impl<A: Adapter> Realtime<A> {
         let unread_count = store
             .unread_count(chat.id, user, mine.receipt.seen_seq)
             .await?;
+        let mention_count = match chat.kind {
+            ChatKind::Group if unread_count > 0 => {
+                store
+                    .mention_count(chat.id, user, mine.receipt.seen_seq)
+                    .await?
+            }
+            _ => 0,
+        };
         let blocked = match (chat.kind, view.members.iter().find(|m| m.id != user)) {
             (ChatKind::Direct, Some(other)) => store.has_blocked(user, other.id).await?,
             _ => false,
@@ -168,6 +176,7 @@ impl<A: Adapter> Realtime<A> {
             archived: prefs.is_archived(chat.last_activity_at),
             marked_unread: prefs.marked_unread,
             blocked,
+            mention_count,
             ..ChatSummary::new(view, last_message, unread_count)
         })
     }

@@ -37,6 +37,7 @@ pub async fn send_message<A: Adapter>(
         },
         None => None,
     };
+    let mentions = ctx.mentions_in(&body, members.direct, &members).await?;
     let landing = Landing::find(&ctx, chat_id, &members).await;
 
     let store = &ctx.realtime.store;
@@ -48,6 +49,7 @@ pub async fn send_message<A: Adapter>(
             client_id: &client_id,
             body: &body,
             reply_to_id: request.reply_to_id,
+            mentions: &mentions,
             seen_by: &landing.seen_by,
             delivered_to: &landing.delivered_to,
         })

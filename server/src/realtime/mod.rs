@@ -9,6 +9,7 @@
 //! | `changes.rs`  | `editMessage`, `deleteMessage`, `react` |
 //! | `groups.rs`   | `updateChat`, `addMembers`, `removeMember`, `leaveChat`, `setRole` |
 //! | `settings.rs` | `getSettings`, `updateSettings`, `blockUser`, `updateChatPrefs` |
+//! | `search.rs`   | `search` |
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 
@@ -24,6 +25,7 @@ mod presence;
 mod rate_limit;
 mod redis_driver;
 mod rooms;
+mod search;
 mod settings;
 mod typing;
 mod views;
@@ -230,6 +232,7 @@ fn set_up<A: Adapter>(
         settings::update_settings,
     );
     on::<protocol::BlockUser, A, _, _>(socket, realtime, &connection, settings::block_user);
+    on::<protocol::Search, A, _, _>(socket, realtime, &connection, search::search);
     on::<protocol::UpdateChatPrefs, A, _, _>(
         socket,
         realtime,

@@ -119,6 +119,13 @@ async fn mark_seen_up_to<A: Adapter>(
     Ok(())
 }
 
+fn alone(what: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::BadRequest,
+        format!("{what} goes alone, without beforeSeq, afterSeq or another page"),
+    )
+}
+
 pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Message>, ApiError> {
     let member_of = ctx.member_of(request.chat_id).await?;
     let limit = request.limit.unwrap_or(History::DEFAULT_LIMIT);
@@ -129,17 +136,19 @@ pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Me
         ));
     }
     let limit = u64::from(limit.min(History::MAX_LIMIT));
-    let page = match (request.changed_after, request.before_seq, request.after_seq) {
-        (Some(version), None, None) => Page::ChangedAfter(version),
-        (Some(_), _, _) => {
-            return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                "changedAfter goes alone, without beforeSeq or afterSeq",
-            ));
-        }
-        (None, None, None) => Page::Latest,
-        (None, Some(before), None) => Page::Before(before),
-        (None, before, Some(after)) => Page::After { after, before },
+    let page = match (
+        request.around_seq,
+        request.changed_after,
+        request.before_seq,
+        request.after_seq,
+    ) {
+        (Some(seq), None, None, None) => Page::Around(seq),
+        (Some(_), ..) => return Err(alone("aroundSeq")),
+        (None, Some(version), None, None) => Page::ChangedAfter(version),
+        (None, Some(_), ..) => return Err(alone("changedAfter")),
+        (None, None, None, None) => Page::Latest,
+        (None, None, Some(before), None) => Page::Before(before),
+        (None, None, before, Some(after)) => Page::After { after, before },
     };
     let from = member_of.visible_from(ctx.me().id);
     let messages = ctx

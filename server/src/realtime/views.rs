@@ -5,7 +5,9 @@
 use super::{Cluster, Realtime, dispatch::Ctx};
 use crate::store::{ChatRecord, Member, MemberIds, StoredMessage, Watermarks};
 use app::{
-    model::{Chat, ChatId, ChatMember, LastSeenVisibility, Message, Receipt, Seq, User, UserId},
+    model::{
+        Body, Chat, ChatId, ChatMember, LastSeenVisibility, Message, Receipt, Seq, User, UserId,
+    },
     protocol::{ApiError, ErrorCode, ReceiptKind, StatusUpdate},
 };
 use socketioxide::adapter::Adapter;
@@ -71,6 +73,30 @@ impl<A: Adapter> Ctx<A> {
         }
         self.check_member(members.iter().copied())?;
         Ok(members)
+    }
+
+    /// The members `body` mentions with `@username`, in the order it names
+    /// them: only in groups, only members. (No query unless there is an `@`.)
+    pub async fn mentions_in(
+        &self,
+        body: &Body,
+        direct: bool,
+        members: &[UserId],
+    ) -> Result<Vec<UserId>, ApiError> {
+        if direct || !body.as_str().contains('@') {
+            return Ok(Vec::new());
+        }
+        let names = app::search::mentioned(body.as_str());
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users = self.realtime.store.find_users(&names).await?;
+        Ok(names
+            .iter()
+            .filter_map(|name| users.iter().find(|user| user.username == name.as_str()))
+            .map(|user| user.id)
+            .filter(|id| members.contains(id))
+            .collect())
     }
 
     /// Whether the other person of this direct chat has blocked the user.

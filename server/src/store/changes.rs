@@ -24,9 +24,13 @@ use sea_orm::{
 /// What to do to a message.
 #[derive(Clone, Copy, Debug)]
 pub enum Change<'a> {
-    Edit(&'a Body),
+    /// New text, and the members it now mentions.
+    Edit(&'a Body, &'a [UserId]),
     Delete,
-    React { emoji: &'a Emoji, on: bool },
+    React {
+        emoji: &'a Emoji,
+        on: bool,
+    },
 }
 
 /// A change's outcome: the message as it now stands, and whether anything
@@ -135,19 +139,21 @@ async fn apply(
         ..Default::default()
     };
     match change {
-        Change::Edit(_) | Change::Delete if message.sender_id != actor => {
+        Change::Edit(..) | Change::Delete if message.sender_id != actor => {
             return Err(ChangeError::NotAuthor);
         }
         // Deleting twice is the same as once.
         Change::Delete if deleted => return Ok(false),
         _ if deleted => return Err(ChangeError::Deleted),
-        Change::Edit(body) if body.as_str() == message.body => return Ok(false),
-        Change::Edit(body) => {
+        Change::Edit(body, _) if body.as_str() == message.body => return Ok(false),
+        Change::Edit(body, mentions) => {
             row.body = Set(body.as_str().to_owned());
+            row.mentions = Set(super::writer::mentions_column(mentions));
             row.edited_at = Set(Some(now));
         }
         Change::Delete => {
             row.body = Set(String::new());
+            row.mentions = Set(None);
             row.deleted_at = Set(Some(now));
             reaction::Entity::delete_many()
                 .filter(reaction::Column::MessageId.eq(message.id.0))

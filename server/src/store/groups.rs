@@ -341,6 +341,7 @@ impl Timeline {
                 actor_name,
                 user_names,
             }),
+            mentions: Vec::new(),
         });
         self.last_seq
     }
@@ -375,6 +376,7 @@ impl Timeline {
                 .system
                 .as_ref()
                 .and_then(|event| serde_json::to_string(event).ok())),
+            mentions: Set(None),
         });
         message::Entity::insert_many(rows)
             .exec_without_returning(txn)

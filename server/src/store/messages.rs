@@ -34,6 +34,8 @@ pub struct StoredMessage {
     pub reactions: Vec<Reaction>,
     /// What happened to the group, for a system message.
     pub system: Option<SystemEvent>,
+    /// The members it mentions.
+    pub mentions: Vec<UserId>,
 }
 
 impl StoredMessage {
@@ -58,6 +60,7 @@ impl StoredMessage {
                 MessageKind::Text
             },
             system: self.system,
+            mentions: self.mentions,
         }
     }
 
@@ -94,6 +97,11 @@ impl From<message::Model> for StoredMessage {
                 .system
                 .as_deref()
                 .and_then(|event| serde_json::from_str(event).ok()),
+            mentions: row
+                .mentions
+                .as_deref()
+                .and_then(|ids| serde_json::from_str(ids).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -105,6 +113,8 @@ pub struct NewMessage<'a> {
     pub body: &'a Body,
     /// The message it answers, already checked to be of the same chat.
     pub reply_to_id: Option<MessageId>,
+    /// The members it mentions, already resolved.
+    pub mentions: &'a [UserId],
     /// Members whose watermarks move with the message, decided by the caller
     /// from where they are: `seen_by` have the chat open, `delivered_to` are
     /// online elsewhere. (The sender has seen it, always.)
@@ -139,6 +149,8 @@ pub enum Page {
     After { after: Seq, before: Option<Seq> },
     /// The first `limit` to change after this version, ascending version.
     ChangedAfter(Version),
+    /// `limit` around this seq: half before it, the rest from it on.
+    Around(Seq),
 }
 
 impl Store {
@@ -156,6 +168,7 @@ impl Store {
             client_id: new.client_id.as_str().to_owned(),
             body: new.body.as_str().to_owned(),
             reply_to_id: new.reply_to_id,
+            mentions: new.mentions.to_vec(),
             seen_by: new.seen_by.to_vec(),
             delivered_to: new.delivered_to.to_vec(),
         };
@@ -216,6 +229,24 @@ impl Store {
         decorate(&self.db, messages).await
     }
 
+    /// How many messages after `seen_seq` others sent that mention `reader`:
+    /// the "@" badge.
+    pub async fn mention_count(
+        &self,
+        chat_id: ChatId,
+        reader: UserId,
+        seen_seq: Seq,
+    ) -> Result<u64, StoreError> {
+        Ok(message::Entity::find()
+            .filter(message::Column::ChatId.eq(chat_id.0))
+            .filter(message::Column::Seq.gt(seen_seq))
+            .filter(message::Column::SenderId.ne(reader.0))
+            // The ids are JSON strings of fixed form: a match is exact.
+            .filter(message::Column::Mentions.contains(reader.0.to_string()))
+            .count(&self.db)
+            .await?)
+    }
+
     /// How many messages after `seen_seq` others sent: the unread badge.
     pub async fn unread_count(
         &self,
@@ -253,6 +284,24 @@ async fn messages_page(
                 .await?
         }
         Page::ChangedAfter(version) => changed_after(db, chat_id, version, limit, from).await?,
+        Page::Around(seq) => {
+            let mut earlier = query
+                .clone()
+                .filter(message::Column::Seq.lt(seq))
+                .limit(limit / 2)
+                .order_by_desc(message::Column::Seq)
+                .all(db)
+                .await?;
+            earlier.reverse();
+            let later = query
+                .filter(message::Column::Seq.gte(seq))
+                .limit(limit - earlier.len() as u64)
+                .order_by_asc(message::Column::Seq)
+                .all(db)
+                .await?;
+            earlier.extend(later);
+            earlier
+        }
         Page::After { after, before } => {
             let query = query.filter(message::Column::Seq.gt(after));
             let query = match before {

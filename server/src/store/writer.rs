@@ -42,6 +42,7 @@ pub(super) struct Pending {
     pub client_id: String,
     pub body: String,
     pub reply_to_id: Option<MessageId>,
+    pub mentions: Vec<UserId>,
     pub seen_by: Vec<UserId>,
     pub delivered_to: Vec<UserId>,
 }
@@ -298,6 +299,7 @@ fn plan(
                 reply_to: None,
                 reactions: Vec::new(),
                 system: None,
+                mentions: pending.mentions.clone(),
             }));
             *seq += 1;
         }
@@ -320,7 +322,15 @@ fn row_of(message: &StoredMessage) -> message::ActiveModel {
         deleted_at: Set(None),
         reply_to_id: Set(message.reply_to_id.map(|id| id.0)),
         system: Set(None),
+        mentions: Set(mentions_column(&message.mentions)),
     }
+}
+
+/// The mentions as stored: a JSON list of ids, `NULL` for none.
+pub(super) fn mentions_column(mentions: &[UserId]) -> Option<String> {
+    (!mentions.is_empty())
+        .then(|| serde_json::to_string(mentions).ok())
+        .flatten()
 }
 
 /// The watermarks a batch raises: (chat, user) → (delivered, seen).
@@ -469,6 +479,7 @@ mod tests {
             client_id: client_id.into(),
             body: "hi".into(),
             reply_to_id: None,
+            mentions: Vec::new(),
             seen_by: Vec::new(),
             delivered_to: Vec::new(),
         }
@@ -498,6 +509,7 @@ mod tests {
             reply_to: None,
             reactions: Vec::new(),
             system: None,
+            mentions: Vec::new(),
         };
         let stored = HashMap::from([((UserId(id(10)), "old".to_owned()), earlier)]);
         let fresh = count_fresh(&batch, &stored);

@@ -30,14 +30,14 @@ pub(crate) enum Backend {
 }
 
 /// A server on `backend`, and the database server behind it if any.
-struct Running {
-    app: TestApp,
+pub(crate) struct Running {
+    pub app: TestApp,
     _postgres: Option<Postgres>,
 }
 
 impl Running {
     /// `None` (the test skips) where PostgreSQL is not installed.
-    async fn start(backend: Backend) -> Option<Self> {
+    pub async fn start(backend: Backend) -> Option<Self> {
         match backend {
             Backend::Sqlite => Some(Self {
                 app: spawn_app().await,
@@ -60,17 +60,18 @@ impl Running {
 }
 
 /// Each rule runs on both databases.
+#[macro_export]
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                super::$name(super::Backend::Sqlite).await
+                super::$name($crate::groups::Backend::Sqlite).await
             }
 
             #[tokio::test]
             async fn postgres() {
-                super::$name(super::Backend::Postgres).await
+                super::$name($crate::groups::Backend::Postgres).await
             }
         }
     )*};
@@ -89,23 +90,23 @@ on_both!(
 );
 
 /// A person signed up and connected.
-struct Person {
-    auth: AuthReply,
-    socket: SocketClient,
+pub(crate) struct Person {
+    pub auth: AuthReply,
+    pub socket: SocketClient,
 }
 
 impl Person {
-    async fn join(app: &TestApp, name: &str) -> Self {
+    pub async fn join(app: &TestApp, name: &str) -> Self {
         let auth = app.signup(name, &format!("{name} password")).await;
         let socket = SocketClient::connect(app.addr, &auth.token).await;
         Self { auth, socket }
     }
 
-    fn id(&self) -> UserId {
+    pub fn id(&self) -> UserId {
         self.auth.user.id
     }
 
-    async fn says(&self, chat: &Chat, body: &str) -> Message {
+    pub async fn says(&self, chat: &Chat, body: &str) -> Message {
         self.socket
             .emit(&send(chat, &Uuid::now_v7().to_string(), body))
             .await
@@ -129,7 +130,7 @@ impl Person {
             .0
     }
 
-    async fn chats(&self) -> Vec<ChatSummary> {
+    pub async fn chats(&self) -> Vec<ChatSummary> {
         self.socket.emit(&ListChats {}).await.expect("chats")
     }
 }

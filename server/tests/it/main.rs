@@ -3,13 +3,14 @@
 
 mod accounts;
 mod changes;
-mod groups;
+pub(crate) mod groups;
 mod helpers;
 mod operability;
 mod pages;
 mod realtime;
 mod reconnect_storms;
 mod scale_out;
+mod search;
 mod services;
 mod sessions;
 mod socket_client;

@@ -65,6 +65,7 @@ async fn append_landing(
         client_id: &client_id,
         body: &body,
         reply_to_id: None,
+        mentions: &[],
         seen_by,
         delivered_to,
     };

@@ -39,6 +39,7 @@ async fn append(
             client_id: &client_id,
             body: &body,
             reply_to_id: None,
+            mentions: &[],
             seen_by: &[],
             delivered_to: &[],
         })

@@ -26,6 +26,8 @@ pub struct Model {
     /// A system message's event as JSON (`app::model::SystemEvent`); `None`
     /// for what people wrote.
     pub system: Option<String>,
+    /// The members the body mentions, as a JSON list of ids (`None`: none).
+    pub mentions: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ mod m20261127_000001_auth_throttle;
 mod m20261127_000002_message_changes;
 mod m20261127_000003_presence;
 mod m20261128_000001_groups_and_privacy;
+mod m20261128_000002_search_and_mentions;
 
 use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_message_changes::Migration),
             Box::new(m20261127_000003_presence::Migration),
             Box::new(m20261128_000001_groups_and_privacy::Migration),
+            Box::new(m20261128_000002_search_and_mentions::Migration),
         ]
     }
 }
