@@ -190,6 +190,62 @@ pub fn mentioned(body: &str) -> Vec<Username> {
     names
 }
 
+/// `body` cut into plain text and `@username` parts (the name without `@`),
+/// by the same rule as [`mentioned`]: to show mentions highlighted.
+pub fn mention_parts(body: &str) -> Vec<(String, Option<String>)> {
+    let mut parts: Vec<(String, Option<String>)> = Vec::new();
+    let mut text_from = 0;
+    let mut previous: Option<char> = None;
+    let mut skip_until = 0;
+    for (index, c) in body.char_indices() {
+        let starts = index >= skip_until
+            && c == '@'
+            && previous.is_none_or(|p| !p.is_alphanumeric() && p != '@');
+        previous = Some(c);
+        if !starts {
+            continue;
+        }
+        let rest = &body[index + 1..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
+            .unwrap_or(rest.len());
+        let name = rest[..end].trim_end_matches(['.', '-']);
+        let Ok(username) = Username::parse(name) else {
+            continue;
+        };
+        if index > text_from {
+            parts.push((body[text_from..index].to_owned(), None));
+        }
+        let until = index + 1 + name.len();
+        parts.push((
+            body[index..until].to_owned(),
+            Some(username.as_str().to_owned()),
+        ));
+        text_from = until;
+        skip_until = until;
+    }
+    if text_from < body.len() {
+        parts.push((body[text_from..].to_owned(), None));
+    }
+    parts
+}
+
+/// The `@name` being typed just before `caret` (a byte offset), if any: its
+/// start (where `@` is) and the partial name after it.
+pub fn mention_at(text: &str, caret: usize) -> Option<(usize, &str)> {
+    let before = text.get(..caret)?;
+    let at = before.rfind('@')?;
+    let partial = &before[at + 1..];
+    let starts_word = before[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|p| !p.is_alphanumeric() && p != '@');
+    let name_chars = partial
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    (starts_word && name_chars && partial.len() <= Username::MAX_LEN).then_some((at, partial))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +306,26 @@ mod tests {
         assert_eq!(parts.last().unwrap().text.chars().last(), Some('…'));
         let shown: usize = parts.iter().map(|p| p.text.chars().count()).sum();
         assert!(shown <= SNIPPET_CHARS + 2);
+    }
+
+    #[test]
+    fn mention_parts_cut_around_each_mention_and_keep_the_text() {
+        let parts = mention_parts("hi @Mike, see a@b.c and @sara.");
+        let joined: String = parts.iter().map(|(text, _)| text.as_str()).collect();
+        assert_eq!(joined, "hi @Mike, see a@b.c and @sara.");
+        let names: Vec<(&str, &str)> = parts
+            .iter()
+            .filter_map(|(text, name)| Some((text.as_str(), name.as_deref()?)))
+            .collect();
+        assert_eq!(names, [("@Mike", "mike"), ("@sara", "sara")]);
+    }
+
+    #[test]
+    fn the_name_being_typed_is_found_before_the_caret() {
+        assert_eq!(mention_at("hello @ma", 9), Some((6, "ma")));
+        assert_eq!(mention_at("hello @", 7), Some((6, "")));
+        assert_eq!(mention_at("mail a@b", 8), None);
+        assert_eq!(mention_at("@mike done", 10), None);
     }
 
     #[test]

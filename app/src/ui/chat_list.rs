@@ -66,11 +66,23 @@ fn Chats(user: User) -> impl IntoView {
         Effect::new(move |_| live.start(user.clone()));
     }
     Effect::new(move |_| live.show_chat(open.get()));
+    {
+        // A notification's click opens its chat here, through the router.
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let navigate = navigate.clone();
+            super::notify::set_opener(move |chat| {
+                navigate(&format!("/chats/{chat}"), Default::default())
+            });
+        });
+    }
+    Effect::new(move |_| super::notify::show_unread_dot(live.total_unread() > 0));
     let title = move || match live.total_unread() {
         0 => "Parley".to_owned(),
         unread => format!("({unread}) Parley"),
     };
     let show_dialog = RwSignal::new(false);
+    let search = RwSignal::new(String::new());
 
     view! {
         <Title text=title/>
@@ -93,10 +105,14 @@ fn Chats(user: User) -> impl IntoView {
 
                 </header>
                 <ConnectionBanner/>
+                <super::notify::NotificationPrompt/>
                 {move || live.list_error.get().map(|text| view! {
                     <p class="conversation-error" role="alert">{text}</p>
                 })}
-                <ChatRows open/>
+                <super::search_panel::SearchPanel query=search/>
+                <Show when=move || search.with(|q| q.trim().chars().count() < 2)>
+                    <ChatRows open/>
+                </Show>
             </aside>
             <section class="conversation-pane">
                 {move || match open.get() {
@@ -248,6 +264,9 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
                                 }.into_any()
                             }}
                         </span>
+                        {(summary.mention_count > 0).then(|| view! {
+                            <span class="mention-badge" aria-label="you were mentioned" data-testid="mention-badge">"@"</span>
+                        })}
                         {badge.map(|(text, label)| {
                             let dot = text.is_empty();
                             view! {

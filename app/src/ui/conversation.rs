@@ -290,8 +290,19 @@ fn Bubble(
     let body = if deleted {
         view! { <span class="body deleted" data-testid="message-body">"This message was deleted"</span> }.into_any()
     } else {
-        view! { <span class="body" data-testid="message-body">{message.body.clone()}</span> }
-            .into_any()
+        let my_name = live.me.get_untracked().map(|me| me.username);
+        let parts = crate::search::mention_parts(&message.body)
+            .into_iter()
+            .map(|(text, username)| match username {
+                // Only members are mentioned: other @words stay words.
+                Some(name) if members.iter().any(|m| m.username == name) => {
+                    let mine = my_name.as_deref() == Some(name.as_str());
+                    view! { <span class="mention" class:me=mine data-testid="mention">{text}</span> }.into_any()
+                }
+                _ => text.into_any(),
+            })
+            .collect_view();
+        view! { <span class="body" data-testid="message-body">{parts}</span> }.into_any()
     };
     let edited = (message.edited_at.is_some() && !deleted)
         .then(|| view! { <span class="edited" data-testid="edited">"edited"</span> });
@@ -703,6 +714,75 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         }
     });
 
+    // `@` + the start of a member's name: a list to pick them from.
+    let caret = RwSignal::new(0_usize);
+    let picker_closed = RwSignal::new(false);
+    let active = RwSignal::new(0_usize);
+    let suggestions = Memo::new(move |_| {
+        if picker_closed.get() {
+            return Vec::new();
+        }
+        let (me, members) = (
+            live.me.with(|me| me.as_ref().map(|me| me.id)),
+            conversation.chat.with(|chat| match chat {
+                Some(chat) if chat.kind == ChatKind::Group => chat.members.clone(),
+                _ => Vec::new(),
+            }),
+        );
+        draft.with(|text| {
+            let Some((_, partial)) = crate::search::mention_at(text, caret.get()) else {
+                return Vec::new();
+            };
+            let partial = crate::search::fold(partial);
+            members
+                .into_iter()
+                .filter(|member| Some(member.id) != me)
+                .filter(|member| {
+                    member.username.starts_with(&partial)
+                        || crate::search::fold(&member.display_name).starts_with(&partial)
+                })
+                .take(6)
+                .collect::<Vec<_>>()
+        })
+    });
+    let track_caret = move || {
+        if let Some(textarea) = textarea.get_untracked() {
+            let at = textarea.selection_start().ok().flatten().unwrap_or(0) as usize;
+            // The browser counts UTF-16 units; the text is indexed in bytes.
+            let text = textarea.value();
+            let bytes = text
+                .char_indices()
+                .scan(0, |units, (index, c)| {
+                    let here = *units;
+                    *units += c.len_utf16();
+                    Some((here, index))
+                })
+                .find(|(units, _)| *units >= at)
+                .map_or(text.len(), |(_, index)| index);
+            caret.set(bytes);
+        }
+    };
+    let pick = move |username: String| {
+        let text = draft.get_untracked();
+        let Some((at, _)) = crate::search::mention_at(&text, caret.get_untracked()) else {
+            return;
+        };
+        let end = caret.get_untracked();
+        let inserted = format!("@{username} ");
+        let new_text = format!("{}{inserted}{}", &text[..at], &text[end..]);
+        let new_caret = at + inserted.len();
+        draft.set(new_text.clone());
+        caret.set(new_caret);
+        active.set(0);
+        request_animation_frame(move || {
+            if let Some(textarea) = textarea.get_untracked() {
+                textarea.set_value(&new_text);
+                let units = new_text[..new_caret].encode_utf16().count() as u32;
+                let _ = textarea.set_selection_range(units, units);
+                let _ = textarea.focus();
+            }
+        });
+    };
     let stop_typing = move || {
         if let Some(timer) = idle_timer.try_update_value(Option::take).flatten() {
             timer.clear();
@@ -714,6 +794,9 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     let on_input = move |ev: leptos::ev::Event| {
         draft.set(event_target_value(&ev));
+        track_caret();
+        picker_closed.set(false);
+        active.set(0);
         if conversation.editing.get_untracked().is_some() {
             return;
         }
@@ -768,6 +851,36 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         });
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let options = suggestions.get_untracked();
+        if !options.is_empty() && !ev.is_composing() {
+            let count = options.len();
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    active.update(|at| *at = (*at + 1) % count);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    active.update(|at| *at = (*at + count - 1) % count);
+                    return;
+                }
+                "Enter" | "Tab" => {
+                    ev.prevent_default();
+                    let chosen = options[active.get_untracked().min(count - 1)]
+                        .username
+                        .clone();
+                    pick(chosen);
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    picker_closed.set(true);
+                    return;
+                }
+                _ => {}
+            }
+        }
         match ev.key().as_str() {
             "Enter" if !ev.shift_key() && !ev.is_composing() => {
                 ev.prevent_default();
@@ -828,14 +941,39 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     view! {
         {strip}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            {move || {
+                let options = suggestions.get();
+                (!options.is_empty()).then(|| view! {
+                    <ul class="mention-picker" role="listbox" id="mention-picker" aria-label="Mention someone">
+                        {options.into_iter().enumerate().map(|(index, member)| {
+                            let username = member.username.clone();
+                            view! {
+                                <li role="option" id=format!("mention-option-{index}")
+                                    aria-selected=move || (active.get() == index).to_string()
+                                    class:active=move || active.get() == index
+                                    on:mousedown=move |ev| { ev.prevent_default(); pick(username.clone()); }>
+                                    <span class="member-name">{member.display_name.clone()}</span>
+                                    <span class="hint">"@"{member.username.clone()}</span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
             <textarea
                 rows="1"
                 placeholder="Type a message"
                 aria-label="Message"
+                aria-autocomplete="list"
+                aria-controls=move || (!suggestions.with(Vec::is_empty)).then_some("mention-picker")
+                aria-expanded=move || (!suggestions.with(Vec::is_empty)).to_string()
+                aria-activedescendant=move || (!suggestions.with(Vec::is_empty)).then(|| format!("mention-option-{}", active.get()))
                 node_ref=textarea
                 prop:value=move || draft.get()
                 on:input=on_input
                 on:keydown=on_keydown
+                on:keyup=move |_| track_caret()
+                on:click=move |_| track_caret()
             ></textarea>
             <button type="submit" class="primary send-button"
                 aria-label=move || if conversation.editing.with(Option::is_some) { "Save" } else { "Send" }

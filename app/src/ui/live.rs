@@ -8,8 +8,8 @@
 use crate::{
     client::{ConnectionState, EmitError, SocketClient, new_client_id},
     model::{
-        Chat, ChatId, ChatMember, ChatSummary, Message, MessageId, MessageStatus, Receipt, User,
-        UserId, Version,
+        Chat, ChatId, ChatMember, ChatSummary, Message, MessageId, MessageStatus, Receipt, Seq,
+        User, UserId, Version,
     },
     protocol::{
         ChatCreated, ChatUpdated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom,
@@ -79,6 +79,8 @@ pub struct Live {
     pub outbox: RwSignal<Vec<Pending>>,
     /// The last refusal of something done from the chat list.
     pub list_error: RwSignal<Option<String>>,
+    /// A message to land on once its chat is open (a search hit).
+    pub landing: RwSignal<Option<(ChatId, MessageId, Seq)>>,
 }
 
 thread_local! {
@@ -159,13 +161,21 @@ pub fn order_chats(chats: &mut [ChatSummary]) {
 /// How the list takes a new message: the chat moves to the top of its part,
 /// comes back from the archive unless muted, and counts as unread unless it is
 /// mine or on screen.
-pub fn take_new_message(chats: &mut Vec<ChatSummary>, message: &Message, unread: bool) -> bool {
+pub fn take_new_message(
+    chats: &mut Vec<ChatSummary>,
+    message: &Message,
+    unread: bool,
+    me: Option<UserId>,
+) -> bool {
     let Some(at) = chats.iter().position(|s| s.chat.id == message.chat_id) else {
         return false;
     };
     let mut summary = chats.remove(at);
     if unread {
         summary.unread_count += 1;
+        if me.is_some_and(|me| message.mentions.contains(&me)) {
+            summary.mention_count += 1;
+        }
     }
     if !summary.muted {
         summary.archived = false;
@@ -221,6 +231,7 @@ impl Live {
             },
             outbox: RwSignal::new(Vec::new()),
             list_error: RwSignal::new(None),
+            landing: RwSignal::new(None),
         }
     }
 
@@ -275,6 +286,7 @@ impl Live {
         socket.on(move |ChatUpdated(summary)| self.on_chat_updated(summary));
         SOCKET.set(Some(socket));
         self.watch_visibility();
+        super::notify::stand_for_leader();
     }
 
     /// After (re)connecting: the list, the open chat and what was missed, then
@@ -350,8 +362,17 @@ impl Live {
                 self.chats.update(|chats| {
                     if let Some(summary) = chats.iter_mut().find(|s| s.chat.id == chat_id) {
                         summary.unread_count = 0;
+                        summary.mention_count = 0;
+                        summary.marked_unread = false;
                     }
                 });
+                let landing = self.landing.get_untracked();
+                if let Some((chat, message_id, seq)) = landing
+                    && chat == chat_id
+                {
+                    self.landing.set(None);
+                    self.land_on(chat_id, message_id, seq).await;
+                }
             }
             // Not connected yet (or any more): joining again on connect is
             // already arranged, there is nothing to tell the reader.
@@ -464,6 +485,39 @@ impl Live {
             },
             Duration::from_millis(2_000),
         );
+    }
+
+    /// Opens a search hit: its chat (the link navigates there), at the
+    /// message. When the chat is already open, lands on it at once.
+    pub fn go_to(self, chat_id: ChatId, message_id: MessageId, seq: Seq) {
+        if self.open.get_untracked() == Some(chat_id) {
+            spawn_local(self.land_on(chat_id, message_id, seq));
+        } else {
+            self.landing.set(Some((chat_id, message_id, seq)));
+        }
+    }
+
+    /// Shows a message in its context (a search hit): scrolled back to when
+    /// it is near, else the page around it in place of what is held.
+    async fn land_on(self, chat_id: ChatId, message_id: MessageId, seq: Seq) {
+        let conversation = self.conversation;
+        let near = conversation
+            .messages
+            .with_untracked(|m| m.first().is_some_and(|oldest| seq + 500 >= oldest.seq));
+        if !near {
+            let page = History {
+                around_seq: Some(seq),
+                limit: Some(OLDER_PAGE),
+                ..History::latest(chat_id)
+            };
+            if let Ok(messages) = self.emit(page).await {
+                conversation
+                    .has_older
+                    .set(messages.first().is_some_and(|m| m.seq > 1));
+                conversation.messages.set(messages);
+            }
+        }
+        self.reveal(message_id).await;
     }
 
     /// Sends `body` to the open chat. A refusal comes back as its message (the
@@ -623,8 +677,13 @@ impl Live {
             typing.retain(|t| !(t.chat_id == message.chat_id && t.user_id == message.sender_id))
         });
         let mut known = false;
-        self.chats
-            .update(|chats| known = take_new_message(chats, &message, !mine && !on_screen));
+        let me = self.my_id();
+        self.chats.update(|chats| {
+            known = take_new_message(chats, &message, !mine && !on_screen, me);
+        });
+        if !mine && !on_screen {
+            super::notify::announce(self, &message);
+        }
         if !known {
             spawn_local(async move {
                 if let Ok(chats) = self.emit(ListChats {}).await {
@@ -903,17 +962,21 @@ mod tests {
     fn pinned_chats_stay_on_top_and_news_brings_an_archived_chat_back() {
         let mut chats = vec![summary(1, true), summary(2, false), summary(100, false)];
         // A message in chat 100 (an unpinned one) goes above 2, under 1.
-        let news = message(1, 1, "hi");
-        assert!(take_new_message(&mut chats, &news, true));
+        let me = UserId(Uuid::from_u128(9));
+        let mut news = message(1, 1, "hi");
+        assert!(take_new_message(&mut chats, &news, true, Some(me)));
         assert_eq!(ids(&chats), [1, 100, 2]);
-        assert_eq!(chats[1].unread_count, 1);
+        assert_eq!((chats[1].unread_count, chats[1].mention_count), (1, 0));
+        news.mentions = vec![me];
+        take_new_message(&mut chats, &news, true, Some(me));
+        assert_eq!((chats[1].unread_count, chats[1].mention_count), (2, 1));
         // Archived and not muted: back; muted: stays archived.
         chats[1].archived = true;
-        take_new_message(&mut chats, &news, false);
+        take_new_message(&mut chats, &news, false, Some(me));
         assert!(!chats[1].archived);
         chats[1].archived = true;
         chats[1].muted = true;
-        take_new_message(&mut chats, &news, false);
+        take_new_message(&mut chats, &news, false, Some(me));
         assert!(chats[1].archived);
     }
 

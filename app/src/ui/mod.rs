@@ -6,6 +6,8 @@ mod chat_list;
 mod conversation;
 mod live;
 mod new_chat;
+mod notify;
+mod search_panel;
 mod session;
 mod settings;
 mod widgets;
