@@ -10,9 +10,12 @@ use leptos::prelude::*;
 use std::{cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 
+/// Opens a chat by its id, in this page.
+type Opener = Rc<dyn Fn(String)>;
+
 thread_local! {
     /// Opens a chat in this page (set by the chat screen, which has the router).
-    static OPEN_CHAT: RefCell<Option<Rc<dyn Fn(String)>>> = const { RefCell::new(None) };
+    static OPEN_CHAT: RefCell<Option<Opener>> = const { RefCell::new(None) };
     /// Whether this tab is the one that raises notifications.
     static LEADER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
