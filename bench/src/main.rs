@@ -4,6 +4,7 @@
 mod avalanche;
 mod report;
 mod scenarios;
+mod search;
 mod server;
 mod wire;
 
@@ -29,6 +30,8 @@ enum Scenario {
     /// A restart under `--users` × `--sockets-each` sockets (needs --addr and
     /// --restart-command).
     Avalanche,
+    /// `--messages` messages over `--chats` chats, then `--queries` searches.
+    Search,
 }
 
 #[derive(Debug, Parser)]
@@ -82,6 +85,11 @@ struct Args {
     /// returns, e.g. `kill -TERM $(cat pid) && ./start-again`.
     #[arg(long)]
     restart_command: Option<String>,
+    /// search: chats to spread the messages over, and searches to time.
+    #[arg(long, default_value_t = 1_000)]
+    chats: usize,
+    #[arg(long, default_value_t = 500)]
+    queries: usize,
     /// Print one JSON record instead of the table.
     #[arg(long)]
     json: bool,
@@ -134,6 +142,10 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         Scenario::Unread => scenarios::unread(&start().await?, args.unread, &mut report).await?,
+        Scenario::Search => {
+            let server = start().await?;
+            search::search(&server, args.chats, args.messages, args.queries, &mut report).await?;
+        }
         Scenario::Avalanche => {
             let (Some(_), Some(restart)) = (args.addr, args.restart_command.as_deref()) else {
                 anyhow::bail!(

@@ -57,6 +57,8 @@ pub struct Report {
     pub presence_events: u64,
     /// avalanche: `listChats` right after reconnecting.
     pub list_chats: Option<Latency>,
+    /// search: each search's round trip on loopback.
+    pub search_latency: Option<Latency>,
 }
 
 type Snapshot = (Option<ProcStats>, Option<ProcStats>);
@@ -126,6 +128,13 @@ impl Report {
         push(
             "send → newMessage",
             self.delivery_latency
+                .filter(|l| l.samples > 0)
+                .as_ref()
+                .map(latency),
+        );
+        push(
+            "search (round trip)",
+            self.search_latency
                 .filter(|l| l.samples > 0)
                 .as_ref()
                 .map(latency),
