@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=auth_pages::LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signup") view=auth_pages::SignupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=auth_pages::AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=auth_pages::AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
