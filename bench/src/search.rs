@@ -124,6 +124,10 @@ pub async fn search(
     report.messages = messages;
     report.elapsed_seconds = loading.elapsed().as_secs_f64();
     report.messages_per_second = messages as f64 / report.elapsed_seconds;
+    eprintln!(
+        "loaded {messages} messages in {:.1} s ({sent} refused)",
+        report.elapsed_seconds
+    );
 
     // Search as the first person (in `people - 1` of the chats): common and
     // rare words, by a prefix of four letters or whole, one or two words.

@@ -136,9 +136,13 @@ impl Store {
             .join(" ");
         let mut values: Vec<sea_orm::Value> = vec![user.0.into(), matching.into()];
         let mut sql = String::from(
+            // CROSS JOIN keeps the index the outer loop (SQLite never
+            // reorders it): matches come newest first and the scan stops at
+            // `limit`. Joined the other way, each candidate message would
+            // run the whole full-text query again.
             "SELECT m.rowid AS position, m.id AS id FROM messages_fts f \
-             JOIN messages m ON m.rowid = f.rowid \
-             JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
+             CROSS JOIN messages m ON m.rowid = f.rowid \
+             CROSS JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
              WHERE messages_fts MATCH ? AND m.seq >= cm.visible_from_seq \
              AND m.deleted_at IS NULL AND m.system IS NULL",
         );
