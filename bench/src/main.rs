@@ -144,7 +144,14 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Unread => scenarios::unread(&start().await?, args.unread, &mut report).await?,
         Scenario::Search => {
             let server = start().await?;
-            search::search(&server, args.chats, args.messages, args.queries, &mut report).await?;
+            search::search(
+                &server,
+                args.chats,
+                args.messages,
+                args.queries,
+                &mut report,
+            )
+            .await?;
         }
         Scenario::Avalanche => {
             let (Some(_), Some(restart)) = (args.addr, args.restart_command.as_deref()) else {

@@ -107,7 +107,10 @@ pub async fn search(
     let plan: Vec<(usize, SendMessage)> = (0..messages)
         .map(|n| {
             let (sender, chat) = &created[n as usize % created.len()];
-            (*sender, SendMessage::new(chat.id, format!("s{n}"), body(&mut dice)))
+            (
+                *sender,
+                SendMessage::new(chat.id, format!("s{n}"), body(&mut dice)),
+            )
         })
         .collect();
     let sent = stream::iter(plan)

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { bubble, person, send, signUp, startDirectChat } from './helpers';
+import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
 
 /** Every WCAG 2.1 A/AA rule axe-core knows, over the page as it is now. */
 async function audit(page: Page, what: string) {
@@ -51,11 +51,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await audit(harley.page, 'a chat row menu');
     await harley.page.keyboard.press('Escape');
 
-    await harley.page.getByRole('button', { name: 'New chat' }).click();
-    await harley.page.getByLabel('Group').check();
-    await harley.page.getByLabel('Group name').fill('Crew');
-    await harley.page.getByLabel('Members').fill('mike');
-    await harley.page.getByRole('button', { name: 'Start chat' }).click();
+    await startGroup(harley.page, 'Crew', 'mike');
     await send(harley.page, 'Hello crew');
     await harley.page.getByRole('button', { name: 'Group info' }).click();
     await harley.page.getByRole('dialog').getByLabel('Add people (usernames)').fill('nobody-here');

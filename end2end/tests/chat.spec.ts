@@ -1,7 +1,7 @@
 import { io, Socket } from '../../frontend/node_modules/socket.io-client';
 import { ParleyServer } from './fixtures';
 import { expect, test } from './fixtures';
-import { bubble, messageAction, person, send, signIn, signOut, signUp, startDirectChat } from './helpers';
+import { bubble, messageAction, person, send, signIn, signOut, signUp, startDirectChat, startGroup } from './helpers';
 
 /** A plain socket.io-client connection (the official client, over Parley's protocol). */
 async function connectAs(server: ParleyServer, username: string): Promise<Socket> {
@@ -91,12 +91,7 @@ test('a group of three: message info shows each member, live', async ({ browser,
   await signUp(sara.page, server, 'sara', 'Sara');
   await signUp(harley.page, server, 'harley', 'Harley');
 
-  await harley.page.getByRole('button', { name: 'New chat' }).click();
-  await harley.page.getByLabel('Group').check();
-  await harley.page.getByLabel('Group name').fill('Crew');
-  await harley.page.getByLabel('Members').fill('mike, sara');
-  await harley.page.getByRole('button', { name: 'Start chat' }).click();
-  await expect(harley.page.getByTestId('chat-title')).toHaveText('Crew');
+  await startGroup(harley.page, 'Crew', 'mike, sara');
   await expect(harley.page.getByTestId('chat-subtitle')).toHaveText('3 members');
 
   await send(harley.page, 'Hello crew');

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { bubble, person, send, signUp, startDirectChat } from './helpers';
+import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
 
 test('Harley runs a group: Sara added later reads from her joining on, Mike removed loses it live', async ({ browser, server }, testInfo) => {
   const harley = await person(browser);
@@ -9,12 +9,7 @@ test('Harley runs a group: Sara added later reads from her joining on, Mike remo
   await signUp(sara.page, server, 'sara', 'Sara');
   await signUp(harley.page, server, 'harley', 'Harley');
 
-  await harley.page.getByRole('button', { name: 'New chat' }).click();
-  await harley.page.getByLabel('Group').check();
-  await harley.page.getByLabel('Group name').fill('Crew');
-  await harley.page.getByLabel('Members').fill('mike');
-  await harley.page.getByRole('button', { name: 'Start chat' }).click();
-  await expect(harley.page.getByTestId('chat-title')).toHaveText('Crew');
+  await startGroup(harley.page, 'Crew', 'mike');
   await send(harley.page, 'Before Sara came');
   await expect(bubble(harley.page, 'Before Sara came')).toBeVisible();
 

@@ -62,3 +62,13 @@ export async function messageAction(page: Page, text: string, action: string) {
   await row.getByRole('button', { name: 'Message actions' }).click();
   await page.getByRole('menuitem', { name: action, exact: true }).click();
 }
+
+/** Starts a group named `name` with these usernames; lands in it. */
+export async function startGroup(page: Page, name: string, members: string) {
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByLabel('Group').check();
+  await page.getByLabel('Group name').fill(name);
+  await page.getByLabel('Members').fill(members);
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await expect(page.getByTestId('chat-title')).toHaveText(name);
+}

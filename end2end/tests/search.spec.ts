@@ -1,6 +1,6 @@
 import { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { bubble, person, send, signUp, startDirectChat } from './helpers';
+import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
 
 test('Harley finds an older message by a word and lands on it in context', async ({ browser, server }) => {
   const harley = await person(browser);
@@ -39,12 +39,7 @@ test('Mike mentions Harley in a group: picked from a list, highlighted, an "@" o
   const mike = await person(browser);
   await signUp(harley.page, server, 'harley', 'Harley');
   await signUp(mike.page, server, 'mike', 'Mike');
-  await mike.page.getByRole('button', { name: 'New chat' }).click();
-  await mike.page.getByLabel('Group').check();
-  await mike.page.getByLabel('Group name').fill('Crew');
-  await mike.page.getByLabel('Members').fill('harley');
-  await mike.page.getByRole('button', { name: 'Start chat' }).click();
-  await expect(mike.page.getByTestId('chat-title')).toHaveText('Crew');
+  await startGroup(mike.page, 'Crew', 'harley');
 
   const composer = mike.page.getByLabel('Message', { exact: true });
   await composer.pressSequentially('thanks @har');

@@ -166,14 +166,9 @@ pub async fn change_password(
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    if !state.origins.permits(&headers) {
-        return foreign_origin();
-    }
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let Ok(user) = state.auth.authenticate(&token).await else {
-        return Redirect::to("/login").into_response();
+    let (user, token) = match signed_in_poster(&state, &headers).await {
+        Ok(signed_in) => signed_in,
+        Err(refused) => return refused,
     };
     let changed = state
         .auth
@@ -200,14 +195,9 @@ pub async fn change_display_name(
     headers: HeaderMap,
     Form(form): Form<ProfileForm>,
 ) -> Response {
-    if !state.origins.permits(&headers) {
-        return foreign_origin();
-    }
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let Ok(user) = state.auth.authenticate(&token).await else {
-        return Redirect::to("/login").into_response();
+    let (user, _) = match signed_in_poster(&state, &headers).await {
+        Ok(signed_in) => signed_in,
+        Err(refused) => return refused,
     };
     let Ok(name) = app::model::DisplayName::parse(&form.display_name) else {
         return Redirect::to("/account?error=invalid_display_name").into_response();
@@ -215,6 +205,24 @@ pub async fn change_display_name(
     match state.store.set_display_name(user.id, &name).await {
         Ok(()) => Redirect::to("/account?renamed=1").into_response(),
         Err(error) => HttpError::from(ApiError::from(error)).into_response(),
+    }
+}
+
+/// Who posted a settings form: from Parley's own page, signed in; else the
+/// answer to give instead (refused, or off to sign in).
+async fn signed_in_poster(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(app::model::User, crate::auth::SessionToken), Response> {
+    if !state.origins.permits(headers) {
+        return Err(foreign_origin());
+    }
+    let Some(token) = session_token(headers) else {
+        return Err(Redirect::to("/login").into_response());
+    };
+    match state.auth.authenticate(&token).await {
+        Ok(user) => Ok((user, token)),
+        Err(_) => Err(Redirect::to("/login").into_response()),
     }
 }
 

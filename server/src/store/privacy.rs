@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveValue::Set,
     PaginatorTrait, QuerySelect,
     entity::prelude::*,
-    sea_query::{Expr, OnConflict},
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 
 /// A change to a member's preferences for a chat; `None` leaves one as it is.
@@ -89,39 +89,42 @@ impl Store {
         if among.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(block::Entity::find()
-            .select_only()
-            .column(block::Column::BlockerId)
-            .filter(block::Column::BlockedId.eq(user.0))
-            .filter(block::Column::BlockerId.is_in(among.iter().map(|id| id.0)))
-            .into_tuple::<Uuid>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(UserId)
-            .collect())
+        let among = block::Column::BlockerId.is_in(among.iter().map(|id| id.0));
+        self.blocks(
+            block::Column::BlockerId,
+            block::Column::BlockedId.eq(user.0).and(among),
+        )
+        .await
     }
 
     /// Everyone who has blocked `user`.
     pub async fn blockers(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
-        Ok(block::Entity::find()
-            .select_only()
-            .column(block::Column::BlockerId)
-            .filter(block::Column::BlockedId.eq(user.0))
-            .into_tuple::<Uuid>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(UserId)
-            .collect())
+        self.blocks(
+            block::Column::BlockerId,
+            block::Column::BlockedId.eq(user.0),
+        )
+        .await
     }
 
     /// Everyone `user` has blocked.
     pub async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.blocks(
+            block::Column::BlockedId,
+            block::Column::BlockerId.eq(user.0),
+        )
+        .await
+    }
+
+    /// One side (`side`) of the blocks that match `filter`.
+    async fn blocks(
+        &self,
+        side: block::Column,
+        filter: sea_orm::sea_query::Expr,
+    ) -> Result<Vec<UserId>, StoreError> {
         Ok(block::Entity::find()
             .select_only()
-            .column(block::Column::BlockedId)
-            .filter(block::Column::BlockerId.eq(user.0))
+            .column(side)
+            .filter(filter)
             .into_tuple::<Uuid>()
             .all(&self.db)
             .await?
