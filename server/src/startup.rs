@@ -23,7 +23,7 @@ use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, task::JoinHandle};
-use tower_http::trace::TraceLayer;
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 /// Closes every socket of this node (their disconnect handlers run).
 type CloseSockets = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
@@ -237,6 +237,11 @@ fn router(state: AppState) -> Router {
             ),
             http::security_headers,
         ))
+        .layer(middleware::from_fn(http::cache_control))
+        // Pages, JSON and assets (the WebAssembly above all) compressed,
+        // brotli first, by `Accept-Encoding`. (Socket.IO's own traffic is
+        // answered by its layer, outside this router.)
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! health check and the metrics; and the security headers every response gets.
 
 mod api;
+mod caching;
 mod client_addr;
 mod cookie;
 mod error;
@@ -10,6 +11,7 @@ mod health;
 mod metrics;
 mod security;
 
+pub use caching::cache_control;
 pub use error::{ApiJson, HttpError};
 pub use security::{Policy as SecurityPolicy, security_headers};
 

@@ -36,7 +36,8 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         // wait for `unavailable`).
         db_wait_seconds: 2.0,
         log: "warn".into(),
-        site_root: "target/site".into(),
+        // The workspace's build (`cargo leptos build`), wherever the tests run from.
+        site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
     }
 }
 

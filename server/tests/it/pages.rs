@@ -84,3 +84,44 @@ async fn an_open_chat_renders_on_the_server_for_its_member() {
         "the composer is there: {html}"
     );
 }
+
+/// The site's assets as a browser asks for them: brotli when it may, gzip
+/// when that is all it takes, and as they are otherwise.
+#[tokio::test]
+async fn assets_are_compressed_as_the_browser_accepts_and_revalidated() {
+    let app = spawn_app().await;
+    for asset in ["/pkg/parley.wasm", "/pkg/parley.js", "/pkg/parley.css"] {
+        let fetch = |accept: &'static str| {
+            app.http
+                .get(app.url(asset))
+                .header(header::ACCEPT_ENCODING, accept)
+                .send()
+        };
+        let raw = fetch("identity").await.unwrap();
+        assert_eq!(raw.status(), StatusCode::OK, "{asset}");
+        assert!(raw.headers().get(header::CONTENT_ENCODING).is_none());
+        let raw_size = raw.bytes().await.unwrap().len();
+        for (accept, expected) in [("br, gzip", "br"), ("gzip", "gzip")] {
+            let response = fetch(accept).await.unwrap();
+            assert_eq!(
+                response.headers()[header::CONTENT_ENCODING],
+                expected,
+                "{asset}"
+            );
+            assert_eq!(response.headers()[header::VARY], "accept-encoding");
+            // Unhashed names (this build): kept, but checked every time.
+            assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+            let size = response.bytes().await.unwrap().len();
+            assert!(size < raw_size, "{asset} {expected}: {size} of {raw_size}");
+        }
+    }
+    let page = app
+        .http
+        .get(app.url("/login"))
+        .header(header::ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(page.headers()[header::CACHE_CONTROL], "private, no-cache");
+}
