@@ -53,6 +53,15 @@ for (const scheme of ['light', 'dark'] as const) {
 
     await startGroup(harley.page, 'Crew', 'mike');
     await send(harley.page, 'Hello crew');
+    await harley.page.getByLabel('Message', { exact: true }).pressSequentially('@mi');
+    await expect(harley.page.getByRole('listbox', { name: 'Mention someone' })).toBeVisible();
+    await audit(harley.page, 'the mention picker');
+    await harley.page.getByLabel('Message', { exact: true }).press('Escape');
+    await harley.page.getByLabel('Message', { exact: true }).fill('');
+    await harley.page.getByLabel('Search messages').fill('crew');
+    await expect(harley.page.getByTestId('search-hit')).toHaveCount(1);
+    await audit(harley.page, 'search results');
+    await harley.page.getByLabel('Search messages').fill('');
     await harley.page.getByRole('button', { name: 'Group info' }).click();
     await harley.page.getByRole('dialog').getByLabel('Add people (usernames)').fill('nobody-here');
     await harley.page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();

@@ -966,7 +966,6 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 aria-label="Message"
                 aria-autocomplete="list"
                 aria-controls=move || (!suggestions.with(Vec::is_empty)).then_some("mention-picker")
-                aria-expanded=move || (!suggestions.with(Vec::is_empty)).to_string()
                 aria-activedescendant=move || (!suggestions.with(Vec::is_empty)).then(|| format!("mention-option-{}", active.get()))
                 node_ref=textarea
                 prop:value=move || draft.get()

@@ -25,6 +25,11 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
+/// The official socket.io-client, under its version (`.ci/setup` copies it
+/// there from `frontend/`'s npm packages): a new version is a new name, so
+/// browsers may keep each for good.
+pub const SOCKET_IO_CLIENT: &str = "/vendor/socket.io-4.8.1.min.js";
+
 /// The whole HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -39,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // The official socket.io-client (npm, copied here by the set-up):
                 // defines the global `io` that `crate::client` binds to.
-                <script src="/vendor/socket.io.min.js"></script>
+                <script src=SOCKET_IO_CLIENT></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -90,4 +95,20 @@ fn mark_hydrated() {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_page_names_the_socket_io_client_the_packages_pin() {
+        let package: serde_json::Value =
+            serde_json::from_str(include_str!("../../../frontend/package.json")).unwrap();
+        let version = package["dependencies"]["socket.io-client"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            super::SOCKET_IO_CLIENT,
+            format!("/vendor/socket.io-{version}.min.js")
+        );
+    }
 }

@@ -64,6 +64,15 @@ fn is_hashed(path: &str) -> bool {
         })
 }
 
+/// A vendored file under its version (`/vendor/socket.io-4.8.1.min.js`).
+fn is_versioned(path: &str) -> bool {
+    path.strip_prefix("/vendor/").is_some_and(|name| {
+        name.split('-')
+            .skip(1)
+            .any(|part| part.starts_with(|c: char| c.is_ascii_digit()) && part.contains('.'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +84,8 @@ mod tests {
         assert!(!is_hashed("/pkg/parley.wasm"));
         assert!(!is_hashed("/pkg/parley_bg.wasm"));
         assert!(!is_hashed("/vendor/socket.io.min.js"));
+        assert!(is_versioned("/vendor/socket.io-4.8.1.min.js"));
+        assert!(!is_versioned("/vendor/socket.io.min.js"));
         assert!(is_asset("/vendor/socket.io.min.js") && !is_asset("/api/me"));
     }
 }
