@@ -38,6 +38,8 @@ pub struct Application {
 /// Socket.IO, mounted: the layer for the router, and the handles on its sockets.
 struct Mounted {
     layer: Box<dyn FnOnce(Router) -> Router + Send>,
+    /// Chat lists for the pages' first HTML.
+    chats: Arc<dyn app::ui::ChatSource>,
     sockets: Arc<dyn SessionSockets>,
     close_sockets: CloseSockets,
 }
@@ -76,6 +78,7 @@ impl Application {
             store,
             redis: redis_connection,
             sockets: mounted.sockets,
+            chats: app::ui::PageChats(mounted.chats),
             metrics,
             settings: Arc::new(settings),
             leptos_options,
@@ -176,8 +179,8 @@ async fn with_socket_io(
         None => {
             let (layer, io) = socket_io().build_layer();
             let lifecycle = config.lifecycle.clone();
-            realtime::register(&io, config);
-            Ok(mounted(layer, io, lifecycle))
+            let ((), chats) = realtime::register(&io, config);
+            Ok(mounted(layer, io, lifecycle, chats))
         }
         Some(driver) => {
             let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
@@ -185,10 +188,11 @@ async fn with_socket_io(
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
             let lifecycle = config.lifecycle.clone();
-            realtime::register(&io, config)
+            let (adapter_ready, chats) = realtime::register(&io, config);
+            adapter_ready
                 .await
                 .context("cannot set up the Redis adapter")?;
-            Ok(mounted(layer, io, lifecycle))
+            Ok(mounted(layer, io, lifecycle, chats))
         }
     }
 }
@@ -197,9 +201,11 @@ fn mounted<A: socketioxide::adapter::Adapter>(
     layer: socketioxide::layer::SocketIoLayer<A>,
     io: SocketIo<A>,
     lifecycle: Lifecycle,
+    chats: Arc<dyn app::ui::ChatSource>,
 ) -> Mounted {
     Mounted {
         layer: Box::new(move |router: Router| router.layer(layer)),
+        chats,
         sockets: Arc::new(Cluster::new(io.clone())),
         // The background work stops first: nothing then announces into a
         // namespace that is closing.

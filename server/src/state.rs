@@ -20,6 +20,8 @@ pub struct AppState {
     pub origins: OriginPolicy,
     /// Ends sessions' sockets on every node (sign-out, password change).
     pub sockets: Arc<dyn SessionSockets>,
+    /// The chat lists pages render into their first HTML.
+    pub chats: app::ui::PageChats,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,

@@ -20,11 +20,15 @@ use leptos_router::{components::Redirect, hooks::use_params_map};
 #[component]
 pub fn ChatListPage() -> impl IntoView {
     let viewer = Resource::new(|| (), |_| current_user());
+    // The list comes in the first HTML: readable before (or without) the
+    // WebAssembly, and the hydrated page starts from the same rows.
+    let chats = Resource::new(|| (), |_| super::session::first_chats());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let first = chats.await.unwrap_or_default();
                 match viewer.await {
-                    Ok(Some(user)) => view! { <Chats user/> }.into_any(),
+                    Ok(Some(user)) => view! { <Chats user first/> }.into_any(),
                     _ => view! { <Redirect path="/login"/> }.into_any(),
                 }
             })}
@@ -52,8 +56,16 @@ pub fn chat_title(chat: &crate::model::Chat, me: Option<&User>) -> String {
 }
 
 #[component]
-fn Chats(user: User) -> impl IntoView {
+fn Chats(user: User, first: Vec<ChatSummary>) -> impl IntoView {
     let live = expect_context::<Live>();
+    // Before the socket has said anything, the rows the server rendered
+    // (titled as this person sees them: the other one's name).
+    if live.me.with_untracked(Option::is_none) {
+        live.me.set(Some(user.clone()));
+    }
+    if live.chats.with_untracked(Vec::is_empty) {
+        live.chats.set(first);
+    }
     let params = use_params_map();
     let open = Memo::new(move |_| {
         params

@@ -16,7 +16,7 @@ pub use live::Live;
 
 pub use session::current_user;
 #[cfg(feature = "ssr")]
-pub use session::{CspNonce, Viewer};
+pub use session::{ChatSource, CspNonce, PageChats, Viewer};
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -2,13 +2,30 @@
 //! request (see the server's `auth::middleware`) and leaves the answer in the
 //! request's extensions as a [`Viewer`]; pages read it through [`current_user`].
 
-use crate::model::User;
+use crate::model::{ChatSummary, User};
 use leptos::prelude::*;
 
 /// The signed-in person of this request, if any. Server only.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug, Default)]
 pub struct Viewer(pub Option<User>);
+
+/// Where the server finds a person's chats for the first HTML (the chat list
+/// rendered before any WebAssembly runs). Server only.
+#[cfg(feature = "ssr")]
+pub trait ChatSource: Send + Sync + 'static {
+    fn chats_of(
+        &self,
+        user: crate::model::UserId,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Vec<ChatSummary>, String>> + Send + '_>,
+    >;
+}
+
+/// The server's [`ChatSource`], in each request's extensions. Server only.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct PageChats(pub std::sync::Arc<dyn ChatSource>);
 
 /// The Content-Security-Policy nonce the server chose for this response (it
 /// puts the same one in the header). Server only.
@@ -36,4 +53,21 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
         .extensions
         .get::<Viewer>()
         .and_then(|viewer| viewer.0.clone()))
+}
+
+/// The signed-in person's chats as the list shows them (empty for nobody):
+/// rendered into the first HTML, then kept live by the socket.
+#[server]
+pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
+    let parts: http::request::Parts =
+        use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
+    let viewer = parts
+        .extensions
+        .get::<Viewer>()
+        .and_then(|viewer| viewer.0.clone());
+    let (Some(user), Some(PageChats(source))) = (viewer, parts.extensions.get::<PageChats>())
+    else {
+        return Ok(Vec::new());
+    };
+    source.chats_of(user.id).await.map_err(ServerFnError::new)
 }

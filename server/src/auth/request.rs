@@ -67,11 +67,13 @@ pub async fn resolve_viewer(
         return Redirect::to(target).into_response();
     }
     request.extensions_mut().insert(Viewer(viewer));
+    request.extensions_mut().insert(state.chats.clone());
     next.run(request).await
 }
 
 fn page_redirect(path: &str, signed_in: bool) -> Option<&'static str> {
-    let private = path == "/" || path.starts_with("/chats/") || path == "/account";
+    let private =
+        path == "/" || path.starts_with("/chats/") || path == "/account" || path == "/settings";
     let sign_in_page = path == "/login" || path == "/signup";
     match (signed_in, private, sign_in_page) {
         (false, true, _) => Some("/login"),

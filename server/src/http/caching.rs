@@ -30,7 +30,7 @@ pub async fn cache_control(request: Request, next: Next) -> Response {
     let policy = if is_html {
         Some(PRIVATE_PAGE)
     } else if is_asset(&path) {
-        Some(if is_hashed(&path) {
+        Some(if is_hashed(&path) || is_versioned(&path) {
             IMMUTABLE
         } else {
             REVALIDATE

@@ -109,23 +109,24 @@ pub async fn list_chats<A: Adapter>(
     ctx: Ctx<A>,
     _: ListChats,
 ) -> Result<Vec<ChatSummary>, ApiError> {
-    let me = ctx.me().id;
-    let chats = ctx.realtime.store.chats_of(me).await?;
-    let mut summaries = Vec::with_capacity(chats.len());
-    for (chat, mine) in chats {
-        let members = ctx.realtime.store.members(chat.id).await?;
-        summaries.push(
-            ctx.realtime
-                .summary(&chat, &members, me, Some(mine))
-                .await?,
-        );
-    }
-    // Stable: newest activity first within each of the two.
-    summaries.sort_by_key(|summary| !summary.pinned);
-    Ok(summaries)
+    ctx.realtime.chats_of(ctx.me().id).await
 }
 
 impl<A: Adapter> Realtime<A> {
+    /// `user`'s chats as their list shows them: pinned first, then newest
+    /// activity first.
+    pub async fn chats_of(&self, user: UserId) -> Result<Vec<ChatSummary>, ApiError> {
+        let chats = self.store.chats_of(user).await?;
+        let mut summaries = Vec::with_capacity(chats.len());
+        for (chat, mine) in chats {
+            let members = self.store.members(chat.id).await?;
+            summaries.push(self.summary(&chat, &members, user, Some(mine)).await?);
+        }
+        // Stable: newest activity first within each of the two.
+        summaries.sort_by_key(|summary| !summary.pinned);
+        Ok(summaries)
+    }
+
     /// The chat as `user` lists it. `mine` is their standing in it, `None`
     /// once they are no longer a member (then the summary tells them so: it
     /// does not list them).
@@ -201,5 +202,21 @@ impl<A: Adapter> Realtime<A> {
                 Err(error) => tracing::warn!(%error.message, "cannot build a chat summary"),
             }
         }
+    }
+}
+
+/// The pages' view of the same list (the first HTML of `/`).
+impl<A: Adapter> app::ui::ChatSource for Realtime<A> {
+    fn chats_of(
+        &self,
+        user: UserId,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Vec<ChatSummary>, String>> + Send + '_>,
+    > {
+        Box::pin(async move {
+            Realtime::chats_of(self, user)
+                .await
+                .map_err(|error| error.message)
+        })
     }
 }

@@ -133,10 +133,11 @@ pub struct RealtimeConfig {
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
 /// connecting and sets the socket up, then the connect handler announces them.
+/// Also gives the chat lists the pages render (see `app::ui::ChatSource`).
 pub fn register<A: Adapter + DefinedAdapter>(
     io: &SocketIo<A>,
     config: RealtimeConfig,
-) -> A::InitRes {
+) -> (A::InitRes, Arc<dyn app::ui::ChatSource>) {
     let (desk, queue) = presence::PresenceDesk::new(config.metrics.clone());
     let realtime = Realtime {
         store: Arc::new(config.store.clone()),
@@ -145,6 +146,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
         presence: desk,
         lifecycle: config.lifecycle.clone(),
     };
+    let pages_view = realtime.clone();
     let lifecycle = &config.lifecycle;
     lifecycle.keep(tokio::spawn(presence::run(realtime.clone(), queue)));
     lifecycle.keep(tokio::spawn(presence::recheck_every(
@@ -180,7 +182,8 @@ pub fn register<A: Adapter + DefinedAdapter>(
             }
         }
     };
-    io.ns("/", on_connect.with(handshake))
+    let pages: Arc<dyn app::ui::ChatSource> = Arc::new(pages_view);
+    (io.ns("/", on_connect.with(handshake)), pages)
 }
 
 /// Everything a socket needs before the client hears "connected": the

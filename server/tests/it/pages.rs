@@ -125,3 +125,49 @@ async fn assets_are_compressed_as_the_browser_accepts_and_revalidated() {
     assert_eq!(page.headers()[header::CONTENT_ENCODING], "br");
     assert_eq!(page.headers()[header::CACHE_CONTROL], "private, no-cache");
 }
+
+/// The first HTML of `/` already lists the person's chats, with what is
+/// unread: readable before any WebAssembly arrives, or without it.
+#[tokio::test]
+async fn the_chat_list_is_in_the_first_html() {
+    use crate::{realtime::create_direct, socket_client::SocketClient};
+    let app = spawn_app().await;
+    let mike = app.signup("mike", "mike password").await;
+    app.post_form(
+        "/signup",
+        &[
+            ("username", "harley"),
+            ("password", "correct horse"),
+            ("displayName", "Harley"),
+        ],
+    )
+    .await;
+    let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
+    let chat = create_direct(&mike_socket, "harley").await;
+    for body in ["are you there?", "call me back"] {
+        mike_socket
+            .emit(&app::protocol::SendMessage::new(chat.id, body, body))
+            .await
+            .expect("sent");
+    }
+    let html = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"data-testid="chat-row""#), "{html}");
+    assert!(
+        html.contains(r#"<span class="row-title">mike</span>"#),
+        "{html}"
+    );
+    assert!(html.contains("call me back"), "the last message: {html}");
+    assert!(
+        html.contains(r#"aria-label="2 unread""#),
+        "the unread badge: {html}"
+    );
+    assert!(!html.contains("No chats yet"), "{html}");
+}
