@@ -171,3 +171,52 @@ async fn the_chat_list_is_in_the_first_html() {
     );
     assert!(!html.contains("No chats yet"), "{html}");
 }
+
+/// The first HTML of `/chats/:id` holds the chat's latest messages with
+/// their ticks, for its members only, and marks nothing seen.
+#[tokio::test]
+async fn an_open_chat_is_in_the_first_html_with_its_messages() {
+    use crate::{realtime::create_direct, socket_client::SocketClient};
+    let app = spawn_app().await;
+    let mike = app.signup("mike", "mike password").await;
+    app.post_form(
+        "/signup",
+        &[("username", "harley"), ("password", "correct horse")],
+    )
+    .await;
+    let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
+    let chat = create_direct(&mike_socket, "harley").await;
+    mike_socket
+        .emit(&app::protocol::SendMessage::new(
+            chat.id,
+            "m1",
+            "see you at noon",
+        ))
+        .await
+        .expect("sent");
+    let page = |path: String| {
+        let app = &app;
+        async move {
+            app.http
+                .get(app.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(format!("/chats/{}", chat.id)).await;
+    assert!(html.contains("see you at noon"), "{html}");
+    assert!(html.contains(r#"data-testid="message""#), "{html}");
+    // Rendering it marked nothing seen: Mike's message is still unread.
+    let list = mike_socket
+        .emit(&app::protocol::ListChats {})
+        .await
+        .expect("list");
+    assert_eq!(
+        list[0].last_message.as_ref().map(|m| m.status),
+        Some(app::model::MessageStatus::Sent)
+    );
+}
