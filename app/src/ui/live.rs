@@ -708,6 +708,7 @@ impl Live {
         if !mine && !on_screen {
             super::notify::announce(self, &message);
         }
+        self.see_if_missed(&message, mine, on_screen);
         if !known {
             spawn_local(async move {
                 if let Ok(chats) = self.emit(ListChats {}).await {
@@ -715,6 +716,29 @@ impl Live {
                 }
             });
         }
+    }
+
+    /// A message that reached the open chat but not as seen: it was sent
+    /// while this page was joining the chat's room (the server looked for us
+    /// in the room a moment before we were in it). In a direct chat its
+    /// status is ours, so that is visible here, and we say we saw it.
+    fn see_if_missed(self, message: &Message, mine: bool, on_screen: bool) {
+        let direct = self.chats.with_untracked(|chats| {
+            chats.iter().any(|summary| {
+                summary.chat.id == message.chat_id
+                    && summary.chat.kind == crate::model::ChatKind::Direct
+            })
+        });
+        if mine || !on_screen || !direct || message.status == MessageStatus::Seen {
+            return;
+        }
+        let request = crate::protocol::MarkSeen {
+            chat_id: message.chat_id,
+            seq: message.seq,
+        };
+        spawn_local(async move {
+            let _ = self.emit(request).await;
+        });
     }
 
     /// A message changed: the conversation and the list's preview follow.
