@@ -24,35 +24,8 @@ const TYPING_IDLE: Duration = Duration::from_secs(3);
 /// Within this many pixels of the bottom counts as "at the bottom".
 const BOTTOM_SLACK: i32 = 48;
 
-/// The open chat: in the first HTML with its latest messages (the server
-/// renders them), then live over the socket.
 #[component]
 pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
-    let first = Resource::new(
-        move || chat_id,
-        |chat_id| async move {
-            // Once the page runs, the socket brings the chat: no second trip.
-            if super::hydrated() {
-                return Ok(None);
-            }
-            super::session::first_conversation(chat_id).await
-        },
-    );
-    let live = expect_context::<Live>();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                if let Ok(Some(joined)) = first.await {
-                    live.seed_conversation(joined);
-                }
-                view! { <Conversation chat_id/> }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn Conversation(chat_id: ChatId) -> impl IntoView {
     let live = expect_context::<Live>();
     let conversation = live.conversation;
     let info_for = RwSignal::new(None::<i64>);

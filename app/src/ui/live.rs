@@ -311,18 +311,10 @@ impl Live {
         }
         self.open.set(chat);
         let conversation = self.conversation;
-        // What the server rendered for this chat stays (no flash of an empty
-        // conversation); joining then brings whatever changed since.
-        let seeded = chat.is_some()
-            && conversation
-                .chat
-                .with_untracked(|held| held.as_ref().map(|c| c.id) == chat);
-        if !seeded {
-            conversation.chat.set(None);
-            conversation.messages.set(Vec::new());
-            conversation.receipts.set(Vec::new());
-            conversation.has_older.set(false);
-        }
+        conversation.chat.set(None);
+        conversation.messages.set(Vec::new());
+        conversation.receipts.set(Vec::new());
+        conversation.has_older.set(false);
         conversation.error.set(None);
         conversation.replying_to.set(None);
         conversation.editing.set(None);
@@ -336,22 +328,6 @@ impl Live {
                 self.join(chat_id).await;
             }
         });
-    }
-
-    /// Takes the open chat as the server rendered it (before the socket is up).
-    pub fn seed_conversation(self, joined: crate::protocol::RoomJoined) {
-        let conversation = self.conversation;
-        if conversation.chat.with_untracked(Option::is_some) {
-            return;
-        }
-        let full_page = joined.messages.len() >= 50;
-        let oldest = joined.messages.first().map(|m| m.seq);
-        conversation
-            .has_older
-            .set(full_page && oldest.is_some_and(|seq| seq > 1));
-        conversation.chat.set(Some(joined.chat));
-        conversation.receipts.set(joined.receipts);
-        conversation.messages.set(joined.messages);
     }
 
     /// Enters the chat's room: it is seen from now on. Merges the latest page and

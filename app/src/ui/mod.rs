@@ -91,22 +91,10 @@ pub fn App() -> impl IntoView {
 /// the browser.
 fn mark_hydrated() {
     Effect::new(|| {
-        HYDRATED.set(true);
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
-}
-
-thread_local! {
-    /// Set once the page runs in the browser: from then on data comes over
-    /// the socket, not in server-rendered HTML.
-    static HYDRATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether the page already runs in the browser (after its first render).
-pub(crate) fn hydrated() -> bool {
-    HYDRATED.get()
 }
 
 #[cfg(test)]

@@ -20,20 +20,6 @@ pub trait ChatSource: Send + Sync + 'static {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Vec<ChatSummary>, String>> + Send + '_>,
     >;
-
-    /// The open chat as `joinRoom` would answer, without marking anything
-    /// seen (`None`: not theirs).
-    fn conversation_of(
-        &self,
-        user: crate::model::UserId,
-        chat: crate::model::ChatId,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<Option<crate::protocol::RoomJoined>, String>>
-                + Send
-                + '_,
-        >,
-    >;
 }
 
 /// The server's [`ChatSource`], in each request's extensions. Server only.
@@ -84,26 +70,4 @@ pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
         return Ok(Vec::new());
     };
     source.chats_of(user.id).await.map_err(ServerFnError::new)
-}
-
-/// The open chat's latest messages with their ticks, for the first HTML of
-/// `/chats/:id` (`None` when it is not the viewer's).
-#[server]
-pub async fn first_conversation(
-    chat_id: crate::model::ChatId,
-) -> Result<Option<crate::protocol::RoomJoined>, ServerFnError> {
-    let parts: http::request::Parts =
-        use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
-    let viewer = parts
-        .extensions
-        .get::<Viewer>()
-        .and_then(|viewer| viewer.0.clone());
-    let (Some(user), Some(PageChats(source))) = (viewer, parts.extensions.get::<PageChats>())
-    else {
-        return Ok(None);
-    };
-    source
-        .conversation_of(user.id, chat_id)
-        .await
-        .map_err(ServerFnError::new)
 }

@@ -142,7 +142,14 @@ impl<A: Adapter> Realtime<A> {
             return Ok(ChatSummary::new(view, None, 0));
         };
         let store = &self.store;
-        let watermarks = super::views::watermarks_of(&members);
+        let watermarks = crate::store::Watermarks {
+            receipts: members.iter().map(|member| member.receipt).collect(),
+            private: members
+                .iter()
+                .filter(|member| !member.settings.read_receipts)
+                .map(|member| member.user.id)
+                .collect(),
+        };
         let last_message = store
             .messages(chat.id, Page::Latest, 1, mine.visible_from)
             .await?
@@ -211,51 +218,5 @@ impl<A: Adapter> app::ui::ChatSource for Realtime<A> {
                 .await
                 .map_err(|error| error.message)
         })
-    }
-
-    fn conversation_of(
-        &self,
-        user: UserId,
-        chat_id: app::model::ChatId,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<Option<app::protocol::RoomJoined>, String>>
-                + Send
-                + '_,
-        >,
-    > {
-        Box::pin(async move {
-            self.conversation_of(user, chat_id)
-                .await
-                .map_err(|error| error.message)
-        })
-    }
-}
-
-impl<A: Adapter> Realtime<A> {
-    /// The chat as `joinRoom` answers it, for a page's first HTML: nothing is
-    /// marked seen (the socket's `joinRoom` does that once the page runs).
-    async fn conversation_of(
-        &self,
-        user: UserId,
-        chat_id: app::model::ChatId,
-    ) -> Result<Option<app::protocol::RoomJoined>, ApiError> {
-        let Some(chat) = self.store.chat(chat_id).await? else {
-            return Ok(None);
-        };
-        let members = self.store.members(chat_id).await?;
-        let Some(mine) = members.iter().find(|member| member.user.id == user) else {
-            return Ok(None);
-        };
-        let watermarks = super::views::watermarks_of(&members);
-        let messages = self
-            .store
-            .messages(chat_id, Page::Latest, 50, mine.visible_from)
-            .await?;
-        Ok(Some(app::protocol::RoomJoined {
-            chat: self.chat_view(&chat, &members, user).await,
-            messages: super::views::with_statuses(messages, &watermarks),
-            receipts: super::views::receipts_for(&watermarks, user),
-        }))
     }
 }

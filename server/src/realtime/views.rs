@@ -25,7 +25,15 @@ impl MemberOf {
 
     /// Everyone's watermarks, and who keeps their reading private.
     pub fn watermarks(&self) -> Watermarks {
-        watermarks_of(&self.members)
+        Watermarks {
+            receipts: self.members.iter().map(|member| member.receipt).collect(),
+            private: self
+                .members
+                .iter()
+                .filter(|member| !member.settings.read_receipts)
+                .map(|member| member.user.id)
+                .collect(),
+        }
     }
 
     /// The first seq `user_id` may read (what came before they joined is not theirs).
@@ -219,18 +227,6 @@ pub enum Audience<'a> {
     Chat { members: &'a [UserId] },
     /// Only the sender of the one message the move covers (all their devices).
     Sender(UserId),
-}
-
-/// The members' watermarks, and who among them keeps their reading private.
-pub fn watermarks_of(members: &[Member]) -> Watermarks {
-    Watermarks {
-        receipts: members.iter().map(|member| member.receipt).collect(),
-        private: members
-            .iter()
-            .filter(|member| !member.settings.read_receipts)
-            .map(|member| member.user.id)
-            .collect(),
-    }
 }
 
 /// Stored messages with their status under these watermarks.
