@@ -142,14 +142,7 @@ impl<A: Adapter> Realtime<A> {
             return Ok(ChatSummary::new(view, None, 0));
         };
         let store = &self.store;
-        let watermarks = crate::store::Watermarks {
-            receipts: members.iter().map(|member| member.receipt).collect(),
-            private: members
-                .iter()
-                .filter(|member| !member.settings.read_receipts)
-                .map(|member| member.user.id)
-                .collect(),
-        };
+        let watermarks = super::views::watermarks_of(&members);
         let last_message = store
             .messages(chat.id, Page::Latest, 1, mine.visible_from)
             .await?

@@ -6,7 +6,7 @@
 //! hears `chatUpdated` with their own summary.
 
 use super::{Cluster, chats::other_members, dispatch::Ctx, views::with_status};
-use crate::store::{GroupChange, GroupChanged, GroupError, Watermarks};
+use crate::store::{GroupChange, GroupChanged, GroupError};
 use app::{
     model::{Chat, ChatId, GroupName, UserId},
     protocol::{
@@ -88,14 +88,7 @@ async fn change<A: Adapter>(
         ];
         realtime.cluster.move_user_sockets(user, rooms, false).await;
     }
-    let watermarks = Watermarks {
-        receipts: members.iter().map(|member| member.receipt).collect(),
-        private: members
-            .iter()
-            .filter(|member| !member.settings.read_receipts)
-            .map(|member| member.user.id)
-            .collect(),
-    };
+    let watermarks = super::views::watermarks_of(&members);
     for message in messages {
         let message = NewMessage(with_status(message, &watermarks));
         realtime

@@ -25,15 +25,7 @@ impl MemberOf {
 
     /// Everyone's watermarks, and who keeps their reading private.
     pub fn watermarks(&self) -> Watermarks {
-        Watermarks {
-            receipts: self.members.iter().map(|member| member.receipt).collect(),
-            private: self
-                .members
-                .iter()
-                .filter(|member| !member.settings.read_receipts)
-                .map(|member| member.user.id)
-                .collect(),
-        }
+        watermarks_of(&self.members)
     }
 
     /// The first seq `user_id` may read (what came before they joined is not theirs).
@@ -227,6 +219,18 @@ pub enum Audience<'a> {
     Chat { members: &'a [UserId] },
     /// Only the sender of the one message the move covers (all their devices).
     Sender(UserId),
+}
+
+/// The members' watermarks, and who among them keeps their reading private.
+pub fn watermarks_of(members: &[Member]) -> Watermarks {
+    Watermarks {
+        receipts: members.iter().map(|member| member.receipt).collect(),
+        private: members
+            .iter()
+            .filter(|member| !member.settings.read_receipts)
+            .map(|member| member.user.id)
+            .collect(),
+    }
 }
 
 /// Stored messages with their status under these watermarks.
