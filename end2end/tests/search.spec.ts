@@ -1,5 +1,5 @@
 import { BrowserContext, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, hydrated, test } from './fixtures';
 import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
 
 test('Harley finds an older message by a word and lands on it in context', async ({ browser, server }) => {
@@ -16,6 +16,8 @@ test('Harley finds an older message by a word and lands on it in context', async
   await expect(bubble(harley.page, 'filler 60')).toHaveAttribute('data-status', /sent|delivered|seen/);
   await harley.page.goto(`${server.url}/`);
   await expect(harley.page.getByTestId('chat-row')).toBeVisible();
+  // The list is in the first HTML; the search field works once the page runs.
+  await hydrated(harley.page);
 
   // Case and accents do not matter; the word is matched by its start.
   await harley.page.getByLabel('Search messages').fill('pinat');

@@ -27,7 +27,15 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
         Cluster::<A>::chat_room(request.chat_id),
         Cluster::<A>::viewer_room(request.chat_id, me),
     ]);
-    let last_seq = member_of.chat.last_seq;
+    // Read after joining the room: a message sent meanwhile either found
+    // this socket in the room (and landed seen) or committed before this read
+    // (and is marked seen here). See also `messages::seen_after_all`.
+    let last_seq = ctx
+        .realtime
+        .store
+        .chat(request.chat_id)
+        .await?
+        .map_or(member_of.chat.last_seq, |chat| chat.last_seq);
     mark_seen_up_to(&ctx, &mut member_of, last_seq).await?;
     let store = &ctx.realtime.store;
     // Opening the chat is reading it: it is no longer marked unread, on any
