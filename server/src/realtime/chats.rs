@@ -142,7 +142,7 @@ impl<A: Adapter> Realtime<A> {
             return Ok(ChatSummary::new(view, None, 0));
         };
         let store = &self.store;
-        let watermarks = super::views::watermarks_of(&members);
+        let watermarks = super::views::watermarks_of(members);
         let last_message = store
             .messages(chat.id, Page::Latest, 1, mine.visible_from)
             .await?

@@ -237,10 +237,7 @@ impl Store {
         reader: UserId,
         seen_seq: Seq,
     ) -> Result<u64, StoreError> {
-        Ok(message::Entity::find()
-            .filter(message::Column::ChatId.eq(chat_id.0))
-            .filter(message::Column::Seq.gt(seen_seq))
-            .filter(message::Column::SenderId.ne(reader.0))
+        Ok(unread_by(chat_id, reader, seen_seq)
             // The ids are JSON strings of fixed form: a match is exact.
             .filter(message::Column::Mentions.contains(reader.0.to_string()))
             .count(&self.db)
@@ -254,13 +251,17 @@ impl Store {
         reader: UserId,
         seen_seq: Seq,
     ) -> Result<u64, StoreError> {
-        Ok(message::Entity::find()
-            .filter(message::Column::ChatId.eq(chat_id.0))
-            .filter(message::Column::Seq.gt(seen_seq))
-            .filter(message::Column::SenderId.ne(reader.0))
-            .count(&self.db)
-            .await?)
+        Ok(unread_by(chat_id, reader, seen_seq).count(&self.db).await?)
     }
+}
+
+/// The messages of the chat after `seen_seq` that others sent: what
+/// `reader` has not read.
+fn unread_by(chat_id: ChatId, reader: UserId, seen_seq: Seq) -> sea_orm::Select<message::Entity> {
+    message::Entity::find()
+        .filter(message::Column::ChatId.eq(chat_id.0))
+        .filter(message::Column::Seq.gt(seen_seq))
+        .filter(message::Column::SenderId.ne(reader.0))
 }
 
 async fn messages_page(

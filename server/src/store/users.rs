@@ -177,22 +177,4 @@ impl Store {
         .await?;
         Ok(())
     }
-
-    /// Those of `users` who keep their read receipts to themselves.
-    pub async fn private_readers(&self, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::Id.is_in(users.iter().map(|user| user.0)))
-            .filter(user::Column::ReadReceipts.eq(false))
-            .into_tuple::<Uuid>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(UserId)
-            .collect())
-    }
 }
