@@ -73,7 +73,6 @@ pub async fn send_message<A: Adapter>(
         .cluster
         .emit_to_chat_except(&ctx.socket, chat_id, &members, &NewMessage(message.clone()))
         .await;
-    seen_after_all(&ctx, chat_id, &members, &landing, seq, &private).await;
     for moved in moves {
         // A member who was up to date had only this message to catch up on: only
         // its sender's ticks change, so only they need to hear of it. (In a
@@ -89,52 +88,6 @@ pub async fn send_message<A: Adapter>(
             .await;
     }
     Ok(message)
-}
-
-/// A direct chat's reader who was not in the room when the message was
-/// placed may have joined it since, before the commit: their `joinRoom` read
-/// the chat's last seq too early to mark this one seen. Looked at again after
-/// the commit, they are marked seen now. (Only where the reader was not seen
-/// already, so a conversation in full flow costs nothing more.)
-async fn seen_after_all<A: Adapter>(
-    ctx: &Ctx<A>,
-    chat_id: ChatId,
-    members: &crate::store::MemberIds,
-    landing: &Landing,
-    seq: Seq,
-    private: &[UserId],
-) {
-    let me = ctx.me().id;
-    let Some(&reader) = members.iter().find(|&&member| member != me) else {
-        return;
-    };
-    if !members.direct || landing.seen_by.contains(&reader) {
-        return;
-    }
-    let place = ctx.realtime.cluster.whereabouts(chat_id, &[reader]).await;
-    if !place.first().is_some_and(|place| place.in_room) {
-        return;
-    }
-    let store = &ctx.realtime.store;
-    match store
-        .advance_receipt(chat_id, reader, ReceiptKind::Seen, seq)
-        .await
-    {
-        Ok(Some(kind)) => {
-            ctx.realtime
-                .announce_receipt(
-                    chat_id,
-                    Audience::Chat { members },
-                    reader,
-                    kind,
-                    seq,
-                    private,
-                )
-                .await
-        }
-        Ok(None) => {}
-        Err(error) => tracing::warn!(%error, "cannot mark a message seen by a late joiner"),
-    }
 }
 
 /// The answer to a resend: the original as it stands now (nothing new is

@@ -29,7 +29,8 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
     ]);
     // Read after joining the room: a message sent meanwhile either found
     // this socket in the room (and landed seen) or committed before this read
-    // (and is marked seen here). See also `messages::seen_after_all`.
+    // (and is marked seen here); the browser marks a direct one that slips
+    // between the two (`Live::see_if_missed`).
     let last_seq = ctx
         .realtime
         .store
