@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod client;
+pub mod media;
 pub mod model;
 pub mod protocol;
 pub mod search;

@@ -41,6 +41,10 @@ opaque_id!(
     /// Identifies a stored message.
     MessageId
 );
+opaque_id!(
+    /// Identifies an uploaded photo or file.
+    AttachmentId
+);
 
 /// A message's place in its chat: 1, 2, 3… with no gaps. Receipts are
 /// watermarks over it.
@@ -247,6 +251,10 @@ pub struct Message {
     /// direct chats), as the server resolved them.
     #[serde(default)]
     pub mentions: Vec<UserId>,
+    /// Photos and files, in the order they were attached; empty when none
+    /// (and once deleted).
+    #[serde(default)]
+    pub attachments: Vec<crate::media::Attachment>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -564,6 +572,15 @@ impl Body {
         }
     }
 
+    /// A caption beside photos or files: may be empty.
+    pub fn parse_caption(raw: &str) -> Result<Self, ValidationError> {
+        if raw.trim().is_empty() {
+            Ok(Self(String::new()))
+        } else {
+            Self::parse(raw)
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -714,6 +731,11 @@ mod tests {
     fn bodies_are_trimmed_and_bounded_in_characters() {
         assert_eq!(Body::parse("  hi \n").unwrap().as_str(), "hi");
         assert_eq!(Body::parse(" \n\t "), Err(ValidationError::Body));
+        assert_eq!(Body::parse_caption(" \n ").unwrap().as_str(), "");
+        assert_eq!(
+            Body::parse_caption(&"é".repeat(4001)),
+            Err(ValidationError::Body)
+        );
         assert!(Body::parse(&"é".repeat(4000)).is_ok());
         assert_eq!(Body::parse(&"é".repeat(4001)), Err(ValidationError::Body));
     }

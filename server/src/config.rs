@@ -1,6 +1,6 @@
 //! Every knob in one struct, read from flags or the environment (`parley --help`).
 
-use crate::{auth::Throttling, store::Rule};
+use crate::{auth::Throttling, media::Location, store::Rule};
 use clap::Parser;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -82,6 +82,38 @@ pub struct Settings {
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
 
+    /// Where uploads are kept on this machine. Default: `media/` next to the
+    /// SQLite file (`./media` with PostgreSQL). Ignored with `--media-url`.
+    #[arg(long, env = "PARLEY_MEDIA_DIR")]
+    pub media_dir: Option<PathBuf>,
+
+    /// An S3-compatible bucket for uploads, `s3://BUCKET`: what several nodes
+    /// share. Credentials and region come from `--media-*` or the usual
+    /// `AWS_*` variables.
+    #[arg(long, env = "PARLEY_MEDIA_URL")]
+    pub media_url: Option<String>,
+
+    /// The S3 endpoint when it is not AWS, e.g. `http://127.0.0.1:9000`.
+    #[arg(long, env = "AWS_ENDPOINT")]
+    pub media_endpoint: Option<String>,
+
+    #[arg(long, env = "AWS_REGION")]
+    pub media_region: Option<String>,
+
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    pub media_access_key: Option<String>,
+
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub media_secret_key: Option<String>,
+
+    /// The largest upload, in megabytes (10⁶ bytes).
+    #[arg(long, env = "PARLEY_MAX_UPLOAD_MB", default_value_t = 25)]
+    pub max_upload_mb: u64,
+
+    /// Uploads one person may start per minute (more gets `rate_limited`).
+    #[arg(long, env = "PARLEY_UPLOADS_PER_MINUTE", default_value_t = 30)]
+    pub uploads_per_minute: u32,
+
     /// Directory with the built site (`pkg/` with the WebAssembly, CSS, assets).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -104,6 +136,39 @@ impl Settings {
             .ok()
             .filter(|every| !every.is_zero())
             .unwrap_or(Duration::from_secs(30))
+    }
+
+    /// Where uploads are kept (see `media_dir` and `media_url`).
+    pub fn media_location(&self) -> Location {
+        if let Some(url) = &self.media_url {
+            return Location::S3 {
+                url: url.clone(),
+                endpoint: self.media_endpoint.clone(),
+                region: self.media_region.clone(),
+                access_key: self.media_access_key.clone(),
+                secret_key: self.media_secret_key.clone(),
+            };
+        }
+        let dir = self.media_dir.clone().unwrap_or_else(|| {
+            sqlite_file(&self.database_url)
+                .and_then(|file| file.parent().map(|dir| dir.join("media")))
+                .unwrap_or_else(|| PathBuf::from("media"))
+        });
+        Location::Directory(dir)
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1_000_000)
+    }
+
+    /// Uploads per person: `uploads_per_minute`, then refused for a while.
+    pub fn upload_rule(&self) -> Rule {
+        Rule {
+            free_attempts: self.uploads_per_minute.max(1),
+            window: Duration::from_secs(60),
+            first_block: Duration::from_secs(10),
+            max_block: Duration::from_secs(5 * 60),
+        }
     }
 
     pub fn throttling(&self) -> Throttling {
@@ -130,5 +195,37 @@ impl Settings {
                 max_block: HOUR,
             },
         }
+    }
+}
+
+/// The file of a `sqlite://FILE?…` URL.
+fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://")?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && !file.contains(":memory:")).then(|| PathBuf::from(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_sit_next_to_the_sqlite_file_unless_told_otherwise() {
+        let mut settings = Settings::parse_from([
+            "parley",
+            "--database-url",
+            "sqlite:///data/chat.db?mode=rwc",
+        ]);
+        let Location::Directory(dir) = settings.media_location() else {
+            panic!("a directory");
+        };
+        assert_eq!(dir, PathBuf::from("/data/media"));
+        settings.media_url = Some("s3://parley".into());
+        assert!(matches!(settings.media_location(), Location::S3 { .. }));
+        assert_eq!(sqlite_file("postgres://x/y"), None);
+        assert_eq!(
+            sqlite_file("sqlite://parley.db"),
+            Some(PathBuf::from("parley.db"))
+        );
     }
 }

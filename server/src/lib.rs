@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod media;
 pub mod metrics;
 pub mod realtime;
 pub mod shutdown;

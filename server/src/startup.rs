@@ -4,6 +4,7 @@ use crate::{
     auth::{self, AuthService, OriginPolicy},
     config::Settings,
     http,
+    media::Media,
     metrics::Metrics,
     realtime::{
         self, Cluster, Lifecycle, RateLimit, RealtimeConfig, ReconnectingRedisDriver,
@@ -48,6 +49,8 @@ impl Application {
     /// Connects to the database (running migrations) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::connect_with(&settings.database_url, settings.db_wait()).await?;
+        let media = Media::open(&settings.media_location(), settings.max_upload_bytes())
+            .context("cannot open the store for uploads")?;
         let redis = match &settings.redis_url {
             Some(url) => Some(connect_redis(url).await?),
             None => None,
@@ -69,6 +72,7 @@ impl Application {
             metrics: metrics.clone(),
             lifecycle: lifecycle.clone(),
             presence_recheck: settings.presence_recheck(),
+            media: media.clone(),
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let mounted = with_socket_io(config.clone(), redis).await?;
@@ -80,10 +84,11 @@ impl Application {
             sockets: mounted.sockets,
             chats: app::ui::PageChats(mounted.chats),
             metrics,
+            media,
             settings: Arc::new(settings),
             leptos_options,
         };
-        let sweeper = tokio::spawn(sweep_every_hour(state.auth.clone()));
+        let sweeper = tokio::spawn(sweep_every_hour(state.clone()));
         let router = (mounted.layer)(router(state));
         // Outside Socket.IO's layer, so it sees the handshake requests first.
         let router = router.layer(middleware::map_request(realtime::own_request_head));
@@ -157,15 +162,17 @@ async fn connect_redis(url: &str) -> anyhow::Result<ReconnectingRedisDriver> {
         .context("cannot connect to Redis")
 }
 
-/// Deletes expired sessions and spent throttling counts, at start-up and then
-/// every hour.
-async fn sweep_every_hour(auth: AuthService) {
+/// Deletes expired sessions, spent throttling counts and uploads never sent
+/// within a day, at start-up and then every hour.
+async fn sweep_every_hour(state: AppState) {
+    const UNSENT_UPLOADS_KEPT: Duration = Duration::from_secs(24 * 60 * 60);
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
         every_hour.tick().await;
-        if let Err(error) = auth.sweep().await {
+        if let Err(error) = state.auth.sweep().await {
             tracing::warn!(%error, "cannot sweep expired sessions");
         }
+        crate::media::sweep_unsent(&state.store, &state.media, UNSENT_UPLOADS_KEPT).await;
     }
 }
 
@@ -248,6 +255,7 @@ fn router(state: AppState) -> Router {
         // brotli first, by `Accept-Encoding`. (Socket.IO's own traffic is
         // answered by its layer, outside this router.)
         .layer(CompressionLayer::new())
+        .merge(http::media_routes())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     /// The chat lists pages render into their first HTML.
     pub chats: app::ui::PageChats,
     pub metrics: Arc<Metrics>,
+    /// Where attachments' bytes are.
+    pub media: crate::media::Media,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
 }

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     Blocked,
     /// At most `ChatSummary::MAX_PINNED` chats are pinned.
     TooManyPinned,
+    /// An upload over the size cap (HTTP 413).
+    TooLarge,
+    /// An upload whose bytes are not of a kind we take (HTTP 415).
+    UnsupportedType,
     RateLimited,
     Unavailable,
     Internal,
@@ -68,6 +72,8 @@ impl ErrorCode {
             Self::NotGroup => "not_group",
             Self::Blocked => "blocked",
             Self::TooManyPinned => "too_many_pinned",
+            Self::TooLarge => "too_large",
+            Self::UnsupportedType => "unsupported_type",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",

@@ -41,8 +41,8 @@
 
 use super::{ClientEvent, ServerEvent};
 use crate::model::{
-    Chat, ChatId, ChatKind, ChatSummary, LastSeenVisibility, Message, MessageId, Receipt, Role,
-    Seq, Settings, UserId, Version,
+    AttachmentId, Chat, ChatId, ChatKind, ChatSummary, LastSeenVisibility, Message, MessageId,
+    Receipt, Role, Seq, Settings, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -100,6 +100,10 @@ pub struct SendMessage {
     /// The message this one answers (of the same chat, not deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_id: Option<MessageId>,
+    /// 1–10 of the sender's own uploads to this chat, not yet sent; `body`
+    /// may then be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_ids: Vec<AttachmentId>,
 }
 
 impl SendMessage {
@@ -110,6 +114,7 @@ impl SendMessage {
             client_id: client_id.into(),
             body: body.into(),
             reply_to_id: None,
+            attachment_ids: Vec::new(),
         }
     }
 }

@@ -841,7 +841,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
             .flatten()
             .map(|m| m.id);
         spawn_local(async move {
-            if let Err(reason) = live.send(chat_id, text.clone(), reply_to).await {
+            if let Err(reason) = live.send(chat_id, text.clone(), reply_to, Vec::new()).await {
                 // Refused: say why and give the text back.
                 conversation.error.set(Some(reason));
                 if draft.get_untracked().is_empty() {

@@ -5,6 +5,7 @@
 //! once a signed-in page is on screen (in the browser; the server renders the
 //! empty state and the browser fills it in).
 
+use crate::media::Attachment;
 use crate::{
     client::{ConnectionState, EmitError, SocketClient, new_client_id},
     model::{
@@ -36,6 +37,8 @@ pub struct Pending {
     pub body: String,
     /// The message it answers.
     pub reply_to: Option<MessageId>,
+    /// Uploaded already; the message takes them when it is stored.
+    pub attachments: Vec<Attachment>,
     pub failed: bool,
 }
 
@@ -528,12 +531,14 @@ impl Live {
         chat_id: ChatId,
         body: String,
         reply_to: Option<MessageId>,
+        attachments: Vec<Attachment>,
     ) -> Result<(), String> {
         let pending = Pending {
             chat_id,
             client_id: new_client_id(),
             body,
             reply_to,
+            attachments,
             failed: false,
         };
         self.outbox.update(|outbox| outbox.push(pending.clone()));
@@ -546,6 +551,7 @@ impl Live {
             client_id: pending.client_id.clone(),
             body: pending.body.clone(),
             reply_to_id: pending.reply_to,
+            attachment_ids: pending.attachments.iter().map(|a| a.id).collect(),
         };
         match self.emit(request).await {
             // The ack is this tab's copy (the server sends `newMessage` to my

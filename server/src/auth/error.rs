@@ -73,6 +73,7 @@ impl From<StoreError> for ApiError {
             StoreError::Database(_) => {
                 ApiError::new(ErrorCode::Internal, "internal error").caused_by(error)
             }
+            StoreError::NotYours => ApiError::new(ErrorCode::NotFound, error.to_string()),
         }
     }
 }

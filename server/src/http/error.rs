@@ -24,6 +24,12 @@ impl From<ApiError> for HttpError {
     }
 }
 
+impl From<crate::store::StoreError> for HttpError {
+    fn from(error: crate::store::StoreError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<AuthError> for HttpError {
     fn from(error: AuthError) -> Self {
         let retry_after = match &error {
@@ -53,6 +59,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
         }
         ErrorCode::NotGroup => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyPinned => StatusCode::CONFLICT,
+        ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::Deleted => StatusCode::GONE,
         ErrorCode::TooManyReactions => StatusCode::CONFLICT,
         ErrorCode::UserNotFound => StatusCode::NOT_FOUND,

@@ -2,6 +2,7 @@
 //! health check and the metrics; and the security headers every response gets.
 
 mod api;
+mod attachments;
 mod caching;
 mod client_addr;
 mod cookie;
@@ -37,4 +38,20 @@ pub fn routes() -> Router<AppState> {
         .route("/account/profile", post(forms::change_display_name))
         .route("/healthz", get(health::check))
         .route("/metrics", get(metrics::render))
+}
+
+/// Attachments' bytes. Kept out of the pages' layers: they are served with
+/// their own policy (nothing in them may run) and never recompressed (photos
+/// are compressed already, and ranges count the stored bytes).
+pub fn media_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/chats/{chat_id}/attachments",
+            post(attachments::upload),
+        )
+        .route("/api/attachments/{id}", get(attachments::download))
+        .route(
+            "/api/attachments/{id}/thumbnail",
+            get(attachments::thumbnail),
+        )
 }

@@ -58,11 +58,17 @@ async fn change<A: Adapter>(
     let store = &ctx.realtime.store;
     // What was said before someone joined is not theirs to read or change.
     let visible_from = member_of.visible_from(me);
-    let Changed { message, changed } = store
+    let Changed {
+        message,
+        changed,
+        removed_files,
+    } = store
         .change_message(chat_id, message_id, me, visible_from, change)
         .await
         .map_err(refusal)?;
     let message = with_status(message, &member_of.watermarks());
+    // A deleted message's photos and files go with it.
+    ctx.realtime.media.delete(removed_files).await;
     if changed {
         // Only those who can read it hear of it.
         let readers: Vec<_> = member_of

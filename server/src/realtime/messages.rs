@@ -5,10 +5,12 @@
 use super::{changes::refusal, dispatch::Ctx, views::Audience};
 use crate::store::{Appended, Arrival, ChangeError, NewMessage as StoredNew, StoredMessage};
 use app::{
+    media::{Attachment, MAX_PER_MESSAGE},
     model::{
-        Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, ReplyTo, Seq, UserId,
+        AttachmentId, Body, ChatId, ClientId, Message, MessageId, MessageStatus, Receipt, ReplyTo,
+        Seq, UserId,
     },
-    protocol::{ApiError, NewMessage, ReceiptKind, SendMessage},
+    protocol::{ApiError, ErrorCode, NewMessage, ReceiptKind, SendMessage},
     status::{raise_receipt, status_on_arrival, visible_status},
 };
 use socketioxide::adapter::Adapter;
@@ -17,8 +19,13 @@ pub async fn send_message<A: Adapter>(
     ctx: Ctx<A>,
     request: SendMessage,
 ) -> Result<Message, ApiError> {
-    let body = Body::parse(&request.body)?;
+    let body = if request.attachment_ids.is_empty() {
+        Body::parse(&request.body)?
+    } else {
+        Body::parse_caption(&request.body)?
+    };
     let client_id = ClientId::parse(&request.client_id)?;
+    check_attachment_ids(&request.attachment_ids)?;
     let chat_id = request.chat_id;
     let me = ctx.me().id;
     let members = ctx.members_as_member(chat_id).await?;
@@ -37,6 +44,14 @@ pub async fn send_message<A: Adapter>(
         },
         None => None,
     };
+    let attachments = match attachments(&ctx, chat_id, &request.attachment_ids).await {
+        Ok(attachments) => attachments,
+        // A resend of a message whose attachments it took already.
+        Err(refused) => match ctx.realtime.store.sent_before(me, &client_id).await? {
+            Some(original) => return resent(&ctx, original).await,
+            None => return Err(refused),
+        },
+    };
     let mentions = ctx.mentions_in(&body, members.direct, &members).await?;
     let landing = Landing::find(&ctx, chat_id, &members).await;
 
@@ -50,6 +65,7 @@ pub async fn send_message<A: Adapter>(
             body: &body,
             reply_to_id: request.reply_to_id,
             mentions: &mentions,
+            attachment_ids: &request.attachment_ids,
             seen_by: &landing.seen_by,
             delivered_to: &landing.delivered_to,
         })
@@ -61,6 +77,7 @@ pub async fn send_message<A: Adapter>(
         Appended::Existing(stored) => return resent(&ctx, stored).await,
     };
     arrival.message.reply_to = reply_to;
+    arrival.message.attachments = attachments;
     let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
     let private = arrival.receipts_before.private;
@@ -95,6 +112,39 @@ pub async fn send_message<A: Adapter>(
 async fn resent<A: Adapter>(ctx: &Ctx<A>, original: StoredMessage) -> Result<Message, ApiError> {
     let original = ctx.realtime.store.decorate(vec![original]).await?.remove(0);
     ctx.realtime.with_current_status(original).await
+}
+
+/// 0–10 attachments, none twice.
+fn check_attachment_ids(ids: &[AttachmentId]) -> Result<(), ApiError> {
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    if ids.len() > MAX_PER_MESSAGE || distinct.len() != ids.len() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("at most {MAX_PER_MESSAGE} attachments, each once"),
+        ));
+    }
+    Ok(())
+}
+
+/// The sender's own unsent uploads to this chat, as `ids` names them
+/// (`not_found` if any is not).
+async fn attachments<A: Adapter>(
+    ctx: &Ctx<A>,
+    chat_id: ChatId,
+    ids: &[AttachmentId],
+) -> Result<Vec<Attachment>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = ctx
+        .realtime
+        .store
+        .unsent_attachments(chat_id, ctx.me().id, ids)
+        .await?;
+    if found.len() != ids.len() {
+        return Err(crate::store::StoreError::NotYours.into());
+    }
+    Ok(found)
 }
 
 /// How a reply quotes `target`: it must be a message of this chat, not deleted.

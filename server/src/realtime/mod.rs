@@ -64,6 +64,8 @@ pub struct Realtime<A: Adapter> {
     pub metrics: Arc<Metrics>,
     pub presence: presence::PresenceDesk,
     pub lifecycle: Lifecycle,
+    /// Where attachments' bytes are (a deleted message's are deleted).
+    pub media: crate::media::Media,
 }
 
 /// The real-time side's background work, and whether the server is shutting
@@ -114,6 +116,7 @@ impl<A: Adapter> Clone for Realtime<A> {
             metrics: self.metrics.clone(),
             presence: self.presence.clone(),
             lifecycle: self.lifecycle.clone(),
+            media: self.media.clone(),
         }
     }
 }
@@ -129,6 +132,7 @@ pub struct RealtimeConfig {
     pub lifecycle: Lifecycle,
     /// How often users recorded online are checked against their sockets.
     pub presence_recheck: std::time::Duration,
+    pub media: crate::media::Media,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -145,6 +149,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
         metrics: config.metrics.clone(),
         presence: desk,
         lifecycle: config.lifecycle.clone(),
+        media: config.media.clone(),
     };
     let pages_view = realtime.clone();
     let lifecycle = &config.lifecycle;

@@ -39,6 +39,9 @@ pub enum Change<'a> {
 pub struct Changed {
     pub message: StoredMessage,
     pub changed: bool,
+    /// File-store keys of the attachments a delete took away: the caller
+    /// deletes their bytes, now that the rows are gone.
+    pub removed_files: Vec<String>,
 }
 
 /// Why a change was refused.
@@ -83,7 +86,8 @@ impl Store {
             .await?
             .filter(|message| message.seq >= visible_from && message.system.is_none())
             .ok_or(ChangeError::NotFound)?;
-        let changed = apply(&txn, &message, actor, change, version).await?;
+        let mut removed_files = Vec::new();
+        let changed = apply(&txn, &message, actor, change, version, &mut removed_files).await?;
         // Read back inside the transaction: exactly this version, even when
         // another change follows at once.
         let message = message_in(&txn, chat_id, message_id)
@@ -102,7 +106,14 @@ impl Store {
         if changed && matches!(change, Change::Delete) {
             self.scrub.deleted();
         }
-        Ok(Changed { message, changed })
+        if !changed {
+            removed_files.clear();
+        }
+        Ok(Changed {
+            message,
+            changed,
+            removed_files,
+        })
     }
 }
 
@@ -129,6 +140,7 @@ async fn apply(
     actor: UserId,
     change: Change<'_>,
     version: Version,
+    removed_files: &mut Vec<String>,
 ) -> Result<bool, ChangeError> {
     let deleted = message.deleted_at.is_some();
     let now = Utc::now();
@@ -159,6 +171,9 @@ async fn apply(
                 .filter(reaction::Column::MessageId.eq(message.id.0))
                 .exec(txn)
                 .await?;
+            for attachment in super::attachments::detach_all(txn, message.id).await? {
+                removed_files.extend(attachment.keys());
+            }
         }
         Change::React { emoji, on } => {
             if !react(txn, message.id, actor, emoji, on, version).await? {

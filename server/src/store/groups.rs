@@ -332,6 +332,7 @@ impl Timeline {
             reply_to_id: None,
             reply_to: None,
             reactions: Vec::new(),
+            attachments: Vec::new(),
             system: Some(SystemEvent {
                 action,
                 actor_id: self.actor,

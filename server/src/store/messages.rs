@@ -6,9 +6,10 @@ use super::{
     entity::{chat, message, reaction},
     writer::{Pending, Queued},
 };
+use app::media::Attachment;
 use app::model::{
-    Body, ChatId, ClientId, Message, MessageId, MessageKind, MessageStatus, Reaction, ReplyTo, Seq,
-    SystemEvent, UserId, Version,
+    AttachmentId, Body, ChatId, ClientId, Message, MessageId, MessageKind, MessageStatus, Reaction,
+    ReplyTo, Seq, SystemEvent, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, entity::prelude::*};
@@ -36,6 +37,8 @@ pub struct StoredMessage {
     pub system: Option<SystemEvent>,
     /// The members it mentions.
     pub mentions: Vec<UserId>,
+    /// Filled in by [`decorate`].
+    pub attachments: Vec<Attachment>,
 }
 
 impl StoredMessage {
@@ -61,6 +64,7 @@ impl StoredMessage {
             },
             system: self.system,
             mentions: self.mentions,
+            attachments: self.attachments,
         }
     }
 
@@ -102,6 +106,7 @@ impl From<message::Model> for StoredMessage {
                 .as_deref()
                 .and_then(|ids| serde_json::from_str(ids).ok())
                 .unwrap_or_default(),
+            attachments: Vec::new(),
         }
     }
 }
@@ -115,6 +120,9 @@ pub struct NewMessage<'a> {
     pub reply_to_id: Option<MessageId>,
     /// The members it mentions, already resolved.
     pub mentions: &'a [UserId],
+    /// Uploads it takes: checked to be the sender's, to this chat, unsent;
+    /// taken in the same transaction (or the message is refused).
+    pub attachment_ids: &'a [AttachmentId],
     /// Members whose watermarks move with the message, decided by the caller
     /// from where they are: `seen_by` have the chat open, `delivered_to` are
     /// online elsewhere. (The sender has seen it, always.)
@@ -169,6 +177,7 @@ impl Store {
             body: new.body.as_str().to_owned(),
             reply_to_id: new.reply_to_id,
             mentions: new.mentions.to_vec(),
+            attachment_ids: new.attachment_ids.to_vec(),
             seen_by: new.seen_by.to_vec(),
             delivered_to: new.delivered_to.to_vec(),
         };
@@ -388,8 +397,8 @@ pub(super) async fn message_in(
         .map(StoredMessage::from))
 }
 
-/// Fills in each message's quote (from its target as it now stands) and its
-/// reactions: two queries for any number of messages.
+/// Fills in each message's quote (from its target as it now stands), its
+/// reactions and its attachments: three queries for any number of messages.
 pub(super) async fn decorate(
     db: &impl ConnectionTrait,
     mut messages: Vec<StoredMessage>,
@@ -399,6 +408,7 @@ pub(super) async fn decorate(
     }
     let ids: Vec<Uuid> = messages.iter().map(|message| message.id.0).collect();
     let mut reactions = reactions_of(db, &ids).await?;
+    let mut attachments = super::attachments::attachments_of(db, &ids).await?;
     let targets: Vec<Uuid> = messages
         .iter()
         .filter_map(|message| message.reply_to_id.map(|id| id.0))
@@ -419,6 +429,7 @@ pub(super) async fn decorate(
     };
     for message in &mut messages {
         message.reactions = reactions.remove(&message.id).unwrap_or_default();
+        message.attachments = attachments.remove(&message.id).unwrap_or_default();
         message.reply_to = message
             .reply_to_id
             .and_then(|target| quotes.get(&target).cloned());

@@ -1,6 +1,7 @@
 //! Storage: SeaORM entities, migrations, and the queries the server needs. The
 //! only code that writes SQL and the only place that knows about transactions.
 
+mod attachments;
 mod changes;
 mod chats;
 mod entity;
@@ -16,6 +17,7 @@ mod throttle;
 mod users;
 mod writer;
 
+pub use attachments::{NewAttachment, StoredAttachment};
 pub use changes::{Change, ChangeError, Changed};
 pub use chats::{ChatPrefs, ChatRecord, Member, MemberIds, Membership};
 pub use groups::{GroupChange, GroupChanged, GroupError};
@@ -45,6 +47,10 @@ pub enum StoreError {
     Unavailable(DbErr),
     #[error("database error: {0}")]
     Database(DbErr),
+    /// An attachment was not the sender's to send (not theirs, another
+    /// chat's, or sent already).
+    #[error("no such attachment to send")]
+    NotYours,
 }
 
 impl From<DbErr> for StoreError {

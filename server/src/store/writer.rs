@@ -18,7 +18,7 @@ use super::{
     receipts::Watermarks,
 };
 use app::{
-    model::{ChatId, MessageId, Receipt, Seq, UserId, Version},
+    model::{AttachmentId, ChatId, MessageId, Receipt, Seq, UserId, Version},
     protocol::ReceiptKind,
     status::raise_receipt,
 };
@@ -43,6 +43,7 @@ pub(super) struct Pending {
     pub body: String,
     pub reply_to_id: Option<MessageId>,
     pub mentions: Vec<UserId>,
+    pub attachment_ids: Vec<AttachmentId>,
     pub seen_by: Vec<UserId>,
     pub delivered_to: Vec<UserId>,
 }
@@ -143,6 +144,7 @@ async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Append
             .exec_without_returning(&txn)
             .await?;
     }
+    claim_attachments(&txn, batch, &plans).await?;
     let chats: Vec<ChatId> = fresh_per_chat.keys().copied().collect();
     let mut receipts = receipts_in_chats(&txn, &chats).await?;
     let mut moved = Moved::default();
@@ -300,11 +302,57 @@ fn plan(
                 reactions: Vec::new(),
                 system: None,
                 mentions: pending.mentions.clone(),
+                attachments: Vec::new(),
             }));
             *seq += 1;
         }
     }
     Ok(plans)
+}
+
+/// The new messages take their attachments: each must still be its
+/// sender's, of its chat and unsent, or the batch fails (and, retried one by
+/// one, only the message that lost its attachment is refused).
+async fn claim_attachments(
+    txn: &impl ConnectionTrait,
+    batch: &[Pending],
+    plans: &[Plan],
+) -> Result<(), StoreError> {
+    let claims: Vec<(AttachmentId, &StoredMessage)> = batch
+        .iter()
+        .zip(plans)
+        .filter_map(|(pending, plan)| match plan {
+            Plan::New(message) => Some((pending, message)),
+            _ => None,
+        })
+        .flat_map(|(pending, message)| pending.attachment_ids.iter().map(move |id| (*id, message)))
+        .collect();
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let mut params = Params::new(txn.get_database_backend());
+    let rows = params.values(&claims, |params, (id, message)| {
+        vec![
+            params.bind(id.0),
+            params.bind(message.id.0),
+            params.bind(message.sender_id.0),
+            params.bind(message.chat_id.0),
+        ]
+    });
+    let sql = format!(
+        "WITH v(id, message_id, uploader_id, chat_id) AS (VALUES {rows}) \
+         UPDATE attachments SET message_id = v.message_id FROM v \
+         WHERE attachments.id = v.id AND attachments.uploader_id = v.uploader_id \
+         AND attachments.chat_id = v.chat_id AND attachments.message_id IS NULL"
+    );
+    let claimed = txn
+        .execute_raw(params.statement(sql))
+        .await?
+        .rows_affected();
+    if claimed != claims.len() as u64 {
+        return Err(StoreError::NotYours);
+    }
+    Ok(())
 }
 
 fn row_of(message: &StoredMessage) -> message::ActiveModel {
@@ -480,6 +528,7 @@ mod tests {
             body: "hi".into(),
             reply_to_id: None,
             mentions: Vec::new(),
+            attachment_ids: Vec::new(),
             seen_by: Vec::new(),
             delivered_to: Vec::new(),
         }
@@ -510,6 +559,7 @@ mod tests {
             reactions: Vec::new(),
             system: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         };
         let stored = HashMap::from([((UserId(id(10)), "old".to_owned()), earlier)]);
         let fresh = count_fresh(&batch, &stored);

@@ -36,6 +36,14 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         // wait for `unavailable`).
         db_wait_seconds: 2.0,
         log: "warn".into(),
+        media_dir: None,
+        media_url: None,
+        media_endpoint: None,
+        media_region: None,
+        media_access_key: None,
+        media_secret_key: None,
+        max_upload_mb: 25,
+        uploads_per_minute: 30,
         // The workspace's build (`cargo leptos build`), wherever the tests run from.
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
     }

@@ -2,6 +2,7 @@
 //! own SQLite file in a temp dir, and talks to it over real sockets.
 
 mod accounts;
+mod attachments;
 mod changes;
 pub(crate) mod groups;
 mod helpers;

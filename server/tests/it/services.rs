@@ -256,3 +256,95 @@ fn as_postgres(as_root: bool, binary: &Path) -> Command {
         Command::new(binary)
     }
 }
+
+/// An S3-compatible server (`s3s-fs`, from crates.io: `.ci/setup test`
+/// installs it) on a temp dir, with one bucket, `parley`.
+pub struct S3Server {
+    port: u16,
+    child: Option<Child>,
+    dir: TempDir,
+}
+
+impl S3Server {
+    pub const BUCKET: &'static str = "parley";
+    const ACCESS_KEY: &'static str = "parley-test";
+    const SECRET_KEY: &'static str = "parley-test-secret";
+
+    pub fn start() -> Option<Self> {
+        let cargo_bin = std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".cargo/bin"))
+            .into_iter()
+            .collect::<Vec<_>>();
+        let Some(binary) = find_binary("s3s-fs", &cargo_bin) else {
+            eprintln!(
+                "SKIPPED: s3s-fs is not installed (cargo install s3s-fs --features binary); `.ci/run` installs it"
+            );
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("parley-s3-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir_all(dir.path().join(Self::BUCKET)).expect("the bucket");
+        let port = free_port();
+        let child = Command::new(binary)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--access-key",
+                Self::ACCESS_KEY,
+                "--secret-key",
+                Self::SECRET_KEY,
+            ])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3s-fs starts");
+        wait_for_port(port, "s3s-fs");
+        Some(Self {
+            port,
+            child: Some(child),
+            dir,
+        })
+    }
+
+    /// Points a server's uploads at this bucket.
+    pub fn configure(&self, settings: &mut parley_server::config::Settings) {
+        settings.media_url = Some(format!("s3://{}", Self::BUCKET));
+        settings.media_endpoint = Some(format!("http://127.0.0.1:{}", self.port));
+        settings.media_region = Some("us-east-1".into());
+        settings.media_access_key = Some(Self::ACCESS_KEY.into());
+        settings.media_secret_key = Some(Self::SECRET_KEY.into());
+    }
+
+    /// The files the bucket holds (its objects, as s3s-fs lays them out).
+    pub fn objects(&self) -> Vec<PathBuf> {
+        files_under(&self.dir.path().join(Self::BUCKET))
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}

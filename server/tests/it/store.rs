@@ -66,6 +66,7 @@ async fn append_landing(
         body: &body,
         reply_to_id: None,
         mentions: &[],
+        attachment_ids: &[],
         seen_by,
         delivered_to,
     };

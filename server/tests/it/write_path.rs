@@ -40,6 +40,7 @@ async fn append(
             body: &body,
             reply_to_id: None,
             mentions: &[],
+            attachment_ids: &[],
             seen_by: &[],
             delivered_to: &[],
         })
@@ -343,6 +344,11 @@ impl Process {
         }
         let output = self.output.lock().expect("output").clone();
         (status, output)
+    }
+
+    /// Its process id (to read its memory from `/proc`).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     fn kill(mut self) {

@@ -1,5 +1,6 @@
 //! SeaORM entities: one file per table. Private to the store.
 
+pub mod attachment;
 pub mod auth_throttle;
 pub mod block;
 pub mod chat;

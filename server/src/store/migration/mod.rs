@@ -6,6 +6,7 @@ mod m20261127_000002_message_changes;
 mod m20261127_000003_presence;
 mod m20261128_000001_groups_and_privacy;
 mod m20261128_000002_search_and_mentions;
+mod m20261128_000003_attachments;
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_presence::Migration),
             Box::new(m20261128_000001_groups_and_privacy::Migration),
             Box::new(m20261128_000002_search_and_mentions::Migration),
+            Box::new(m20261128_000003_attachments::Migration),
         ]
     }
 }

@@ -1,0 +1,210 @@
+//! Photos are re-encoded once on upload, so what is served carries none of
+//! the camera's metadata (EXIF, GPS, comments), and get a thumbnail. This is
+//! CPU work for a blocking thread; the sizes are checked from the header
+//! before anything is decoded, so a small file that claims a huge picture
+//! (a decompression bomb) is refused for what it claims.
+
+use app::media::THUMBNAIL_EDGE;
+use image::{
+    AnimationDecoder, DynamicImage, Frame, ImageDecoder, ImageFormat, ImageReader, Limits,
+    codecs::{
+        gif::{GifDecoder, GifEncoder, Repeat},
+        jpeg::JpegEncoder,
+        png::PngEncoder,
+        webp::WebPEncoder,
+    },
+};
+use std::io::Cursor;
+
+/// The longest side a picture may have.
+const MAX_EDGE: u32 = 12_000;
+/// Pixels a picture (all of an animation's frames together) may have.
+const MAX_PIXELS: u64 = 50_000_000;
+const JPEG_QUALITY: u8 = 88;
+
+/// A photo as it will be served, and its thumbnail.
+pub struct Processed {
+    pub image: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail: Vec<u8>,
+    pub thumbnail_type: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("the picture is larger than {MAX_EDGE} pixels a side or {MAX_PIXELS} pixels")]
+    TooLarge,
+    #[error("the picture cannot be read: {0}")]
+    Unreadable(#[from] image::ImageError),
+}
+
+/// Re-encodes `bytes` (whose type was sniffed as `content_type`) without its
+/// metadata, upright, and makes its thumbnail.
+pub fn process(bytes: &[u8], content_type: &str) -> Result<Processed, ImageError> {
+    let format = match content_type {
+        "image/png" => ImageFormat::Png,
+        "image/webp" => ImageFormat::WebP,
+        "image/gif" => return process_gif(bytes),
+        _ => ImageFormat::Jpeg,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits());
+    let mut decoder = reader.into_decoder()?;
+    let (width, height) = decoder.dimensions();
+    check_size(width, height, 1)?;
+    let orientation = decoder.orientation()?;
+    let mut picture = DynamicImage::from_decoder(decoder)?;
+    picture.apply_orientation(orientation);
+    let mut image = Vec::new();
+    match format {
+        ImageFormat::Png => picture.write_with_encoder(PngEncoder::new(&mut image))?,
+        ImageFormat::WebP => {
+            let picture = if picture.color().has_alpha() {
+                DynamicImage::ImageRgba8(picture.to_rgba8())
+            } else {
+                DynamicImage::ImageRgb8(picture.to_rgb8())
+            };
+            picture.write_with_encoder(WebPEncoder::new_lossless(&mut image))?
+        }
+        _ => DynamicImage::ImageRgb8(picture.to_rgb8())
+            .write_with_encoder(JpegEncoder::new_with_quality(&mut image, JPEG_QUALITY))?,
+    }
+    let (thumbnail, thumbnail_type) = thumbnail_of(&picture)?;
+    Ok(Processed {
+        image,
+        width: picture.width(),
+        height: picture.height(),
+        thumbnail,
+        thumbnail_type,
+    })
+}
+
+/// An animation keeps its frames (and loops); the thumbnail is its first frame.
+fn process_gif(bytes: &[u8]) -> Result<Processed, ImageError> {
+    let mut decoder = GifDecoder::new(Cursor::new(bytes))?;
+    decoder.set_limits(limits())?;
+    let (width, height) = decoder.dimensions();
+    check_size(width, height, 1)?;
+    let mut frames: Vec<Frame> = Vec::new();
+    for frame in decoder.into_frames() {
+        frames.push(frame?);
+        check_size(width, height, frames.len() as u64)?;
+    }
+    let first = frames
+        .first()
+        .map(|frame| DynamicImage::ImageRgba8(frame.buffer().clone()))
+        .ok_or(ImageError::TooLarge)?;
+    let mut image = Vec::new();
+    {
+        let mut encoder = GifEncoder::new(&mut image);
+        encoder.set_repeat(Repeat::Infinite)?;
+        encoder.encode_frames(frames)?;
+    }
+    let (thumbnail, thumbnail_type) = thumbnail_of(&first)?;
+    Ok(Processed {
+        image,
+        width,
+        height,
+        thumbnail,
+        thumbnail_type,
+    })
+}
+
+/// At most [`THUMBNAIL_EDGE`] on the long side (never enlarged): a JPEG, or
+/// a PNG where the picture has transparency.
+fn thumbnail_of(picture: &DynamicImage) -> Result<(Vec<u8>, &'static str), ImageError> {
+    let small = if picture.width().max(picture.height()) > THUMBNAIL_EDGE {
+        picture.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE)
+    } else {
+        picture.clone()
+    };
+    let mut bytes = Vec::new();
+    if small.color().has_alpha() {
+        DynamicImage::ImageRgba8(small.to_rgba8())
+            .write_with_encoder(PngEncoder::new(&mut bytes))?;
+        Ok((bytes, "image/png"))
+    } else {
+        DynamicImage::ImageRgb8(small.to_rgb8())
+            .write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, 80))?;
+        Ok((bytes, "image/jpeg"))
+    }
+}
+
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_EDGE);
+    limits.max_image_height = Some(MAX_EDGE);
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    limits
+}
+
+fn check_size(width: u32, height: u32, frames: u64) -> Result<(), ImageError> {
+    let pixels = u64::from(width) * u64::from(height) * frames;
+    if width > MAX_EDGE || height > MAX_EDGE || pixels > MAX_PIXELS || pixels == 0 {
+        return Err(ImageError::TooLarge);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageEncoder, RgbImage, RgbaImage};
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let picture = RgbaImage::from_pixel(width, height, image::Rgba([10, 200, 30, 128]));
+        PngEncoder::new(&mut bytes)
+            .write_image(&picture, width, height, image::ExtendedColorType::Rgba8)
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_photo_keeps_its_size_and_gets_a_small_thumbnail() {
+        let mut jpeg = Vec::new();
+        let picture = RgbImage::from_pixel(1000, 500, image::Rgb([200, 100, 50]));
+        DynamicImage::ImageRgb8(picture)
+            .write_with_encoder(JpegEncoder::new(&mut jpeg))
+            .unwrap();
+        let done = process(&jpeg, "image/jpeg").unwrap();
+        assert_eq!((done.width, done.height), (1000, 500));
+        assert_eq!(done.thumbnail_type, "image/jpeg");
+        let thumb = image::load_from_memory(&done.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (320, 160));
+    }
+
+    #[test]
+    fn transparency_survives_and_small_pictures_are_not_enlarged() {
+        let done = process(&png(40, 30), "image/png").unwrap();
+        assert_eq!(done.thumbnail_type, "image/png");
+        let thumb = image::load_from_memory(&done.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (40, 30));
+        assert!(
+            image::load_from_memory(&done.image)
+                .unwrap()
+                .color()
+                .has_alpha()
+        );
+    }
+
+    #[test]
+    fn a_header_that_claims_a_huge_picture_is_refused_before_decoding() {
+        // A valid PNG header claiming 60 000 × 60 000 pixels, and no pixels.
+        let mut bomb = png(1, 1);
+        bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+        assert!(process(&bomb, "image/png").is_err());
+    }
+
+    #[test]
+    fn garbage_with_a_good_signature_is_unreadable() {
+        let mut fake = b"\x89PNG\r\n\x1a\n".to_vec();
+        fake.extend_from_slice(&[0; 64]);
+        assert!(matches!(
+            process(&fake, "image/png"),
+            Err(ImageError::Unreadable(_))
+        ));
+    }
+}

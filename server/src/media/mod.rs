@@ -1,0 +1,338 @@
+//! Photos and files: where their bytes live (a local directory, or an
+//! S3-compatible store that several nodes share, through `object_store`),
+//! how an upload is received (sniffed, capped, streamed; photos re-encoded),
+//! and how the bytes are read back and deleted. What they belong to lives in
+//! the database (`store::attachments`).
+
+mod images;
+mod sniff;
+
+use app::{
+    model::AttachmentId,
+    protocol::{ApiError, ErrorCode},
+};
+use bytes::{Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use object_store::{
+    GetOptions, GetRange, GetResult, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart,
+    aws::AmazonS3Builder, local::LocalFileSystem, path::Path as Key,
+};
+use std::{path::PathBuf, sync::Arc};
+use tokio::sync::Semaphore;
+
+/// Where uploads are kept.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// A directory on this machine (one node, or nodes sharing a disk).
+    Directory(PathBuf),
+    /// An S3-compatible bucket: `s3://bucket`, at `endpoint` when it is not AWS.
+    S3 {
+        url: String,
+        endpoint: Option<String>,
+        region: Option<String>,
+        access_key: Option<String>,
+        secret_key: Option<String>,
+    },
+}
+
+/// How many photos are held and re-encoded at once (each up to the upload
+/// cap in memory, plus its pixels).
+const IMAGES_AT_ONCE: usize = 2;
+/// Parts of a streamed upload: what one upload holds in memory at most.
+const PART_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct Media {
+    objects: Arc<dyn ObjectStore>,
+    /// The upload cap, in bytes.
+    max_bytes: u64,
+    images: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Media {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Media({}, max {} bytes)", self.objects, self.max_bytes)
+    }
+}
+
+/// What an upload became.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub content_type: &'static str,
+    pub size: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub object_key: String,
+    pub thumbnail_key: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("the file is larger than {0} bytes")]
+    TooLarge(u64),
+    #[error("this kind of file is not accepted")]
+    Unsupported,
+    #[error(transparent)]
+    Image(#[from] images::ImageError),
+    #[error("the upload broke off: {0}")]
+    BrokenOff(String),
+    #[error("storage: {0}")]
+    Storage(#[from] object_store::Error),
+}
+
+impl From<MediaError> for ApiError {
+    fn from(error: MediaError) -> Self {
+        let message = error.to_string();
+        match error {
+            MediaError::TooLarge(_) => ApiError::new(ErrorCode::TooLarge, message),
+            MediaError::Unsupported => ApiError::new(
+                ErrorCode::UnsupportedType,
+                "this kind of file is not accepted (photos: JPEG, PNG, WebP, GIF; files: PDF, \
+                 ZIP, MP3, Ogg, MP4, WebM)",
+            ),
+            MediaError::Image(images::ImageError::TooLarge) => {
+                ApiError::new(ErrorCode::TooLarge, message)
+            }
+            MediaError::Image(images::ImageError::Unreadable(_)) => {
+                ApiError::new(ErrorCode::UnsupportedType, "the picture cannot be read")
+                    .caused_by(message)
+            }
+            MediaError::BrokenOff(_) => ApiError::new(ErrorCode::BadRequest, message),
+            MediaError::Storage(_) => ApiError::new(
+                ErrorCode::Unavailable,
+                "the file store is unavailable; try again",
+            )
+            .caused_by(message),
+        }
+    }
+}
+
+impl Media {
+    pub fn open(location: &Location, max_bytes: u64) -> anyhow::Result<Self> {
+        let objects: Arc<dyn ObjectStore> = match location {
+            Location::Directory(dir) => {
+                std::fs::create_dir_all(dir)?;
+                Arc::new(LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true))
+            }
+            Location::S3 {
+                url,
+                endpoint,
+                region,
+                access_key,
+                secret_key,
+            } => {
+                let mut builder = AmazonS3Builder::from_env().with_url(url);
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_allow_http(endpoint.starts_with("http://"))
+                        .with_endpoint(endpoint);
+                }
+                for (value, set) in [
+                    (region, AmazonS3Builder::with_region as fn(_, String) -> _),
+                    (access_key, AmazonS3Builder::with_access_key_id),
+                    (secret_key, AmazonS3Builder::with_secret_access_key),
+                ] {
+                    if let Some(value) = value {
+                        builder = set(builder, value.clone());
+                    }
+                }
+                Arc::new(builder.build()?)
+            }
+        };
+        Ok(Self {
+            objects,
+            max_bytes,
+            images: Arc::new(Semaphore::new(IMAGES_AT_ONCE)),
+        })
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// Receives an upload's bytes: what it is comes from its first bytes; a
+    /// photo is re-encoded and thumbnailed, anything else streamed to the
+    /// store part by part. Past the cap it is `TooLarge`, after reading (and
+    /// dropping) as much again, so the client hears the answer.
+    pub async fn receive<S, E>(&self, id: AttachmentId, body: S) -> Result<Received, MediaError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
+        E: std::fmt::Display,
+    {
+        let mut body = body.map(|chunk| chunk.map_err(|e| MediaError::BrokenOff(e.to_string())));
+        let mut head = BytesMut::new();
+        while head.len() < sniff::NEEDED {
+            match body.next().await {
+                Some(chunk) => head.extend_from_slice(&chunk?),
+                None => break,
+            }
+        }
+        let content_type = sniff::sniff(&head).ok_or(MediaError::Unsupported)?;
+        let key = format!("attachments/{id}");
+        if app::media::is_image(content_type) {
+            self.receive_image(key, content_type, head, body).await
+        } else {
+            self.receive_file(key, content_type, head.freeze(), body)
+                .await
+        }
+    }
+
+    async fn receive_image<S>(
+        &self,
+        key: String,
+        content_type: &'static str,
+        mut bytes: BytesMut,
+        mut body: S,
+    ) -> Result<Received, MediaError>
+    where
+        S: Stream<Item = Result<Bytes, MediaError>> + Send + Unpin,
+    {
+        // Held from here: at most IMAGES_AT_ONCE pictures are in memory.
+        let _permit = self
+            .images
+            .acquire()
+            .await
+            .map_err(|_| MediaError::BrokenOff("the server is stopping".into()))?;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
+                return Err(self.refuse(body, bytes.len() + chunk.len()).await);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let bytes = bytes.freeze();
+        let done = tokio::task::spawn_blocking(move || images::process(&bytes, content_type))
+            .await
+            .map_err(|error| MediaError::BrokenOff(error.to_string()))??;
+        let extension = if done.thumbnail_type == "image/png" {
+            "png"
+        } else {
+            "jpg"
+        };
+        let thumbnail_key = format!("{key}-thumbnail.{extension}");
+        let size = done.image.len() as u64;
+        self.objects
+            .put(&Key::from(key.as_str()), PutPayload::from(done.image))
+            .await?;
+        self.objects
+            .put(
+                &Key::from(thumbnail_key.as_str()),
+                PutPayload::from(done.thumbnail),
+            )
+            .await?;
+        Ok(Received {
+            content_type,
+            size,
+            width: Some(done.width),
+            height: Some(done.height),
+            object_key: key,
+            thumbnail_key: Some(thumbnail_key),
+        })
+    }
+
+    async fn receive_file<S>(
+        &self,
+        key: String,
+        content_type: &'static str,
+        head: Bytes,
+        mut body: S,
+    ) -> Result<Received, MediaError>
+    where
+        S: Stream<Item = Result<Bytes, MediaError>> + Send + Unpin,
+    {
+        let upload = self.objects.put_multipart(&Key::from(key.as_str())).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut size = head.len() as u64;
+        writer.put(head);
+        let outcome = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk?;
+                size += chunk.len() as u64;
+                if size > self.max_bytes {
+                    return Err(self.refuse(&mut body, size as usize).await);
+                }
+                // One part in flight at a time: memory stays at about two parts.
+                writer.wait_for_capacity(1).await?;
+                writer.put(chunk);
+            }
+            Ok(())
+        }
+        .await;
+        match outcome {
+            Ok(()) => {
+                writer.finish().await?;
+                Ok(Received {
+                    content_type,
+                    size,
+                    width: None,
+                    height: None,
+                    object_key: key,
+                    thumbnail_key: None,
+                })
+            }
+            Err(error) => {
+                let _ = writer.abort().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads and drops the rest of a body that is too large, up to the cap
+    /// again (so the client, still sending, reads the 413), and says so.
+    async fn refuse<S>(&self, mut body: S, read: usize) -> MediaError
+    where
+        S: Stream<Item = Result<Bytes, MediaError>> + Unpin,
+    {
+        let mut read = read as u64;
+        while read <= self.max_bytes.saturating_mul(2) {
+            match body.next().await {
+                Some(Ok(chunk)) => read += chunk.len() as u64,
+                _ => break,
+            }
+        }
+        MediaError::TooLarge(self.max_bytes)
+    }
+
+    /// The stored bytes under `key`, or the given range of them.
+    pub async fn read(&self, key: &str, range: Option<GetRange>) -> Result<GetResult, MediaError> {
+        let options = GetOptions {
+            range,
+            ..GetOptions::default()
+        };
+        Ok(self.objects.get_opts(&Key::from(key), options).await?)
+    }
+
+    /// Deletes what is stored under `keys`; a failure is logged.
+    pub async fn delete(&self, keys: impl IntoIterator<Item = String>) {
+        for key in keys {
+            match self.objects.delete(&Key::from(key.as_str())).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => tracing::warn!(%error, key, "cannot delete an upload"),
+            }
+        }
+    }
+}
+
+/// Deletes uploads no message took within `age`: their rows, then their bytes.
+pub async fn sweep_unsent(store: &crate::store::Store, media: &Media, age: std::time::Duration) {
+    let cutoff = chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or_default();
+    let stale = match store.unsent_before(cutoff).await {
+        Ok(stale) => stale,
+        Err(error) => return tracing::warn!(%error, "cannot list unsent uploads"),
+    };
+    if stale.is_empty() {
+        return;
+    }
+    let ids: Vec<AttachmentId> = stale.iter().map(|s| s.attachment.id).collect();
+    if let Err(error) = store.forget_unsent(&ids).await {
+        return tracing::warn!(%error, "cannot forget unsent uploads");
+    }
+    // Only those still unsent were forgotten; a message that took one just
+    // now keeps it (and its bytes).
+    let still_unsent = store.readable_ids(&ids).await.unwrap_or_default();
+    let keys = stale
+        .into_iter()
+        .filter(|s| !still_unsent.contains(&s.attachment.id))
+        .flat_map(|s| s.keys().collect::<Vec<_>>());
+    media.delete(keys).await;
+}
