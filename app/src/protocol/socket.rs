@@ -542,7 +542,45 @@ mod tests {
                 client_id: "c-1".into(),
                 body: "hi".into(),
                 reply_to_id: None,
+                attachment_ids: Vec::new(),
             }
+        );
+        let with_photo: SendMessage = serde_json::from_value(json!({
+            "chatId": CHAT, "clientId": "c-2", "body": "",
+            "attachmentIds": ["00000000-0000-0000-0000-000000000009"]
+        }))
+        .unwrap();
+        assert_eq!(
+            with_photo.attachment_ids,
+            vec![AttachmentId(Uuid::from_u128(9))]
+        );
+    }
+
+    #[test]
+    fn an_attachment_looks_like_the_spec() {
+        let id = AttachmentId(Uuid::from_u128(9));
+        let photo = crate::media::Attachment {
+            id,
+            name: "beach.jpg".into(),
+            content_type: "image/jpeg".into(),
+            size: 123_456,
+            width: Some(1600),
+            height: Some(1200),
+            url: crate::media::Attachment::url_of(id),
+            thumbnail_url: Some(crate::media::Attachment::thumbnail_url_of(id)),
+        };
+        assert_eq!(
+            serde_json::to_value(&photo).unwrap(),
+            json!({
+                "id": "00000000-0000-0000-0000-000000000009",
+                "name": "beach.jpg",
+                "contentType": "image/jpeg",
+                "size": 123456,
+                "width": 1600,
+                "height": 1200,
+                "url": "/api/attachments/00000000-0000-0000-0000-000000000009",
+                "thumbnailUrl": "/api/attachments/00000000-0000-0000-0000-000000000009/thumbnail"
+            })
         );
     }
 
@@ -565,6 +603,7 @@ mod tests {
             kind: Default::default(),
             system: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(NewMessage(message)).unwrap(),
@@ -580,7 +619,8 @@ mod tests {
                 "version": 9,
                 "reactions": [],
                 "kind": "text",
-                "mentions": []
+                "mentions": [],
+                "attachments": []
             })
         );
     }
@@ -609,6 +649,7 @@ mod tests {
             kind: Default::default(),
             system: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         };
         let json = serde_json::to_value(MessageUpdated(reply)).unwrap();
         assert_eq!(json["editedAt"], "2026-11-25T10:05:00Z");

@@ -954,6 +954,7 @@ mod tests {
             kind: Default::default(),
             system: None,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 
