@@ -228,7 +228,7 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
             system: Some(event),
             ..
         }) => event.describe(me.as_ref().map(|me| me.id)),
-        Some(message) => message.body.clone(),
+        Some(message) => crate::media::preview(&message.body, &message.attachments),
         None => "No messages yet".to_owned(),
     };
     let time = last

@@ -2,6 +2,7 @@
 //! message info, and the composer.
 
 use super::{
+    attachments::{MessageAttachments, PhotoViewer, UploadTray, Uploads, photos_in},
     chat_info::ChatInfo,
     chat_list::{chat_title, other_member},
     live::{Live, Pending},
@@ -9,7 +10,7 @@ use super::{
 };
 use crate::{
     model::{
-        ChatId, ChatKind, ChatMember, Message, MessageId, MessageStatus, Reaction, Receipt, User,
+        AttachmentId, ChatId, ChatKind, ChatMember, Message, MessageId, MessageStatus, Reaction, Receipt, User,
         UserId,
     },
     status::member_status,
@@ -30,15 +31,33 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
     let conversation = live.conversation;
     let info_for = RwSignal::new(None::<i64>);
     let confirm_delete = RwSignal::new(None::<Message>);
+    let viewing = RwSignal::new(None::<AttachmentId>);
     let actions = Actions {
         info_for,
         confirm_delete,
         menu_for: RwSignal::new(None),
+        viewing,
     };
     provide_context(actions);
+    let uploads = Uploads::new();
+    provide_context(uploads);
     let info_open = RwSignal::new(false);
+    // Files dropped anywhere on the conversation go up with the next message.
+    let dropping = RwSignal::new(false);
+    let on_dragover = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dropping.set(true);
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dropping.set(false);
+        uploads.add_all(chat_id, ev.data_transfer().and_then(|data| data.files()));
+        focus_composer();
+    };
+    let photos = Signal::derive(move || conversation.messages.with(|messages| photos_in(messages)));
     view! {
-        <div class="conversation" data-testid="conversation">
+        <div class="conversation" data-testid="conversation" class:dropping=move || dropping.get()
+            on:dragover=on_dragover on:dragleave=move |_| dropping.set(false) on:drop=on_drop>
             <ConversationHeader chat_id info_open/>
             {move || conversation.error.get().map(|text| view! {
                 <p class="conversation-error" role="alert" data-testid="send-error">{text}</p>
@@ -48,6 +67,9 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
             <Composer chat_id/>
             {move || info_for.get().map(|seq| view! { <MessageInfo seq on_close=move || info_for.set(None)/> })}
             {move || confirm_delete.get().map(|message| view! { <ConfirmDelete message/> })}
+            <Show when=move || viewing.with(Option::is_some)>
+                <PhotoViewer photos showing=viewing/>
+            </Show>
             <Show when=move || info_open.get()>
                 <ChatInfo on_close=Callback::new(move |()| info_open.set(false))/>
             </Show>
@@ -116,6 +138,8 @@ struct Actions {
     confirm_delete: RwSignal<Option<Message>>,
     /// The message whose menu is open (one at a time).
     menu_for: RwSignal<Option<MessageId>>,
+    /// The photo open in the viewer.
+    viewing: RwSignal<Option<AttachmentId>>,
 }
 
 /// The quick reactions, and the rest of the picker.
@@ -287,8 +311,15 @@ fn Bubble(
             </button>
         }
     });
+    let actions = expect_context::<Actions>();
+    let attachments = (!deleted && !message.attachments.is_empty()).then(|| {
+        let on_open = Callback::new(move |id| actions.viewing.set(Some(id)));
+        view! { <MessageAttachments attachments=message.attachments.clone() on_open/> }
+    });
     let body = if deleted {
         view! { <span class="body deleted" data-testid="message-body">"This message was deleted"</span> }.into_any()
+    } else if message.body.is_empty() {
+        ().into_any()
     } else {
         let my_name = live.me.get_untracked().map(|me| me.username);
         let parts = crate::search::mention_parts(&message.body)
@@ -315,7 +346,6 @@ fn Bubble(
             .collect_view();
         view! { <div class="reactions" role="group" aria-label="Reactions">{chips}</div> }
     });
-    let actions = expect_context::<Actions>();
     let on_context_menu = move |ev: leptos::ev::MouseEvent| {
         // A long press on a touch screen (or a right click): the message's menu.
         if !deleted {
@@ -332,6 +362,7 @@ fn Bubble(
                 {sender.map(|name| view! { <span class="sender">{name}</span> })}
                 {author}
                 {quote}
+                {attachments}
                 {body}
                 <span class="meta">
                     {edited}
@@ -590,6 +621,9 @@ fn PendingBubble(pending: Pending) -> impl IntoView {
     view! {
         <div class="bubble-row mine">
             <div class="bubble pending" data-testid="message" data-status=if pending.failed { "failed" } else { "pending" }>
+                {(!pending.attachments.is_empty()).then(|| view! {
+                    <MessageAttachments attachments=pending.attachments.clone() on_open=Callback::new(|_| ())/>
+                })}
                 <span class="body" data-testid="message-body">{pending.body}</span>
                 <span class="meta">
                     {if pending.failed {
@@ -703,6 +737,10 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     let typing_sent_at = StoredValue::new(0.0_f64);
     let idle_timer = StoredValue::new(None::<TimeoutHandle>);
     let textarea = NodeRef::<html::Textarea>::new();
+    let uploads = expect_context::<Uploads>();
+    let file_input = NodeRef::<html::Input>::new();
+    // Send was pressed while files were still going up: send once they are.
+    let send_when_ready = RwSignal::new(false);
 
     // Editing starts: the message's text in the composer, focus in it.
     Effect::new(move |_| {
@@ -825,14 +863,22 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     let send = move || {
         let text = draft.get_untracked();
-        if text.trim().is_empty() {
+        if let Some(message) = conversation.editing.get_untracked() {
+            if !text.trim().is_empty() {
+                conversation.error.set(None);
+                save_edit(message, text);
+            }
+            return;
+        }
+        if uploads.busy_untracked() {
+            send_when_ready.set(true);
+            return;
+        }
+        if text.trim().is_empty() && !uploads.any_done_untracked() {
             return;
         }
         conversation.error.set(None);
-        if let Some(message) = conversation.editing.get_untracked() {
-            save_edit(message, text);
-            return;
-        }
+        let attachments = uploads.take_done();
         draft.set(String::new());
         stop_typing();
         let reply_to = conversation
@@ -841,14 +887,38 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
             .flatten()
             .map(|m| m.id);
         spawn_local(async move {
-            if let Err(reason) = live.send(chat_id, text.clone(), reply_to, Vec::new()).await {
-                // Refused: say why and give the text back.
+            let sent = live
+                .send(chat_id, text.clone(), reply_to, attachments.clone())
+                .await;
+            if let Err(reason) = sent {
+                // Refused: say why and give the text and files back.
                 conversation.error.set(Some(reason));
                 if draft.get_untracked().is_empty() {
                     draft.set(text);
                 }
+                uploads.put_back(attachments);
             }
         });
+    };
+    Effect::new(move |_| {
+        if send_when_ready.get() && !uploads.busy() {
+            send_when_ready.set(false);
+            send();
+        }
+    });
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let files = ev.clipboard_data().and_then(|data| data.files());
+        if files.as_ref().is_some_and(|files| files.length() > 0) {
+            ev.prevent_default();
+            uploads.add_all(chat_id, files);
+        }
+    };
+    let on_files_picked = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        uploads.add_all(chat_id, input.files());
+        // The same file can be picked again.
+        input.set_value("");
+        focus_composer();
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let options = suggestions.get_untracked();
@@ -940,7 +1010,20 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
     };
     view! {
         {strip}
+        <UploadTray uploads/>
+        {move || send_when_ready.get().then(|| view! {
+            <p class="upload-wait" role="status">"Sending when the uploads finish…"</p>
+        })}
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <button type="button" class="attach-button" aria-label="Attach photos or files"
+                disabled=move || conversation.editing.with(Option::is_some)
+                on:click=move |_| {
+                    if let Some(input) = file_input.get_untracked() {
+                        input.click();
+                    }
+                }><Icon shape=IconShape::Paperclip/></button>
+            <input type="file" multiple class="visually-hidden" tabindex="-1" aria-hidden="true"
+                data-testid="file-input" node_ref=file_input on:change=on_files_picked/>
             {move || {
                 let options = suggestions.get();
                 (!options.is_empty()).then(|| view! {
@@ -970,13 +1053,14 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
                 node_ref=textarea
                 prop:value=move || draft.get()
                 on:input=on_input
+                on:paste=on_paste
                 on:keydown=on_keydown
                 on:keyup=move |_| track_caret()
                 on:click=move |_| track_caret()
             ></textarea>
             <button type="submit" class="primary send-button"
                 aria-label=move || if conversation.editing.with(Option::is_some) { "Save" } else { "Send" }
-                disabled=move || draft.with(|d| d.trim().is_empty())>
+                disabled=move || draft.with(|d| d.trim().is_empty()) && !uploads.any_done() && !uploads.busy()>
                 {move || if conversation.editing.with(Option::is_some) { "Save" } else { "Send" }}
             </button>
         </form>

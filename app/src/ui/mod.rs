@@ -1,5 +1,6 @@
 //! The Leptos user interface: the HTML shell, the router and the pages.
 
+mod attachments;
 mod auth_pages;
 mod chat_info;
 mod chat_list;

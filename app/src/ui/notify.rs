@@ -106,7 +106,11 @@ pub fn announce(live: Live, message: &Message) {
         ChatKind::Group => format!("{sender} in {}", chat_title(&summary.chat, me.as_ref())),
         ChatKind::Direct => sender,
     };
-    let body = message.body.lines().next().unwrap_or_default().to_owned();
+    let body = crate::media::preview(&message.body, &message.attachments)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let options = web_sys::NotificationOptions::new();
     options.set_body(&body);
     options.set_tag(&message.chat_id.to_string());
