@@ -114,6 +114,12 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_UPLOADS_PER_MINUTE", default_value_t = 30)]
     pub uploads_per_minute: u32,
 
+    /// The site's asset names carry a hash of their content (a release build
+    /// with `LEPTOS_HASH_FILES=true`; cargo-leptos sets this when it serves):
+    /// the pages name them so, from `hash.txt` next to this binary.
+    #[arg(long, env = "LEPTOS_HASH_FILES", default_value_t = false)]
+    pub hash_files: bool,
+
     /// Directory with the built site (`pkg/` with the WebAssembly, CSS, assets).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

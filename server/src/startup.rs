@@ -150,6 +150,7 @@ fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
         .output_name("parley")
         .site_root(settings.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
+        .hash_files(settings.hash_files)
         .site_addr(addr)
         .build()
 }

@@ -44,6 +44,7 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         media_secret_key: None,
         max_upload_mb: 25,
         uploads_per_minute: 30,
+        hash_files: false,
         // The workspace's build (`cargo leptos build`), wherever the tests run from.
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
     }
