@@ -7,14 +7,28 @@
 
 use crate::model::Username;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
-/// Lower case with accents taken off ("Café" → "cafe").
+/// Lower case with accents taken off ("Café" → "cafe"): decomposed (NFD),
+/// then every combining mark dropped.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn fold(text: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
     text.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// The same in the browser, with its own Unicode tables (`normalize`, `\p{M}`)
+/// rather than a copy of them in the WebAssembly.
+#[cfg(target_arch = "wasm32")]
+pub fn fold(text: &str) -> String {
+    let marks = js_sys::RegExp::new(r"\p{M}", "gu");
+    let bare: String = js_sys::JsString::from(text)
+        .normalize("NFD")
+        .replace_by_pattern(&marks, "")
+        .into();
+    bare.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// The words of `text`: runs of letters and digits.

@@ -1,0 +1,14 @@
+import { defineConfig } from '@playwright/test';
+import base from './playwright.config';
+
+// Measurements, not tests: `npx playwright test -c measure.config.ts` (see
+// docs/PERFORMANCE.md, "Page load"). Run against a release build:
+// PARLEY_BIN=../target/release/parley LEPTOS_HASH_FILES=true.
+export default defineConfig({
+  ...base,
+  testDir: './measure',
+  outputDir: './test-results/measure',
+  timeout: 300_000,
+  workers: 1,
+  projects: [{ name: 'measure', use: { timezoneId: 'Etc/UTC' } }],
+});
