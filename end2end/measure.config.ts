@@ -7,6 +7,7 @@ import base from './playwright.config';
 export default defineConfig({
   ...base,
   testDir: './measure',
+  testMatch: '**/*.measure.ts',
   outputDir: './test-results/measure',
   timeout: 300_000,
   workers: 1,

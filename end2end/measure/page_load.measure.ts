@@ -59,7 +59,7 @@ test('page load, throttled', async ({ browser, server }) => {
   await startDirectChat(harley.page, 'mike');
   await send(harley.page, 'Hi Mike!');
   await startGroup(harley.page, 'Crew', 'mike');
-  await send(mike.page, 'Hello crew');
+  await send(harley.page, 'Hello crew');
   const state = await harley.context.storageState();
   await harley.context.close();
 
