@@ -55,7 +55,9 @@ test('Harley drops photos and sends a PDF; Mike sees them live, opens the viewer
   await expect(tray.getByTestId('upload')).toContainText('beach.png');
   await expect(tray.getByTestId('upload')).toContainText('Ready');
   expect(await harley.page.evaluate(() => (window as any).sawProgress)).toBe(true);
-  await audit(harley.page, 'the upload tray');
+  await audit(harley.page, 'the upload tray, light');
+  await harley.page.emulateMedia({ colorScheme: 'dark' });
+  await audit(harley.page, 'the upload tray, dark');
   await harley.page.getByRole('button', { name: 'Send' }).click();
   await expect(tray).toHaveCount(0);
 
@@ -81,7 +83,9 @@ test('Harley drops photos and sends a PDF; Mike sees them live, opens the viewer
   await expect(viewer).toBeVisible();
   await expect(viewer).toContainText('2 of 2');
   await expect.poll(() => viewer.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(300);
-  await audit(mike.page, 'the photo viewer');
+  await audit(mike.page, 'the photo viewer, light');
+  await mike.page.emulateMedia({ colorScheme: 'dark' });
+  await audit(mike.page, 'the photo viewer, dark');
   await expect(viewer.getByRole('button', { name: 'Next photo' })).toBeDisabled();
   await mike.page.keyboard.press('ArrowLeft');
   await expect(mike.page.getByRole('dialog', { name: /beach\.png/ })).toContainText('1 of 2');

@@ -115,7 +115,9 @@ impl Uploads {
         };
         self.tray.update(|tray| tray.push(upload));
         match self.start(chat_id, key, &file) {
-            Ok(request) => self.running.update_value(|running| running.push((key, request))),
+            Ok(request) => self
+                .running
+                .update_value(|running| running.push((key, request))),
             Err(_) => self.set_state(key, UploadState::Failed("Cannot upload this file".into())),
         }
     }
@@ -178,7 +180,8 @@ impl Uploads {
 
     /// Stops it (if still going) and takes it out of the tray.
     pub fn remove(self, key: u64) {
-        self.tray.update(|tray| tray.retain(|upload| upload.key != key));
+        self.tray
+            .update(|tray| tray.retain(|upload| upload.key != key));
         let request = self.running.try_update_value(|running| {
             let at = running.iter().position(|(k, _)| *k == key)?;
             Some(running.remove(at).1)
@@ -262,7 +265,8 @@ fn shown_size(attachment: &Attachment) -> (u32, u32) {
     if long <= THUMBNAIL_EDGE {
         return (width, height);
     }
-    let scale = |side: u32| (u64::from(side) * u64::from(THUMBNAIL_EDGE) / u64::from(long)).max(1) as u32;
+    let scale =
+        |side: u32| (u64::from(side) * u64::from(THUMBNAIL_EDGE) / u64::from(long)).max(1) as u32;
     (scale(width), scale(height))
 }
 

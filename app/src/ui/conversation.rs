@@ -10,8 +10,8 @@ use super::{
 };
 use crate::{
     model::{
-        AttachmentId, ChatId, ChatKind, ChatMember, Message, MessageId, MessageStatus, Reaction, Receipt, User,
-        UserId,
+        AttachmentId, ChatId, ChatKind, ChatMember, Message, MessageId, MessageStatus, Reaction,
+        Receipt, User, UserId,
     },
     status::member_status,
 };

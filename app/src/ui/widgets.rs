@@ -243,7 +243,9 @@ pub fn Icon(shape: IconShape) -> impl IntoView {
         IconShape::Pin => "M9 4h6l-1 6 3 3H7l3-3zM12 13v7",
         IconShape::Muted => "M6 9h3l4-4v14l-4-4H6zM16 9l5 6M21 9l-5 6",
         IconShape::Info => "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 11v6M12 7.5v.5",
-        IconShape::Paperclip => "M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8",
+        IconShape::Paperclip => {
+            "M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8"
+        }
     };
     view! {
         <svg class="icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">

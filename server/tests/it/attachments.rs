@@ -351,6 +351,56 @@ async fn only_the_chats_members_get_the_bytes() {
 }
 
 #[tokio::test]
+async fn someone_added_to_a_group_later_cannot_fetch_what_was_sent_before() {
+    let app = spawn_app().await;
+    let harley = app.signup("harley", "harley password").await;
+    let mike = app.signup("mike", "mike password").await;
+    let sara = app.signup("sara", "sara password").await;
+    let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
+    let group = crate::realtime::create_group(&harley_socket, "Crew", &["mike"]).await;
+    let upload = |name: &'static str| {
+        upload_to(
+            app.addr,
+            &harley.token,
+            &group,
+            name,
+            "application/pdf",
+            pdf(100),
+        )
+    };
+    let before = uploaded(upload("before.pdf").await).await;
+    harley_socket
+        .emit(&with_attachments(&group, "", &[before.id]))
+        .await
+        .expect("sent");
+    harley_socket
+        .emit(&app::protocol::AddMembers {
+            chat_id: group.id,
+            members: vec!["sara".into()],
+        })
+        .await
+        .expect("sara added");
+    let after = uploaded(upload("after.pdf").await).await;
+    harley_socket
+        .emit(&with_attachments(&group, "", &[after.id]))
+        .await
+        .expect("sent");
+
+    assert_eq!(
+        get(app.addr, &mike.token, &before.url).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(app.addr, &sara.token, &before.url).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(app.addr, &sara.token, &after.url).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn the_bytes_decide_the_type_not_the_name() {
     let app = spawn_app().await;
     let pair = pair(&app).await;
