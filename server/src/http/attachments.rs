@@ -198,9 +198,7 @@ async fn serve(
         header::CACHE_CONTROL,
         "private, max-age=31536000, immutable",
     );
-    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::CONTENT_SECURITY_POLICY, SERVED_CSP);
-    set(header::REFERRER_POLICY, "same-origin");
     set(
         header::CONTENT_DISPOSITION,
         &disposition(&stored.attachment.name, app::media::is_image(&content_type)),

@@ -44,6 +44,10 @@ pub fn routes() -> Router<AppState> {
 /// their own policy (nothing in them may run) and never recompressed (photos
 /// are compressed already, and ranges count the stored bytes).
 pub fn media_routes() -> Router<AppState> {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let fixed =
+        |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
     Router::new()
         .route(
             "/api/chats/{chat_id}/attachments",
@@ -54,4 +58,7 @@ pub fn media_routes() -> Router<AppState> {
             "/api/attachments/{id}/thumbnail",
             get(attachments::thumbnail),
         )
+        .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(fixed(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(fixed(header::REFERRER_POLICY, "same-origin"))
 }

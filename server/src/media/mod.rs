@@ -127,14 +127,14 @@ impl Media {
                         .with_allow_http(endpoint.starts_with("http://"))
                         .with_endpoint(endpoint);
                 }
-                for (value, set) in [
-                    (region, AmazonS3Builder::with_region as fn(_, String) -> _),
-                    (access_key, AmazonS3Builder::with_access_key_id),
-                    (secret_key, AmazonS3Builder::with_secret_access_key),
-                ] {
-                    if let Some(value) = value {
-                        builder = set(builder, value.clone());
-                    }
+                if let Some(region) = region {
+                    builder = builder.with_region(region);
+                }
+                if let Some(key) = access_key {
+                    builder = builder.with_access_key_id(key);
+                }
+                if let Some(secret) = secret_key {
+                    builder = builder.with_secret_access_key(secret);
                 }
                 Arc::new(builder.build()?)
             }
@@ -329,7 +329,7 @@ pub async fn sweep_unsent(store: &crate::store::Store, media: &Media, age: std::
     }
     // Only those still unsent were forgotten; a message that took one just
     // now keeps it (and its bytes).
-    let still_unsent = store.readable_ids(&ids).await.unwrap_or_default();
+    let still_unsent = store.attachments_recorded(&ids).await.unwrap_or_default();
     let keys = stale
         .into_iter()
         .filter(|s| !still_unsent.contains(&s.attachment.id))

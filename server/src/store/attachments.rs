@@ -171,7 +171,7 @@ impl Store {
 
 impl Store {
     /// Which of `ids` are still recorded.
-    pub async fn readable_ids(
+    pub async fn attachments_recorded(
         &self,
         ids: &[AttachmentId],
     ) -> Result<std::collections::HashSet<AttachmentId>, StoreError> {

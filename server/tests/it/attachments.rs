@@ -475,6 +475,7 @@ async fn served_files_come_in_ranges_with_a_validator_and_run_nothing() {
     let headers = whole.headers().clone();
     assert_eq!(headers[header::ACCEPT_RANGES], "bytes");
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(
         csp.contains("default-src 'none'") && csp.contains("sandbox"),
