@@ -22,6 +22,9 @@ use chrono::Utc;
 use object_store::GetRange;
 use uuid::Uuid;
 
+/// The longest an upload may take: 25 MB at 0.5 Mbit/s, with room to spare.
+const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Nothing in what is served may run: no scripts, no plugins, no frames;
 /// a sandbox besides.
 const SERVED_CSP: &str = "default-src 'none'; img-src 'self'; media-src 'self'; \
@@ -55,10 +58,12 @@ pub async fn upload(
         return Err(ApiError::from(crate::media::MediaError::TooLarge(media.max_bytes())).into());
     }
     let id = AttachmentId(Uuid::now_v7());
-    let received = media
-        .receive(id, body.into_data_stream())
-        .await
-        .map_err(ApiError::from)?;
+    // A deadline, so a client trickling bytes cannot hold a place for ever.
+    let received =
+        tokio::time::timeout(UPLOAD_DEADLINE, media.receive(id, body.into_data_stream()))
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the upload took too long"))?
+            .map_err(ApiError::from)?;
     let name = clean_name(&file_name(query.as_deref()));
     let added = state
         .store

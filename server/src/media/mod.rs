@@ -35,9 +35,11 @@ pub enum Location {
     },
 }
 
-/// How many photos are held and re-encoded at once (each up to the upload
-/// cap in memory, plus its pixels).
-const IMAGES_AT_ONCE: usize = 2;
+/// How many photos may be held in memory at once, each up to the upload cap
+/// (anything else streams through), and how many of them are decoded and
+/// re-encoded at once (each with its pixels besides).
+const IMAGES_HELD: usize = 8;
+const IMAGES_DECODED: usize = 2;
 /// Parts of a streamed upload: what one upload holds in memory at most.
 const PART_BYTES: usize = 5 * 1024 * 1024;
 
@@ -46,7 +48,8 @@ pub struct Media {
     objects: Arc<dyn ObjectStore>,
     /// The upload cap, in bytes.
     max_bytes: u64,
-    images: Arc<Semaphore>,
+    held: Arc<Semaphore>,
+    decoding: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for Media {
@@ -142,7 +145,8 @@ impl Media {
         Ok(Self {
             objects,
             max_bytes,
-            images: Arc::new(Semaphore::new(IMAGES_AT_ONCE)),
+            held: Arc::new(Semaphore::new(IMAGES_HELD)),
+            decoding: Arc::new(Semaphore::new(IMAGES_DECODED)),
         })
     }
 
@@ -168,6 +172,9 @@ impl Media {
             }
         }
         let content_type = sniff::sniff(&head).ok_or(MediaError::Unsupported)?;
+        if head.len() as u64 > self.max_bytes {
+            return Err(self.refuse(body, head.len()).await);
+        }
         let key = format!("attachments/{id}");
         if app::media::is_image(content_type) {
             self.receive_image(key, content_type, head, body).await
@@ -187,12 +194,9 @@ impl Media {
     where
         S: Stream<Item = Result<Bytes, MediaError>> + Send + Unpin,
     {
-        // Held from here: at most IMAGES_AT_ONCE pictures are in memory.
-        let _permit = self
-            .images
-            .acquire()
-            .await
-            .map_err(|_| MediaError::BrokenOff("the server is stopping".into()))?;
+        let stopping = |_| MediaError::BrokenOff("the server is stopping".into());
+        // Held from here: at most IMAGES_HELD pictures are in memory.
+        let _held = self.held.acquire().await.map_err(stopping)?;
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
@@ -201,6 +205,7 @@ impl Media {
             bytes.extend_from_slice(&chunk);
         }
         let bytes = bytes.freeze();
+        let _decoding = self.decoding.acquire().await.map_err(stopping)?;
         let done = tokio::task::spawn_blocking(move || images::process(&bytes, content_type))
             .await
             .map_err(|error| MediaError::BrokenOff(error.to_string()))??;
