@@ -97,6 +97,18 @@ test('Harley drops photos and sends a PDF; Mike sees them live, opens the viewer
   await expect(mike.page.getByRole('dialog')).toHaveCount(0);
   await expect(mike.page.getByRole('button', { name: 'Open photo hill.png' })).toBeFocused();
 
+  // An image pasted into the composer goes up too.
+  await harley.page.getByLabel('Message', { exact: true }).focus();
+  await harley.page.evaluate((data) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
+    document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, [...hill]);
+  await expect(tray.getByTestId('upload')).toContainText('pasted.png');
+  await expect(tray.getByTestId('upload')).toContainText('Ready');
+  await harley.page.getByRole('button', { name: 'Remove pasted.png' }).click();
+  await expect(tray).toHaveCount(0);
+
   // A file picked and then removed is never sent.
   await harley.page.getByTestId('file-input').setInputFiles({ name: 'oops.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\nnot this one') });
   await harley.page.getByRole('button', { name: 'Remove oops.pdf' }).click();
