@@ -812,14 +812,15 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         draft.set(new_text.clone());
         caret.set(new_caret);
         active.set(0);
-        request_animation_frame(move || {
-            if let Some(textarea) = textarea.get_untracked() {
-                textarea.set_value(&new_text);
-                let units = new_text[..new_caret].encode_utf16().count() as u32;
-                let _ = textarea.set_selection_range(units, units);
-                let _ = textarea.focus();
-            }
-        });
+        // At once, not on the next frame: keys typed right after the pick
+        // (fast typists, a busy machine) must land after the name, not be
+        // overwritten by it.
+        if let Some(textarea) = textarea.get_untracked() {
+            textarea.set_value(&new_text);
+            let units = new_text[..new_caret].encode_utf16().count() as u32;
+            let _ = textarea.set_selection_range(units, units);
+            let _ = textarea.focus();
+        }
     };
     let stop_typing = move || {
         if let Some(timer) = idle_timer.try_update_value(Option::take).flatten() {
