@@ -32,9 +32,15 @@ export class ParleyServer {
         NO_COLOR: '1',
         ...this.env,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    // Its log still reaches ours; a panic in it fails the test at the end.
+    child.stderr!.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      const text = chunk.toString();
+      if (text.includes('panicked at')) this.panics.push(text);
+    });
     this.port = await new Promise<number>((resolve, reject) => {
       let seen = '';
       const timer = setTimeout(() => reject(new Error(`parley did not start: ${seen}`)), 30_000);
@@ -51,6 +57,9 @@ export class ParleyServer {
     // Keep draining the server's log so it never blocks on a full pipe.
     child.stdout!.on('data', () => {});
   }
+
+  /** Panics the server printed (a thread's, a task's: it kept serving). */
+  readonly panics: string[] = [];
 
   async stop(): Promise<void> {
     const child = this.child;
@@ -94,6 +103,7 @@ export const test = base.extend<{ server: ParleyServer; serverEnv: Record<string
     await use(server);
     await server.stop();
     rmSync(server.dataDir, { recursive: true, force: true });
+    expect(server.panics, 'the server panicked').toEqual([]);
   },
 });
 

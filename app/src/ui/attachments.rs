@@ -9,6 +9,7 @@ use crate::{
     protocol::ErrorReply,
 };
 use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::{JsCast, closure::Closure};
 
 /// One file on its way up, in the composer's tray.
@@ -27,21 +28,25 @@ enum UploadState {
     Failed(String),
 }
 
-/// The composer's uploads: the tray, and each request still running (so it
-/// can be cancelled).
+/// The composer's uploads, as the tray shows them.
 #[derive(Clone, Copy)]
 pub struct Uploads {
     tray: RwSignal<Vec<Upload>>,
-    running: StoredValue<Vec<(u64, web_sys::XmlHttpRequest)>, LocalStorage>,
-    next_key: StoredValue<u64>,
+}
+
+thread_local! {
+    /// The requests still running, by upload key, so they can be cancelled.
+    /// Browser only: a thread-local rather than a reactive value, since the
+    /// server renders the composer too and may drop its owner on another
+    /// thread (which a thread-bound value does not survive).
+    static RUNNING: RefCell<Vec<(u64, web_sys::XmlHttpRequest)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_KEY: Cell<u64> = const { Cell::new(0) };
 }
 
 impl Uploads {
     pub fn new() -> Self {
         Self {
             tray: RwSignal::new(Vec::new()),
-            running: StoredValue::new_local(Vec::new()),
-            next_key: StoredValue::new(0),
         }
     }
 
@@ -100,9 +105,7 @@ impl Uploads {
     }
 
     fn fresh_key(self) -> u64 {
-        let key = self.next_key.get_value();
-        self.next_key.set_value(key + 1);
-        key
+        NEXT_KEY.replace(NEXT_KEY.get() + 1)
     }
 
     fn add(self, chat_id: ChatId, file: web_sys::File) {
@@ -115,9 +118,7 @@ impl Uploads {
         };
         self.tray.update(|tray| tray.push(upload));
         match self.start(chat_id, key, &file) {
-            Ok(request) => self
-                .running
-                .update_value(|running| running.push((key, request))),
+            Ok(request) => RUNNING.with_borrow_mut(|running| running.push((key, request))),
             Err(_) => self.set_state(key, UploadState::Failed("Cannot upload this file".into())),
         }
     }
@@ -159,8 +160,7 @@ impl Uploads {
     }
 
     fn finished(self, key: u64, request: &web_sys::XmlHttpRequest) {
-        self.running
-            .update_value(|running| running.retain(|(k, _)| *k != key));
+        RUNNING.with_borrow_mut(|running| running.retain(|(k, _)| *k != key));
         let text = request.response_text().ok().flatten().unwrap_or_default();
         let state = match request.status() {
             // Cancelled: it has left the tray already.
@@ -182,11 +182,11 @@ impl Uploads {
     pub fn remove(self, key: u64) {
         self.tray
             .update(|tray| tray.retain(|upload| upload.key != key));
-        let request = self.running.try_update_value(|running| {
+        let request = RUNNING.with_borrow_mut(|running| {
             let at = running.iter().position(|(k, _)| *k == key)?;
             Some(running.remove(at).1)
         });
-        if let Some(request) = request.flatten() {
+        if let Some(request) = request {
             let _ = request.abort();
         }
     }
