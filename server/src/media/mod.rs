@@ -7,6 +7,7 @@
 mod images;
 mod sniff;
 
+use crate::store::StoredAttachment;
 use app::{
     model::AttachmentId,
     protocol::{ApiError, ErrorCode},
@@ -321,23 +322,11 @@ impl Media {
 /// Deletes uploads no message took within `age`: their rows, then their bytes.
 pub async fn sweep_unsent(store: &crate::store::Store, media: &Media, age: std::time::Duration) {
     let cutoff = chrono::Utc::now() - chrono::Duration::from_std(age).unwrap_or_default();
-    let stale = match store.unsent_before(cutoff).await {
-        Ok(stale) => stale,
-        Err(error) => return tracing::warn!(%error, "cannot list unsent uploads"),
-    };
-    if stale.is_empty() {
-        return;
+    match store.forget_unsent_before(cutoff).await {
+        Ok(forgotten) => {
+            let keys: Vec<String> = forgotten.iter().flat_map(StoredAttachment::keys).collect();
+            media.delete(keys).await;
+        }
+        Err(error) => tracing::warn!(%error, "cannot forget unsent uploads"),
     }
-    let ids: Vec<AttachmentId> = stale.iter().map(|s| s.attachment.id).collect();
-    if let Err(error) = store.forget_unsent(&ids).await {
-        return tracing::warn!(%error, "cannot forget unsent uploads");
-    }
-    // Only those still unsent were forgotten; a message that took one just
-    // now keeps it (and its bytes).
-    let still_unsent = store.attachments_recorded(&ids).await.unwrap_or_default();
-    let keys = stale
-        .into_iter()
-        .filter(|s| !still_unsent.contains(&s.attachment.id))
-        .flat_map(|s| s.keys().collect::<Vec<_>>());
-    media.delete(keys).await;
 }

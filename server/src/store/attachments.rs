@@ -143,44 +143,21 @@ impl Store {
         Ok(readable.then(|| row.into()))
     }
 
-    /// Uploads made before `cutoff` that no message took.
-    pub async fn unsent_before(
+    /// Forgets the uploads made before `cutoff` that no message took, and
+    /// hands them back (to delete their bytes). One statement: an upload a
+    /// message takes at the same moment is either taken or forgotten, never
+    /// both.
+    pub async fn forget_unsent_before(
         &self,
         cutoff: DateTime<Utc>,
     ) -> Result<Vec<StoredAttachment>, StoreError> {
-        Ok(attachment::Entity::find()
+        Ok(attachment::Entity::delete_many()
             .filter(attachment::Column::MessageId.is_null())
             .filter(attachment::Column::CreatedAt.lt(cutoff))
-            .all(&self.db)
+            .exec_with_returning(&self.writer)
             .await?
             .into_iter()
             .map(StoredAttachment::from)
-            .collect())
-    }
-
-    /// Forgets these uploads, unless a message took one meanwhile.
-    pub async fn forget_unsent(&self, ids: &[AttachmentId]) -> Result<u64, StoreError> {
-        let deleted = attachment::Entity::delete_many()
-            .filter(attachment::Column::Id.is_in(ids.iter().map(|id| id.0)))
-            .filter(attachment::Column::MessageId.is_null())
-            .exec(&self.writer)
-            .await?;
-        Ok(deleted.rows_affected)
-    }
-}
-
-impl Store {
-    /// Which of `ids` are still recorded.
-    pub async fn attachments_recorded(
-        &self,
-        ids: &[AttachmentId],
-    ) -> Result<std::collections::HashSet<AttachmentId>, StoreError> {
-        Ok(attachment::Entity::find()
-            .filter(attachment::Column::Id.is_in(ids.iter().map(|id| id.0)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|row| AttachmentId(row.id))
             .collect())
     }
 }
@@ -213,18 +190,11 @@ pub(super) async fn detach_all(
     txn: &impl ConnectionTrait,
     message_id: MessageId,
 ) -> Result<Vec<StoredAttachment>, StoreError> {
-    let rows: Vec<StoredAttachment> = attachment::Entity::find()
+    Ok(attachment::Entity::delete_many()
         .filter(attachment::Column::MessageId.eq(message_id.0))
-        .all(txn)
+        .exec_with_returning(txn)
         .await?
         .into_iter()
         .map(StoredAttachment::from)
-        .collect();
-    if !rows.is_empty() {
-        attachment::Entity::delete_many()
-            .filter(attachment::Column::MessageId.eq(message_id.0))
-            .exec(txn)
-            .await?;
-    }
-    Ok(rows)
+        .collect())
 }
