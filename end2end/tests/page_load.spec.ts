@@ -1,6 +1,6 @@
 import { expect, test } from './fixtures';
-import { hydrated } from './fixtures';
-import { person, send, signUp, startDirectChat } from './helpers';
+import { hydrated, watchForPageErrors } from './fixtures';
+import { bubble, person, send, signUp, startDirectChat } from './helpers';
 
 test('the chat list is in the first HTML: readable without JavaScript, never gone while hydrating', async ({ browser, server }) => {
   const mike = await person(browser);
@@ -22,6 +22,9 @@ test('the chat list is in the first HTML: readable without JavaScript, never gon
   await expect(row).toContainText('Mike');
   await expect(row).toContainText('are you there?');
   await expect(row.getByTestId('unread-badge')).toHaveText('1');
+  // The row is a plain link: the conversation renders with its messages.
+  await row.click();
+  await expect(bubble(page, 'are you there?')).toBeVisible();
   await noScript.close();
 
   // With it: the row is in the first paint and stays through hydration.
@@ -43,7 +46,74 @@ test('the chat list is in the first HTML: readable without JavaScript, never gon
   await expect(harley.page.getByTestId('chat-row')).toContainText('are you there?');
   expect(await harley.page.evaluate(() => (window as any).__rowSeen)).toBe(true);
   expect(await harley.page.evaluate(() => (window as any).__rowLost)).toBe(false);
+  // The open chat too: its messages from the first paint, then live.
+  await harley.page.getByTestId('chat-row').click();
+  await expect(bubble(harley.page, 'are you there?')).toBeVisible();
+  const chatUrl = harley.page.url();
+  await harley.page.goto(chatUrl);
+  await hydrated(harley.page);
+  await expect(bubble(harley.page, 'are you there?')).toBeVisible();
+  await send(mike.page, 'still here');
+  await expect(bubble(harley.page, 'still here')).toBeVisible();
+  await expect(bubble(mike.page, 'still here')).toHaveAttribute('data-status', 'seen');
   for (const who of [harley, mike]) {
     expect(who.errors).toEqual([]);
   }
+});
+
+test('the open chat is in the first HTML: at its newest message, in the reader’s time zone, nothing seen until it runs', async ({ browser, server }) => {
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  // Harley reads in India (UTC+5:30): no whole-hour offset can pass for it.
+  const context = await browser.newContext({ timezoneId: 'Asia/Kolkata' });
+  const page = await context.newPage();
+  const errors = await watchForPageErrors(page);
+  await signUp(page, server, 'harley', 'Harley');
+  await startDirectChat(mike.page, 'harley');
+  for (let n = 1; n <= 30; n++) await send(mike.page, `message ${n}`);
+  await expect(bubble(mike.page, 'message 30')).toHaveAttribute('data-status', 'delivered');
+  const chatPath = new URL(mike.page.url()).pathname;
+
+  const localClock = (iso: string) =>
+    new Intl.DateTimeFormat('en-GB', {
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Kolkata',
+    }).format(new Date(iso));
+  const atNewest = () =>
+    page.locator('.messages').evaluate((list) => {
+      const overflowing = list.scrollHeight > list.clientHeight;
+      return overflowing && list.scrollHeight - list.scrollTop - list.clientHeight < 2;
+    });
+  const shownTimes = async () => {
+    const times = [
+      page.getByTestId('chat-row').locator('time'),
+      bubble(page, 'message 30').locator('time'),
+    ];
+    return Promise.all(times.map(async (time) => ({
+      shown: await time.textContent(),
+      expected: localClock((await time.getAttribute('datetime'))!),
+    })));
+  };
+
+  // Before any WebAssembly runs (it never arrives): the server's page alone.
+  await page.route(/\.wasm$/, (route) => route.abort());
+  await page.goto(`${server.url}${chatPath}`);
+  await expect(bubble(page, 'message 30')).toBeVisible();
+  expect(await atNewest()).toBe(true);
+  for (const { shown, expected } of await shownTimes()) expect(shown).toBe(expected);
+  // Rendering the page marked nothing seen.
+  await expect(bubble(mike.page, 'message 30')).toHaveAttribute('data-status', 'delivered');
+
+  // Then the page runs: the same messages, place and times, and now seen.
+  await page.unroute(/\.wasm$/);
+  const refused = errors.length; // the blocked WebAssembly's own
+  await page.reload();
+  await hydrated(page);
+  await expect(bubble(mike.page, 'message 30')).toHaveAttribute('data-status', 'seen');
+  expect(await atNewest()).toBe(true);
+  for (const { shown, expected } of await shownTimes()) expect(shown).toBe(expected);
+  await send(mike.page, 'message 31');
+  await expect(bubble(page, 'message 31')).toBeVisible();
+  expect(errors.slice(refused)).toEqual([]);
+  expect(mike.errors).toEqual([]);
+  await context.close();
 });

@@ -5,13 +5,13 @@ use super::{
     conversation::ConversationPane,
     live::Live,
     new_chat::NewChatDialog,
-    session::current_user,
-    widgets::{Avatar, Icon, IconShape, Ticks, clock_time},
+    session::{current_user, first_chats, first_conversation},
+    widgets::{Avatar, Icon, IconShape, Ticks, local_time},
 };
 use crate::{
     client::ConnectionState,
     model::{ChatId, ChatKind, ChatSummary, Message, User},
-    protocol::UpdateChatPrefs,
+    protocol::{RoomJoined, UpdateChatPrefs},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -20,15 +20,36 @@ use leptos_router::{components::Redirect, hooks::use_params_map};
 #[component]
 pub fn ChatListPage() -> impl IntoView {
     let viewer = Resource::new(|| (), |_| current_user());
-    // The list comes in the first HTML: readable before (or without) the
-    // WebAssembly, and the hydrated page starts from the same rows.
-    let chats = Resource::new(|| (), |_| super::session::first_chats());
+    // The list and the open chat come in the first HTML: readable before (or
+    // without) the WebAssembly, and the hydrated page starts from them. Once
+    // the page runs, the socket brings both: no second trip.
+    let chats = Resource::new(
+        || (),
+        |_| async {
+            if super::hydrated() {
+                return Ok(Vec::new());
+            }
+            first_chats().await
+        },
+    );
+    let opening = use_params_map()
+        .with_untracked(|params| params.get("id").and_then(|id| id.parse::<ChatId>().ok()));
+    let opened = Resource::new(
+        || (),
+        move |_| async move {
+            match opening {
+                Some(chat_id) if !super::hydrated() => first_conversation(chat_id).await,
+                _ => Ok(None),
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let first = chats.await.unwrap_or_default();
+                let opened = opened.await.ok().flatten();
                 match viewer.await {
-                    Ok(Some(user)) => view! { <Chats user first/> }.into_any(),
+                    Ok(Some(user)) => view! { <Chats user first opened/> }.into_any(),
                     _ => view! { <Redirect path="/login"/> }.into_any(),
                 }
             })}
@@ -56,7 +77,7 @@ pub fn chat_title(chat: &crate::model::Chat, me: Option<&User>) -> String {
 }
 
 #[component]
-fn Chats(user: User, first: Vec<ChatSummary>) -> impl IntoView {
+fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> impl IntoView {
     let live = expect_context::<Live>();
     // Before the socket has said anything, the rows the server rendered
     // (titled as this person sees them: the other one's name).
@@ -65,6 +86,9 @@ fn Chats(user: User, first: Vec<ChatSummary>) -> impl IntoView {
     }
     if live.chats.with_untracked(Vec::is_empty) {
         live.chats.set(first);
+    }
+    if let Some(opened) = opened {
+        live.seed_conversation(opened);
     }
     let params = use_params_map();
     let open = Memo::new(move |_| {
@@ -231,10 +255,7 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
         Some(message) => crate::media::preview(&message.body, &message.attachments),
         None => "No messages yet".to_owned(),
     };
-    let time = last
-        .as_ref()
-        .map(|m| clock_time(&m.created_at))
-        .unwrap_or_default();
+    let time = last.as_ref().map(|m| local_time(&m.created_at, false));
     let status = last.as_ref().map(|m| m.status);
     let unread = summary.unread_count;
     let badge = match (unread, summary.marked_unread) {

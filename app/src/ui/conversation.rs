@@ -6,9 +6,10 @@ use super::{
     chat_info::ChatInfo,
     chat_list::{chat_title, other_member},
     live::{Live, Pending},
-    widgets::{Avatar, Icon, IconShape, Modal, Ticks, clock_time, day_and_time},
+    widgets::{Avatar, Icon, IconShape, Modal, Ticks, local_time},
 };
 use crate::{
+    client::ConnectionState,
     model::{
         AttachmentId, ChatId, ChatKind, ChatMember, Message, MessageId, MessageStatus, Reaction,
         Receipt, User, UserId,
@@ -87,24 +88,29 @@ fn ConversationHeader(chat_id: ChatId, info_open: RwSignal<bool>) -> impl IntoVi
                 .map(|chat| chat_title(chat, live.me.get().as_ref()))
         })
     };
+    // The words, and when they were last seen (shown after them).
     let subtitle = move || {
         let me = live.me.get();
         chat.with(|chat| {
             let chat = chat.as_ref()?;
             Some(match chat.kind {
-                ChatKind::Group => format!("{} members", chat.members.len()),
-                ChatKind::Direct if !live.typists(chat_id).is_empty() => "typing…".to_owned(),
+                ChatKind::Group => (format!("{} members", chat.members.len()), None),
+                ChatKind::Direct if !live.typists(chat_id).is_empty() => {
+                    ("typing…".to_owned(), None)
+                }
                 ChatKind::Direct => match other_member(chat, me.as_ref()) {
-                    Some(other) if other.online => "online".to_owned(),
+                    Some(other) if other.online => ("online".to_owned(), None),
                     Some(User {
                         last_seen_at: Some(at),
                         ..
-                    }) => format!("last seen {}", day_and_time(at)),
-                    _ => "offline".to_owned(),
+                    }) => ("last seen ".to_owned(), Some(*at)),
+                    _ => ("offline".to_owned(), None),
                 },
             })
         })
     };
+    let subtitle =
+        move || subtitle().map(|(words, at)| view! { {words}{at.map(|at| local_time(&at, true))} });
     view! {
         <header class="bar conversation-bar">
             <a href="/" class="back-link" aria-label="Back to chats"><Icon shape=IconShape::Back/></a>
@@ -193,33 +199,11 @@ fn MessageList(chat_id: ChatId) -> impl IntoView {
         unseen_below.set(false);
     };
 
-    // After the messages change: keep the view still when older ones arrived on
-    // top, stick to the bottom when it was there, otherwise offer the pill.
-    Effect::new(move |previous: Option<(usize, Option<i64>)>| {
-        let count = conversation.messages.with(Vec::len) + pending.with(Vec::len);
-        let oldest = conversation.messages.with(|m| m.first().map(|m| m.seq));
-        let grew_on_top =
-            matches!(previous, Some((_, Some(before))) if oldest.is_some_and(|now| now < before));
-        let grew = previous.is_none_or(|(before, _)| count > before);
-        request_animation_frame(move || {
-            let Some(element) = list.get_untracked() else {
-                return;
-            };
-            if grew_on_top {
-                if let Some(before) = height_before_older.get_value() {
-                    element.set_scroll_top(element.scroll_height() - before + element.scroll_top());
-                }
-                height_before_older.set_value(None);
-            } else if grew && at_bottom.get_untracked() {
-                scroll_to_bottom();
-            } else if grew {
-                unseen_below.set(true);
-            }
-        });
-        (count, oldest)
-    });
-
-    let on_scroll = move |_| {
+    // Created while the server's page is being hydrated (not on a later visit).
+    let from_server = !super::hydrated();
+    // Where the reader is: at the bottom (new messages follow), or near the
+    // top (older ones load).
+    let look = move || {
         let Some(element) = list.get_untracked() else {
             return;
         };
@@ -234,6 +218,47 @@ fn MessageList(chat_id: ChatId) -> impl IntoView {
             live.load_older();
         }
     };
+
+    // After the messages change: keep the view still when older ones arrived on
+    // top, stick to the bottom when it was there, otherwise offer the pill.
+    Effect::new(move |previous: Option<(usize, Option<i64>)>| {
+        let count = conversation.messages.with(Vec::len) + pending.with(Vec::len);
+        let oldest = conversation.messages.with(|m| m.first().map(|m| m.seq));
+        let grew_on_top =
+            matches!(previous, Some((_, Some(before))) if oldest.is_some_and(|now| now < before));
+        let grew = previous.is_none_or(|(before, _)| count > before);
+        // Messages already there on the first run came in the server's page,
+        // opened at the newest (see `LOCAL_TIMES`): the reader may have
+        // scrolled since, so where they are is where they stay.
+        let rendered_by_server = from_server && previous.is_none() && count > 0;
+        request_animation_frame(move || {
+            let Some(element) = list.get_untracked() else {
+                return;
+            };
+            if rendered_by_server {
+                look();
+            } else if grew_on_top {
+                if let Some(before) = height_before_older.get_value() {
+                    element.set_scroll_top(element.scroll_height() - before + element.scroll_top());
+                }
+                height_before_older.set_value(None);
+            } else if grew && at_bottom.get_untracked() {
+                scroll_to_bottom();
+            } else if grew {
+                unseen_below.set(true);
+            }
+        });
+        (count, oldest)
+    });
+
+    let on_scroll = move |_| look();
+    // Older messages come over the socket: a reader who reached the top before
+    // it was up (the server's page is readable before) gets them once it is.
+    Effect::new(move |_| {
+        if live.connection.get() == ConnectionState::Connected {
+            look();
+        }
+    });
 
     let is_group = move || {
         conversation
@@ -366,7 +391,7 @@ fn Bubble(
                 {body}
                 <span class="meta">
                     {edited}
-                    <time>{clock_time(&message.created_at)}</time>
+                    {local_time(&message.created_at, false)}
                     {mine.then(|| view! { <Ticks status=Signal::derive(move || Some(status))/> })}
                 </span>
                 {reactions}

@@ -14,7 +14,7 @@ use crate::{
     },
     protocol::{
         ChatCreated, ChatUpdated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom,
-        LeaveRoom, ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind,
+        LeaveRoom, ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind, RoomJoined,
         SendMessage, SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
     },
     status::{message_status, raise_receipt},
@@ -27,6 +27,8 @@ use std::{rc::Rc, time::Duration};
 const TYPING_EXPIRES_MS: f64 = 6_000.0;
 /// Messages per page when scrolling back.
 const OLDER_PAGE: u32 = 50;
+/// Messages in the page a chat opens with (the server's `joinRoom` page).
+const OPENING_PAGE: usize = 50;
 
 /// A message on its way: shown with a clock, resent with the same client id
 /// after a reconnect, marked for retry if it failed.
@@ -314,10 +316,18 @@ impl Live {
         }
         self.open.set(chat);
         let conversation = self.conversation;
-        conversation.chat.set(None);
-        conversation.messages.set(Vec::new());
-        conversation.receipts.set(Vec::new());
-        conversation.has_older.set(false);
+        // What the server rendered for this chat stays (no flash of an empty
+        // conversation); joining then brings whatever changed since.
+        let seeded = chat.is_some()
+            && conversation
+                .chat
+                .with_untracked(|held| held.as_ref().map(|c| c.id) == chat);
+        if !seeded {
+            conversation.chat.set(None);
+            conversation.messages.set(Vec::new());
+            conversation.receipts.set(Vec::new());
+            conversation.has_older.set(false);
+        }
         conversation.error.set(None);
         conversation.replying_to.set(None);
         conversation.editing.set(None);
@@ -333,6 +343,19 @@ impl Live {
         });
     }
 
+    /// Starts from the open chat as the server rendered it (before the socket
+    /// is up; nothing is marked seen until the page joins its room).
+    pub fn seed_conversation(self, opened: RoomJoined) {
+        let conversation = self.conversation;
+        if conversation.chat.with_untracked(Option::is_some) {
+            return;
+        }
+        conversation.has_older.set(has_older(&opened.messages));
+        conversation.chat.set(Some(opened.chat));
+        conversation.receipts.set(opened.receipts);
+        conversation.messages.set(opened.messages);
+    }
+
     /// Enters the chat's room: it is seen from now on. Merges the latest page and
     /// everything that changed since the newest version we have (new messages,
     /// edits, deletes, reactions).
@@ -344,8 +367,7 @@ impl Live {
                 if self.open.get_untracked() != Some(chat_id) {
                     return;
                 }
-                let full_page = joined.messages.len() >= 50;
-                let oldest = joined.messages.first().map(|m| m.seq);
+                let older = has_older(&joined.messages);
                 conversation.chat.set(Some(joined.chat));
                 conversation.receipts.set(joined.receipts);
                 conversation.messages.update(|messages| {
@@ -355,9 +377,7 @@ impl Live {
                         .for_each(|m| upsert(messages, m))
                 });
                 if last_known.is_none() {
-                    conversation
-                        .has_older
-                        .set(full_page && oldest.is_some_and(|seq| seq > 1));
+                    conversation.has_older.set(older);
                 }
                 if let Some(after) = last_known {
                     self.catch_up(chat_id, after).await;
@@ -928,6 +948,12 @@ impl Default for Live {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Whether a chat's opening page may have older messages before it: it is
+/// full and does not start at the chat's first message.
+fn has_older(opening: &[Message]) -> bool {
+    opening.len() >= OPENING_PAGE && opening.first().is_some_and(|m| m.seq > 1)
 }
 
 #[cfg(test)]

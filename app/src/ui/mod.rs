@@ -17,7 +17,7 @@ pub use live::Live;
 
 pub use session::current_user;
 #[cfg(feature = "ssr")]
-pub use session::{ChatSource, CspNonce, PageChats, Viewer};
+pub use session::{ChatSource, CspNonce, PageChats, PageData, Viewer};
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -30,6 +30,20 @@ use leptos_router::{
 /// there from `frontend/`'s npm packages): a new version is a new name, so
 /// browsers may keep each for good.
 pub const SOCKET_IO_CLIENT: &str = "/vendor/socket.io-4.8.1.min.js";
+
+/// Runs once, at the end of the server's HTML, before the first paint:
+/// - the open conversation starts at its newest message, as the running page
+///   keeps it (instead of jumping there once the WebAssembly arrives);
+/// - times ([`widgets::local_time`]) move from UTC to the reader's zone, as
+///   `clock_time` and `day_and_time` render them in the browser.
+const LOCAL_TIMES: &str = "(()=>{\
+for(const l of document.querySelectorAll('.messages'))l.scrollTop=l.scrollHeight;\
+const p=n=>String(n).padStart(2,'0'),day=d=>new Date(d.getFullYear(),d.getMonth(),d.getDate());\
+for(const t of document.querySelectorAll('time[data-clock]')){\
+const d=new Date(t.dateTime),c=p(d.getHours())+':'+p(d.getMinutes());\
+if(t.dataset.clock!=='day'){t.textContent=c;continue}\
+const k=Math.round((day(new Date())-day(d))/864e5);\
+t.textContent=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
 /// The whole HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,6 +66,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App/>
+                // After the app's own nodes, so hydration never meets it.
+                <script nonce=leptos::nonce::use_nonce()>{LOCAL_TIMES}</script>
             </body>
         </html>
     }
@@ -92,10 +108,23 @@ pub fn App() -> impl IntoView {
 /// the browser.
 fn mark_hydrated() {
     Effect::new(|| {
+        HYDRATED.set(true);
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
+}
+
+thread_local! {
+    /// Set once the page runs in the browser: from then on its data comes over
+    /// the socket, not in server-rendered HTML.
+    static HYDRATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this page already runs in the browser (its first render is done).
+/// Always false on the server, where effects never run.
+pub(crate) fn hydrated() -> bool {
+    HYDRATED.get()
 }
 
 #[cfg(test)]

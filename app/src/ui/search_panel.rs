@@ -2,7 +2,7 @@
 //! place of the list while there is a query. A hit opens its chat at that
 //! message, in context, highlighted.
 
-use super::{live::Live, widgets::clock_time};
+use super::{live::Live, widgets::local_time};
 use crate::protocol::{Search, SearchHit};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
@@ -102,7 +102,7 @@ fn Hit(hit: SearchHit) -> impl IntoView {
             <a href=format!("/chats/{chat_id}") class="search-hit" data-testid="search-hit" on:click=open>
                 <span class="row-top">
                     <span class="row-title">{title}</span>
-                    <span class="row-time">{clock_time(&hit.message.created_at)}</span>
+                    <span class="row-time">{local_time(&hit.message.created_at, false)}</span>
                 </span>
                 <span class="hit-snippet">{snippet}</span>
             </a>

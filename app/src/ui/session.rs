@@ -10,16 +10,24 @@ use leptos::prelude::*;
 #[derive(Clone, Debug, Default)]
 pub struct Viewer(pub Option<User>);
 
-/// Where the server finds a person's chats for the first HTML (the chat list
-/// rendered before any WebAssembly runs). Server only.
+/// What a [`ChatSource`] answers: the data, or why it could not be read.
+#[cfg(feature = "ssr")]
+pub type PageData<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// Where the server finds what a person's first HTML shows: their chat list
+/// and the chat they open, rendered before any WebAssembly runs. Server only.
 #[cfg(feature = "ssr")]
 pub trait ChatSource: Send + Sync + 'static {
-    fn chats_of(
+    fn chats_of(&self, user: crate::model::UserId) -> PageData<'_, Vec<ChatSummary>>;
+
+    /// The chat as `joinRoom` would answer it, without marking anything seen
+    /// (`None`: not theirs).
+    fn opened_by(
         &self,
         user: crate::model::UserId,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Vec<ChatSummary>, String>> + Send + '_>,
-    >;
+        chat: crate::model::ChatId,
+    ) -> PageData<'_, Option<crate::protocol::RoomJoined>>;
 }
 
 /// The server's [`ChatSource`], in each request's extensions. Server only.
@@ -59,15 +67,39 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
 /// rendered into the first HTML, then kept live by the socket.
 #[server]
 pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
+    let Some((user, source)) = page_source()? else {
+        return Ok(Vec::new());
+    };
+    source.chats_of(user.id).await.map_err(ServerFnError::new)
+}
+
+/// The chat `/chats/:id` opens, with its latest messages and their ticks, for
+/// the first HTML (`None` for nobody, or when it is not theirs).
+#[server]
+pub async fn first_conversation(
+    chat_id: crate::model::ChatId,
+) -> Result<Option<crate::protocol::RoomJoined>, ServerFnError> {
+    let Some((user, source)) = page_source()? else {
+        return Ok(None);
+    };
+    source
+        .opened_by(user.id, chat_id)
+        .await
+        .map_err(ServerFnError::new)
+}
+
+/// The viewer and where their data comes from (`None` when nobody is
+/// signed in).
+#[cfg(feature = "ssr")]
+fn page_source() -> Result<Option<(User, std::sync::Arc<dyn ChatSource>)>, ServerFnError> {
     let parts: http::request::Parts =
         use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
     let viewer = parts
         .extensions
         .get::<Viewer>()
         .and_then(|viewer| viewer.0.clone());
-    let (Some(user), Some(PageChats(source))) = (viewer, parts.extensions.get::<PageChats>())
-    else {
-        return Ok(Vec::new());
-    };
-    source.chats_of(user.id).await.map_err(ServerFnError::new)
+    Ok(match (viewer, parts.extensions.get::<PageChats>()) {
+        (Some(user), Some(PageChats(source))) => Some((user, source.clone())),
+        _ => None,
+    })
 }

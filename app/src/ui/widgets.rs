@@ -30,8 +30,23 @@ mod tests {
     }
 }
 
-/// "14:05" in the reader's time zone (the browser's; UTC on the server, which
-/// never renders messages).
+/// A moment as `<time>`: "14:05", or with its day ("yesterday at 09:12"), in
+/// the reader's time zone. The server can only render it in UTC; the page's
+/// first script ([`super::LOCAL_TIMES`]) rewrites it in the reader's zone
+/// before the first paint, so the page never shows another zone's time and
+/// hydration finds what the browser itself renders.
+pub fn local_time(at: &chrono::DateTime<chrono::Utc>, with_day: bool) -> impl IntoView + use<> {
+    let text = if with_day {
+        day_and_time(at)
+    } else {
+        clock_time(at)
+    };
+    let datetime = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    view! { <time datetime=datetime data-clock=if with_day { "day" } else { "" }>{text}</time> }
+}
+
+/// "14:05" in the reader's time zone (the browser's; UTC on the server, see
+/// [`local_time`]).
 pub fn clock_time(at: &chrono::DateTime<chrono::Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
     {

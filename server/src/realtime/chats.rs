@@ -4,8 +4,8 @@
 use super::{Realtime, dispatch::Ctx, views::with_status};
 use crate::store::{ChatRecord, Member, Membership, Page};
 use app::{
-    model::{Chat, ChatKind, ChatSummary, GroupName, User, UserId, Username},
-    protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats},
+    model::{Chat, ChatId, ChatKind, ChatSummary, GroupName, User, UserId, Username},
+    protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined},
 };
 use socketioxide::adapter::Adapter;
 
@@ -198,18 +198,47 @@ impl<A: Adapter> Realtime<A> {
     }
 }
 
-/// The pages' view of the same list (the first HTML of `/`).
+/// The pages' view of the same list and of the open chat (the first HTML of
+/// `/` and `/chats/:id`).
 impl<A: Adapter> app::ui::ChatSource for Realtime<A> {
-    fn chats_of(
-        &self,
-        user: UserId,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Vec<ChatSummary>, String>> + Send + '_>,
-    > {
+    fn chats_of(&self, user: UserId) -> app::ui::PageData<'_, Vec<ChatSummary>> {
         Box::pin(async move {
             Realtime::chats_of(self, user)
                 .await
                 .map_err(|error| error.message)
         })
+    }
+
+    fn opened_by(
+        &self,
+        user: UserId,
+        chat_id: ChatId,
+    ) -> app::ui::PageData<'_, Option<RoomJoined>> {
+        Box::pin(async move {
+            self.opened_by(user, chat_id)
+                .await
+                .map_err(|error| error.message)
+        })
+    }
+}
+
+impl<A: Adapter> Realtime<A> {
+    /// The chat as `user` would open it, for a page's first HTML (`None`:
+    /// not theirs). Nothing is marked seen: the page's `joinRoom` does that
+    /// once it runs.
+    async fn opened_by(
+        &self,
+        user: UserId,
+        chat_id: ChatId,
+    ) -> Result<Option<RoomJoined>, ApiError> {
+        let Some(chat) = self.store.chat(chat_id).await? else {
+            return Ok(None);
+        };
+        let members = self.store.members(chat_id).await?;
+        if !members.iter().any(|member| member.user.id == user) {
+            return Ok(None);
+        }
+        let member_of = super::views::MemberOf { chat, members };
+        super::rooms::opened(self, &member_of, user).await.map(Some)
     }
 }

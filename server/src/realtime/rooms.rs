@@ -9,7 +9,7 @@ use super::{
 };
 use crate::store::Page;
 use app::{
-    model::{Message, Seq},
+    model::{Message, Seq, UserId},
     protocol::{
         ApiError, Done, ErrorCode, History, JoinRoom, LeaveRoom, MarkSeen, ReceiptKind, RoomJoined,
     },
@@ -46,18 +46,28 @@ pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<Roo
             .announce_chat(&member_of.chat, &member_of.members, &[me])
             .await;
     }
+    opened(&ctx.realtime, &member_of, me).await
+}
+
+/// The chat as `me` opens it: its latest page with everyone's ticks. The
+/// answer to `joinRoom`, and the open chat in a page's first HTML.
+pub async fn opened<A: Adapter>(
+    realtime: &super::Realtime<A>,
+    member_of: &MemberOf,
+    me: UserId,
+) -> Result<RoomJoined, ApiError> {
     let watermarks = member_of.watermarks();
-    let messages = store
+    let messages = realtime
+        .store
         .messages(
-            request.chat_id,
+            member_of.chat.id,
             Page::Latest,
             JOIN_PAGE,
             member_of.visible_from(me),
         )
         .await?;
     Ok(RoomJoined {
-        chat: ctx
-            .realtime
+        chat: realtime
             .chat_view(&member_of.chat, &member_of.members, me)
             .await,
         messages: with_statuses(messages, &watermarks),

@@ -171,3 +171,76 @@ async fn the_chat_list_is_in_the_first_html() {
     );
     assert!(!html.contains("No chats yet"), "{html}");
 }
+
+/// The first HTML of `/chats/:id` holds the chat's latest messages with
+/// their ticks as the socket gives them, for its members only, and marks
+/// nothing seen.
+#[tokio::test]
+async fn an_open_chat_is_in_the_first_html_with_its_messages() {
+    use crate::{realtime::create_direct, socket_client::SocketClient};
+    use app::protocol::{History, ListChats, SendMessage};
+    let app = spawn_app().await;
+    let mike = app.signup("mike", "mike password").await;
+    let harley = app.signup("harley", "harley password").await;
+    let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
+    let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
+    let chat = create_direct(&harley_socket, "mike").await;
+    harley_socket
+        .emit(&SendMessage::new(chat.id, "h1", "noon works?"))
+        .await
+        .expect("sent");
+    mike_socket
+        .emit(&SendMessage::new(chat.id, "m1", "see you at noon"))
+        .await
+        .expect("sent");
+    // Harley's browser: the session cookie of a form sign-in.
+    app.post_form(
+        "/login",
+        &[("username", "harley"), ("password", "harley password")],
+    )
+    .await;
+    let path = format!("/chats/{}", chat.id);
+    let page = || async {
+        let response = app.http.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    };
+    let html = page().await;
+    // Within the conversation (the list's preview says it too).
+    let log = html
+        .find(r#"aria-label="Messages""#)
+        .unwrap_or_else(|| panic!("the conversation in {html}"));
+    let bubble = |text: &str| {
+        let end = log
+            + html[log..]
+                .find(text)
+                .unwrap_or_else(|| panic!("{text} in {html}"));
+        let start = html[..end]
+            .rfind(r#"data-testid="message""#)
+            .unwrap_or_else(|| panic!("the bubble of {text} in {html}"));
+        html[start..end].to_owned()
+    };
+    // Harley's own message carries the tick the socket reports for it; Mike's
+    // carries none.
+    let history = harley_socket
+        .emit(&History::latest(chat.id))
+        .await
+        .expect("history");
+    let status = serde_json::to_value(history[0].status).unwrap();
+    let status = status.as_str().unwrap();
+    let own = bubble("noon works?");
+    assert!(own.contains(&format!(r#"data-status="{status}""#)), "{own}");
+    assert!(!bubble("see you at noon").contains("data-status"));
+    // Rendering it marked nothing seen: Mike's message is still unread.
+    let list = harley_socket.emit(&ListChats {}).await.expect("list");
+    assert_eq!(list[0].unread_count, 1, "Harley has not opened it yet");
+    // Someone else signed in gets none of it.
+    app.post_form(
+        "/signup",
+        &[("username", "sara"), ("password", "sara password")],
+    )
+    .await;
+    let html = page().await;
+    assert!(!html.contains("see you at noon"), "{html}");
+    assert!(!html.contains("noon works?"), "{html}");
+}
