@@ -32,10 +32,15 @@ test('the chat list is in the first HTML: readable without JavaScript, never gon
     const w = window as any;
     w.__rowSeen = false;
     w.__rowLost = false;
+    w.__bubbleSeen = false;
+    w.__bubbleLost = false;
     const watch = () => {
       const rows = document.querySelectorAll('[data-testid="chat-row"]').length;
       if (rows > 0) w.__rowSeen = true;
       else if (w.__rowSeen) w.__rowLost = true;
+      const bubbles = document.querySelectorAll('[data-testid="message"]').length;
+      if (bubbles > 0) w.__bubbleSeen = true;
+      else if (w.__bubbleSeen) w.__bubbleLost = true;
     };
     new MutationObserver(watch).observe(document, { childList: true, subtree: true });
     document.addEventListener('DOMContentLoaded', watch);
@@ -53,6 +58,10 @@ test('the chat list is in the first HTML: readable without JavaScript, never gon
   await harley.page.goto(chatUrl);
   await hydrated(harley.page);
   await expect(bubble(harley.page, 'are you there?')).toBeVisible();
+  // From the first paint through hydration and joining, never an empty chat.
+  await expect(bubble(mike.page, 'are you there?')).toHaveAttribute('data-status', 'seen');
+  expect(await harley.page.evaluate(() => (window as any).__bubbleSeen)).toBe(true);
+  expect(await harley.page.evaluate(() => (window as any).__bubbleLost)).toBe(false);
   await send(mike.page, 'still here');
   await expect(bubble(harley.page, 'still here')).toBeVisible();
   await expect(bubble(mike.page, 'still here')).toHaveAttribute('data-status', 'seen');
