@@ -88,10 +88,22 @@ pub struct SocketClient {
     listeners: RefCell<Vec<(&'static str, Listener)>>,
 }
 
+// Payloads cross between JavaScript and Rust as JSON text, read and written by
+// serde_json alone: the pages' server data is JSON already, and a second
+// (de)serializer would put a second copy of every wire type's code in the
+// WebAssembly.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, EmitError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| EmitError::Malformed(error.to_string()))
+    let text =
+        serde_json::to_string(value).map_err(|error| EmitError::Malformed(error.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| EmitError::Malformed("unparsable JSON".into()))
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or("not JSON")?;
+    serde_json::from_str(&text).map_err(|error| error.to_string())
 }
 
 impl SocketClient {
@@ -177,15 +189,14 @@ impl SocketClient {
         let ack = JsFuture::from(self.raw.timeout(ms).emit_with_ack(E::NAME, &payload))
             .await
             .map_err(|_| EmitError::Timeout)?;
-        let ack: Ack<E::Reply> = serde_wasm_bindgen::from_value(ack)
-            .map_err(|error| EmitError::Malformed(error.to_string()))?;
+        let ack: Ack<E::Reply> = from_js(&ack).map_err(EmitError::Malformed)?;
         Result::from(ack).map_err(EmitError::Refused)
     }
 
     /// Calls `handler` with every `E` the server sends.
     pub fn on<E: ServerEvent>(&self, handler: impl Fn(E) + 'static) {
         let listener = Closure::<dyn FnMut(JsValue)>::new(move |payload: JsValue| {
-            match serde_wasm_bindgen::from_value::<E>(payload) {
+            match from_js::<E>(&payload) {
                 Ok(event) => handler(event),
                 Err(error) => leptos::logging::warn!("unreadable {}: {error}", E::NAME),
             }

@@ -35,15 +35,17 @@ pub const SOCKET_IO_CLIENT: &str = "/vendor/socket.io-4.8.1.min.js";
 /// - the open conversation starts at its newest message, as the running page
 ///   keeps it (instead of jumping there once the WebAssembly arrives);
 /// - times ([`widgets::local_time`]) move from UTC to the reader's zone, as
-///   `clock_time` and `day_and_time` render them in the browser.
+///   `clock_time` and `day_and_time` render them in the browser. Only the
+///   text node changes: hydration's markers beside it stay.
 const LOCAL_TIMES: &str = "(()=>{\
 for(const l of document.querySelectorAll('.messages'))l.scrollTop=l.scrollHeight;\
 const p=n=>String(n).padStart(2,'0'),day=d=>new Date(d.getFullYear(),d.getMonth(),d.getDate());\
 for(const t of document.querySelectorAll('time[data-clock]')){\
+const n=t.firstChild;if(!n||n.nodeType!==3)continue;\
 const d=new Date(t.dateTime),c=p(d.getHours())+':'+p(d.getMinutes());\
-if(t.dataset.clock!=='day'){t.textContent=c;continue}\
+if(t.dataset.clock!=='day'){n.data=c;continue}\
 const k=Math.round((day(new Date())-day(d))/864e5);\
-t.textContent=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
+n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
 /// The whole HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -28,6 +28,22 @@ mod tests {
         assert_eq!(initials("  a b c "), "AB");
         assert_eq!(initials(""), "");
     }
+
+    /// Off the browser the reader's zone is UTC; the day is named relative
+    /// to today, and older ones by day and month.
+    #[test]
+    fn a_moment_is_named_by_its_day() {
+        use super::day_and_time_from;
+        use chrono::{NaiveDate, TimeZone, Utc};
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let at = |d, h, m| Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+        assert_eq!(day_and_time_from(today, &at(28, 0, 5)), "today at 00:05");
+        assert_eq!(
+            day_and_time_from(today, &at(27, 23, 59)),
+            "yesterday at 23:59"
+        );
+        assert_eq!(day_and_time_from(today, &at(3, 9, 0)), "03/11 at 09:00");
+    }
 }
 
 /// A moment as `<time>`: "14:05", or with its day ("yesterday at 09:12"), in
@@ -65,11 +81,21 @@ pub fn clock_time(at: &chrono::DateTime<chrono::Utc>) -> String {
 /// and the time both in the reader's time zone (so "today" turns at their
 /// midnight, not at UTC's).
 pub fn day_and_time(at: &chrono::DateTime<chrono::Utc>) -> String {
-    let (now, then) = (local_date(&chrono::Utc::now()), local_date(at));
-    let day = match (now - then).num_days() {
+    day_and_time_from(local_date(&chrono::Utc::now()), at)
+}
+
+/// [`day_and_time`] as seen on the reader's day `today`.
+fn day_and_time_from(today: chrono::NaiveDate, at: &chrono::DateTime<chrono::Utc>) -> String {
+    let then = local_date(at);
+    let day = match (today - then).num_days() {
         0 => "today".to_owned(),
         1 => "yesterday".to_owned(),
-        _ => then.format("%d/%m").to_string(),
+        // Not chrono's `format`: its pattern parser would ship in the
+        // WebAssembly for this one line.
+        _ => {
+            use chrono::Datelike;
+            format!("{:02}/{:02}", then.day(), then.month())
+        }
     };
     format!("{day} at {}", clock_time(at))
 }
