@@ -35,15 +35,40 @@ async function load(context: BrowserContext, page: Page, url: string, network: k
     bytes += event.encodedDataLength;
     requests += 1;
   });
-  const start = Date.now();
+  await page.addInitScript(markMoments);
   await page.goto(url, { waitUntil: 'commit' });
   await page.getByTestId('chat-row').first().waitFor({ state: 'visible', timeout: 120_000 });
-  const firstRowMs = Date.now() - start;
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 120_000 });
-  const hydratedMs = Date.now() - start;
   // The socket's own traffic is not a page load: stop counting at interactive.
   await cdp.detach();
-  return { bytes, requests, firstRowMs, hydratedMs };
+  const marks = await page.evaluate(() => (window as any).__marks);
+  return { bytes, requests, firstRowMs: Math.round(marks.row), hydratedMs: Math.round(marks.hydrated) };
+}
+
+/**
+ * Runs in the page before its own scripts: notes, in ms since the navigation
+ * began, the first frame that can paint a chat row (a frame waits for
+ * render-blocking CSS) and the moment the page is hydrated. Timed in the page,
+ * not by polling from the test, which would round up to its polling steps.
+ */
+function markMoments() {
+  const w = window as any;
+  if (w.__marks) return;
+  const marks: { row?: number; hydrated?: number } = {};
+  w.__marks = marks;
+  let rowSeen = false;
+  const check = () => {
+    if (!rowSeen && document.querySelector('[data-testid="chat-row"]')) {
+      rowSeen = true;
+      requestAnimationFrame(() => { marks.row = performance.now(); });
+    }
+    if (marks.hydrated === undefined && document.documentElement?.hasAttribute('data-hydrated')) {
+      marks.hydrated = performance.now();
+    }
+  };
+  new MutationObserver(check).observe(document, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['data-hydrated'],
+  });
 }
 
 function median(values: number[]): number {
