@@ -51,9 +51,20 @@ test('the chat list is in the first HTML: readable without JavaScript, never gon
   await expect(harley.page.getByTestId('chat-row')).toContainText('are you there?');
   expect(await harley.page.evaluate(() => (window as any).__rowSeen)).toBe(true);
   expect(await harley.page.evaluate(() => (window as any).__rowLost)).toBe(false);
-  // The open chat too: its messages from the first paint, then live.
+  // The open chat too: its messages from the first paint, then live. Once the
+  // page runs, moving between chats asks the server for nothing but over
+  // the socket (no page data, no "Loading…" while it comes).
+  const asked: string[] = [];
+  harley.page.on('request', (request) => {
+    if (request.url().includes('/api/')) asked.push(request.url());
+  });
   await harley.page.getByTestId('chat-row').click();
   await expect(bubble(harley.page, 'are you there?')).toBeVisible();
+  await harley.page.locator('a.back-link').evaluate((back: HTMLElement) => back.click());
+  await expect(harley.page).toHaveURL(`${server.url}/`);
+  await harley.page.getByTestId('chat-row').click();
+  await expect(bubble(harley.page, 'are you there?')).toBeVisible();
+  expect(asked).toEqual([]);
   const chatUrl = harley.page.url();
   await harley.page.goto(chatUrl);
   await hydrated(harley.page);

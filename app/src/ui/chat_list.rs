@@ -19,7 +19,19 @@ use leptos_router::{components::Redirect, hooks::use_params_map};
 
 #[component]
 pub fn ChatListPage() -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| current_user());
+    let live = expect_context::<Live>();
+    // Moving between `/` and `/chats/:id` renders this page anew; once the
+    // page runs, who is signed in is already known, not asked of the server
+    // (which would show "Loading…" for a round trip on every click).
+    let viewer = Resource::new(
+        || (),
+        move |_| async move {
+            match live.me.get_untracked() {
+                Some(me) if super::hydrated() => Ok(Some(me)),
+                _ => current_user().await,
+            }
+        },
+    );
     // The list and the open chat come in the first HTML: readable before (or
     // without) the WebAssembly, and the hydrated page starts from them. Once
     // the page runs, the socket brings both: no second trip.
