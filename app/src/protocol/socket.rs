@@ -78,10 +78,15 @@ pub struct JoinRoom {
 #[serde(rename_all = "camelCase")]
 pub struct RoomJoined {
     pub chat: Chat,
-    /// The latest messages (at most 50), ascending seq.
+    /// The latest messages (at most [`Self::PAGE`]), ascending seq.
     pub messages: Vec<Message>,
     /// Every member's watermarks, for per-member "message info".
     pub receipts: Vec<Receipt>,
+}
+
+impl RoomJoined {
+    /// The most messages `joinRoom` answers with: the latest page.
+    pub const PAGE: usize = 50;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,8 +27,6 @@ use std::{rc::Rc, time::Duration};
 const TYPING_EXPIRES_MS: f64 = 6_000.0;
 /// Messages per page when scrolling back.
 const OLDER_PAGE: u32 = 50;
-/// Messages in the page a chat opens with (the server's `joinRoom` page).
-const OPENING_PAGE: usize = 50;
 
 /// A message on its way: shown with a clock, resent with the same client id
 /// after a reconnect, marked for retry if it failed.
@@ -953,7 +951,7 @@ impl Default for Live {
 /// Whether a chat's opening page may have older messages before it: it is
 /// full and does not start at the chat's first message.
 fn has_older(opening: &[Message]) -> bool {
-    opening.len() >= OPENING_PAGE && opening.first().is_some_and(|m| m.seq > 1)
+    opening.len() >= RoomJoined::PAGE && opening.first().is_some_and(|m| m.seq > 1)
 }
 
 #[cfg(test)]

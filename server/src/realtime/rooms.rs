@@ -17,9 +17,6 @@ use app::{
 };
 use socketioxide::adapter::Adapter;
 
-/// How many messages `joinRoom` brings.
-const JOIN_PAGE: u64 = 50;
-
 pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<RoomJoined, ApiError> {
     let mut member_of = ctx.member_of(request.chat_id).await?;
     let me = ctx.me().id;
@@ -62,7 +59,7 @@ pub async fn opened<A: Adapter>(
         .messages(
             member_of.chat.id,
             Page::Latest,
-            JOIN_PAGE,
+            RoomJoined::PAGE as u64,
             member_of.visible_from(me),
         )
         .await?;
