@@ -61,7 +61,11 @@ pub struct User {
     #[serde(default)]
     pub online: bool,
     /// When their last socket went away; absent while online or never seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::timestamp::optional"
+    )]
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 
@@ -223,6 +227,7 @@ pub struct Message {
     /// The sender's own id for the message, which makes resending safe.
     pub client_id: String,
     pub body: String,
+    #[serde(deserialize_with = "crate::protocol::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
     /// The lowest status over the members other than the sender.
     pub status: MessageStatus,
@@ -231,11 +236,19 @@ pub struct Message {
     /// (Read as 0 from a server that predates versions.)
     #[serde(default)]
     pub version: Version,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::timestamp::optional"
+    )]
     pub edited_at: Option<DateTime<Utc>>,
     /// Deleted for everyone: `body` is empty and `reactions` too; `seq`,
     /// sender and status stay.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::timestamp::optional"
+    )]
     pub deleted_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,

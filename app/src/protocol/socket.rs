@@ -266,7 +266,11 @@ pub struct ShowTyping {
 pub struct Presence {
     pub user_id: UserId,
     pub online: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::timestamp::optional"
+    )]
     pub last_seen_at: Option<DateTime<Utc>>,
 }
 

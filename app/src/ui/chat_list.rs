@@ -5,7 +5,7 @@ use super::{
     conversation::ConversationPane,
     live::Live,
     new_chat::NewChatDialog,
-    session::{current_user, first_chats, first_conversation},
+    session::current_user,
     widgets::{Avatar, Icon, IconShape, Ticks, local_time},
 };
 use crate::{
@@ -35,24 +35,32 @@ pub fn ChatListPage() -> impl IntoView {
     // The list and the open chat come in the first HTML: readable before (or
     // without) the WebAssembly, and the hydrated page starts from them. Once
     // the page runs, the socket brings both: no second trip.
+    //
+    // So the browser never calls `first_chats` or `first_conversation`: during
+    // hydration a resource takes the server's value, and a page built later
+    // (after the first render) starts empty. Leaving the calls out of the
+    // browser build leaves out their second (`from_slice`) deserializer of
+    // every chat and message type.
     let chats = Resource::new(
         || (),
         |_| async {
-            if super::hydrated() {
-                return Ok(Vec::new());
-            }
-            first_chats().await
+            #[cfg(feature = "ssr")]
+            return super::session::first_chats().await;
+            #[cfg(not(feature = "ssr"))]
+            Ok::<_, ServerFnError>(Vec::new())
         },
     );
+    #[cfg(feature = "ssr")]
     let opening = use_params_map()
         .with_untracked(|params| params.get("id").and_then(|id| id.parse::<ChatId>().ok()));
     let opened = Resource::new(
         || (),
         move |_| async move {
-            match opening {
-                Some(chat_id) if !super::hydrated() => first_conversation(chat_id).await,
-                _ => Ok(None),
+            #[cfg(feature = "ssr")]
+            if let Some(chat_id) = opening {
+                return super::session::first_conversation(chat_id).await;
             }
+            Ok::<_, ServerFnError>(None)
         },
     );
     view! {
