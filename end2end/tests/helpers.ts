@@ -25,11 +25,19 @@ export async function signOut(page: Page) {
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
 }
 
+/**
+ * Starts a direct chat with `username` (someone this page has no chat with
+ * yet) and lands in it: the dialog has closed and the address is the new
+ * chat's. Only "some chat's address" would pass at once when another chat was
+ * open, and the next step would type into that chat.
+ */
 export async function startDirectChat(page: Page, username: string) {
+  const before = page.url();
   await page.getByRole('button', { name: 'New chat' }).click();
   await page.getByLabel('Username').fill(username);
   await page.getByRole('button', { name: 'Start chat' }).click();
-  await expect(page).toHaveURL(/\/chats\//);
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page).toHaveURL((url) => url.pathname.startsWith('/chats/') && url.href !== before);
 }
 
 export async function send(page: Page, text: string) {
