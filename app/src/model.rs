@@ -109,6 +109,27 @@ impl Chat {
         self.member(user_id)
             .is_some_and(|member| member.role == Role::Admin)
     }
+
+    /// The first member who is not `me`: in a direct chat, the other person.
+    pub fn other_member(&self, me: Option<&User>) -> Option<&User> {
+        self.members
+            .iter()
+            .find(|member| Some(member.id) != me.map(|me| me.id))
+            .map(|member| &member.user)
+    }
+
+    /// The name the chat goes by for `me`: the group's, or the other person's
+    /// (their own, in a chat with nobody else left).
+    pub fn title(&self, me: Option<&User>) -> String {
+        match (&self.kind, &self.name) {
+            (ChatKind::Group, Some(name)) => name.clone(),
+            _ => self
+                .other_member(me)
+                .or(self.members.first().map(|member| &member.user))
+                .map(|member| member.display_name.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// What a member may do in a group: admins rename it, add and remove people
@@ -658,6 +679,46 @@ impl GroupName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn member(n: u128, name: &str) -> ChatMember {
+        ChatMember {
+            user: User {
+                id: UserId(Uuid::from_u128(n)),
+                username: name.to_lowercase(),
+                display_name: name.into(),
+                online: false,
+                last_seen_at: None,
+            },
+            role: Role::Member,
+        }
+    }
+
+    #[test]
+    fn a_chat_is_called_by_its_group_name_or_the_other_person() {
+        let (harley, mike) = (member(1, "Harley"), member(2, "Mike"));
+        let direct = Chat {
+            id: ChatId(Uuid::from_u128(9)),
+            kind: ChatKind::Direct,
+            name: None,
+            members: vec![harley.clone(), mike.clone()],
+        };
+        assert_eq!(direct.title(Some(&harley.user)), "Mike");
+        assert_eq!(direct.title(Some(&mike.user)), "Harley");
+        assert_eq!(direct.other_member(Some(&mike.user)), Some(&harley.user));
+        let group = Chat {
+            kind: ChatKind::Group,
+            name: Some("Crew".into()),
+            ..direct.clone()
+        };
+        assert_eq!(group.title(Some(&harley.user)), "Crew");
+        // Mike left: the chat keeps Harley's own name rather than none.
+        let alone = Chat {
+            members: vec![harley.clone()],
+            ..direct
+        };
+        assert_eq!(alone.other_member(Some(&harley.user)), None);
+        assert_eq!(alone.title(Some(&harley.user)), "Harley");
+    }
 
     #[test]
     fn system_lines_read_as_sentences() {

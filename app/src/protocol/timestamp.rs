@@ -18,9 +18,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<DateTime<Utc>, 
 }
 
 /// Reads an optional RFC 3339 timestamp (`null` or absent: `None`).
-pub fn optional<'de, D: Deserializer<'de>>(
-    from: D,
-) -> Result<Option<DateTime<Utc>>, D::Error> {
+pub fn optional<'de, D: Deserializer<'de>>(from: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     match <Option<std::borrow::Cow<'de, str>>>::deserialize(from)? {
         None => Ok(None),
         Some(text) => parse(&text)
@@ -41,7 +39,9 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
         })
     };
     let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if separators.iter().any(|&(at, sign)| bytes.get(at) != Some(&sign))
+    if separators
+        .iter()
+        .any(|&(at, sign)| bytes.get(at) != Some(&sign))
         || !matches!(bytes.get(10), Some(b'T' | b't' | b' '))
     {
         return None;
@@ -98,7 +98,11 @@ mod tests {
         for at in instants {
             let written = serde_json::to_string(&at).unwrap();
             assert_eq!(parse(written.trim_matches('"')), Some(at), "{written}");
-            for format in [SecondsFormat::Millis, SecondsFormat::AutoSi, SecondsFormat::Nanos] {
+            for format in [
+                SecondsFormat::Millis,
+                SecondsFormat::AutoSi,
+                SecondsFormat::Nanos,
+            ] {
                 let text = at.to_rfc3339_opts(format, false);
                 let expected: DateTime<Utc> = text.parse().unwrap();
                 assert_eq!(parse(&text), Some(expected), "{text}");

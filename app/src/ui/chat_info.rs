@@ -3,7 +3,6 @@
 //! leaving for anyone. For a direct chat: block or unblock the other person.
 
 use super::{
-    chat_list::other_member,
     live::Live,
     widgets::{Avatar, Modal},
 };
@@ -179,7 +178,7 @@ fn MemberRow(
 fn DirectInfo(chat: Chat, me: UserId, run: impl Fn(Work) + Copy + 'static) -> impl IntoView {
     let live = expect_context::<Live>();
     let me_user = live.me.get_untracked();
-    let other = other_member(&chat, me_user.as_ref()).cloned();
+    let other = chat.other_member(me_user.as_ref()).cloned();
     let chat_id = chat.id;
     let blocked = move || {
         live.chats.with(|chats| {

@@ -77,25 +77,6 @@ pub fn ChatListPage() -> impl IntoView {
     }
 }
 
-/// The first member who is not `me`: in a direct chat, the other person.
-pub fn other_member<'a>(chat: &'a crate::model::Chat, me: Option<&User>) -> Option<&'a User> {
-    chat.members
-        .iter()
-        .find(|member| Some(member.id) != me.map(|me| me.id))
-        .map(|member| &member.user)
-}
-
-/// The name a chat goes by for `me`: the group's, or the other person's.
-pub fn chat_title(chat: &crate::model::Chat, me: Option<&User>) -> String {
-    match (&chat.kind, &chat.name) {
-        (ChatKind::Group, Some(name)) => name.clone(),
-        _ => other_member(chat, me)
-            .or(chat.members.first().map(|member| &member.user))
-            .map(|member| member.display_name.clone())
-            .unwrap_or_default(),
-    }
-}
-
 #[component]
 fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> impl IntoView {
     let live = expect_context::<Live>();
@@ -258,10 +239,13 @@ struct RowMenu(RwSignal<Option<ChatId>>);
 fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
     let live = expect_context::<Live>();
     let me = live.me.get_untracked();
-    let title = chat_title(&summary.chat, me.as_ref());
+    let title = summary.chat.title(me.as_ref());
     let chat_id = summary.chat.id;
     let online = summary.chat.kind == ChatKind::Direct
-        && other_member(&summary.chat, me.as_ref()).is_some_and(|other| other.online);
+        && summary
+            .chat
+            .other_member(me.as_ref())
+            .is_some_and(|other| other.online);
     let last = summary.last_message.clone();
     let mine = last
         .as_ref()

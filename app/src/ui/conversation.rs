@@ -4,7 +4,6 @@
 use super::{
     attachments::{MessageAttachments, PhotoViewer, UploadTray, Uploads, photos_in},
     chat_info::ChatInfo,
-    chat_list::{chat_title, other_member},
     live::{Live, Pending},
     widgets::{Avatar, Icon, IconShape, Modal, Ticks, local_time},
 };
@@ -82,12 +81,8 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
 fn ConversationHeader(chat_id: ChatId, info_open: RwSignal<bool>) -> impl IntoView {
     let live = expect_context::<Live>();
     let chat = live.conversation.chat;
-    let title = move || {
-        chat.with(|chat| {
-            chat.as_ref()
-                .map(|chat| chat_title(chat, live.me.get().as_ref()))
-        })
-    };
+    let title =
+        move || chat.with(|chat| chat.as_ref().map(|chat| chat.title(live.me.get().as_ref())));
     // The words, and when they were last seen (shown after them).
     let subtitle = move || {
         let me = live.me.get();
@@ -98,7 +93,7 @@ fn ConversationHeader(chat_id: ChatId, info_open: RwSignal<bool>) -> impl IntoVi
                 ChatKind::Direct if !live.typists(chat_id).is_empty() => {
                     ("typing…".to_owned(), None)
                 }
-                ChatKind::Direct => match other_member(chat, me.as_ref()) {
+                ChatKind::Direct => match chat.other_member(me.as_ref()) {
                     Some(other) if other.online => ("online".to_owned(), None),
                     Some(User {
                         last_seen_at: Some(at),

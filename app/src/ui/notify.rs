@@ -4,7 +4,7 @@
 //! have open (the one holding a Web Lock), and a dot on the tab's icon while
 //! anything is unread.
 
-use super::{chat_list::chat_title, live::Live};
+use super::live::Live;
 use crate::model::{ChatKind, Message};
 use leptos::prelude::*;
 use std::{cell::RefCell, rc::Rc};
@@ -103,7 +103,7 @@ pub fn announce(live: Live, message: &Message) {
         .map(|member| member.display_name.clone())
         .unwrap_or_default();
     let title = match summary.chat.kind {
-        ChatKind::Group => format!("{sender} in {}", chat_title(&summary.chat, me.as_ref())),
+        ChatKind::Group => format!("{sender} in {}", summary.chat.title(me.as_ref())),
         ChatKind::Direct => sender,
     };
     let body = crate::media::preview(&message.body, &message.attachments)

@@ -80,7 +80,7 @@ fn Hit(hit: SearchHit) -> impl IntoView {
             chats
                 .iter()
                 .find(|summary| summary.chat.id == chat_id)
-                .map(|summary| super::chat_list::chat_title(&summary.chat, me.as_ref()))
+                .map(|summary| summary.chat.title(me.as_ref()))
         })
         .or(hit.chat.name.clone())
         .unwrap_or_default();

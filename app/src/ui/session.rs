@@ -67,7 +67,7 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
 /// rendered into the first HTML, then kept live by the socket.
 #[server]
 pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
-    let Some((user, source)) = page_source()? else {
+    let Some((user, PageChats(source))) = page_source()? else {
         return Ok(Vec::new());
     };
     source.chats_of(user.id).await.map_err(ServerFnError::new)
@@ -79,7 +79,7 @@ pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
 pub async fn first_conversation(
     chat_id: crate::model::ChatId,
 ) -> Result<Option<crate::protocol::RoomJoined>, ServerFnError> {
-    let Some((user, source)) = page_source()? else {
+    let Some((user, PageChats(source))) = page_source()? else {
         return Ok(None);
     };
     source
@@ -91,7 +91,7 @@ pub async fn first_conversation(
 /// The viewer and where their data comes from (`None` when nobody is
 /// signed in).
 #[cfg(feature = "ssr")]
-fn page_source() -> Result<Option<(User, std::sync::Arc<dyn ChatSource>)>, ServerFnError> {
+fn page_source() -> Result<Option<(User, PageChats)>, ServerFnError> {
     let parts: http::request::Parts =
         use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
     let viewer = parts
@@ -99,7 +99,7 @@ fn page_source() -> Result<Option<(User, std::sync::Arc<dyn ChatSource>)>, Serve
         .get::<Viewer>()
         .and_then(|viewer| viewer.0.clone());
     Ok(match (viewer, parts.extensions.get::<PageChats>()) {
-        (Some(user), Some(PageChats(source))) => Some((user, source.clone())),
+        (Some(user), Some(source)) => Some((user, source.clone())),
         _ => None,
     })
 }
