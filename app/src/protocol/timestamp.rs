@@ -13,18 +13,18 @@ use serde::{Deserialize, Deserializer, de::Error};
 
 /// Reads one RFC 3339 timestamp.
 pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<DateTime<Utc>, D::Error> {
-    let text = <std::borrow::Cow<'de, str>>::deserialize(from)?;
-    parse(&text).ok_or_else(|| D::Error::custom("expected an RFC 3339 timestamp"))
+    read(&<std::borrow::Cow<'de, str>>::deserialize(from)?)
 }
 
 /// Reads an optional RFC 3339 timestamp (`null` or absent: `None`).
 pub fn optional<'de, D: Deserializer<'de>>(from: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    match <Option<std::borrow::Cow<'de, str>>>::deserialize(from)? {
-        None => Ok(None),
-        Some(text) => parse(&text)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom("expected an RFC 3339 timestamp")),
-    }
+    <Option<std::borrow::Cow<'de, str>>>::deserialize(from)?
+        .map(|text| read(&text))
+        .transpose()
+}
+
+fn read<E: Error>(text: &str) -> Result<DateTime<Utc>, E> {
+    parse(text).ok_or_else(|| E::custom("expected an RFC 3339 timestamp"))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the instant in UTC.
@@ -119,6 +119,31 @@ mod tests {
         assert_eq!(
             parse("2026-11-27T20:48:06-10:00"),
             Some(Utc.with_ymd_and_hms(2026, 11, 28, 6, 48, 6).unwrap())
+        );
+    }
+
+    #[test]
+    fn serde_reads_present_null_absent_and_refuses_junk() {
+        #[derive(serde::Deserialize, Debug)]
+        struct At {
+            #[serde(deserialize_with = "super::deserialize")]
+            at: DateTime<Utc>,
+            #[serde(default, deserialize_with = "super::optional")]
+            until: Option<DateTime<Utc>>,
+        }
+        let noon = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let both: At =
+            serde_json::from_str(r#"{"at":"2026-11-28T12:00:00Z","until":"2026-11-28T12:00:00Z"}"#)
+                .unwrap();
+        assert_eq!((both.at, both.until), (noon, Some(noon)));
+        let null: At =
+            serde_json::from_str(r#"{"at":"2026-11-28T12:00:00Z","until":null}"#).unwrap();
+        assert_eq!(null.until, None);
+        let absent: At = serde_json::from_str(r#"{"at":"2026-11-28T12:00:00Z"}"#).unwrap();
+        assert_eq!(absent.until, None);
+        assert!(serde_json::from_str::<At>(r#"{"at":"yesterday"}"#).is_err());
+        assert!(
+            serde_json::from_str::<At>(r#"{"at":"2026-11-28T12:00:00Z","until":"soon"}"#).is_err()
         );
     }
 

@@ -160,7 +160,8 @@ async fn the_chat_list_is_in_the_first_html() {
         .await
         .unwrap();
     assert!(html.contains(r#"data-testid="chat-row""#), "{html}");
-    assert!(html.contains(r#"<span class="row-title">mike"#), "{html}");
+    // The whole name, up to the next tag or hydration marker: not "mikey".
+    assert!(html.contains(r#"<span class="row-title">mike<"#), "{html}");
     assert!(html.contains("call me back"), "the last message: {html}");
     assert!(
         html.contains(r#"aria-label="2 unread""#),
