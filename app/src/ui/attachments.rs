@@ -2,7 +2,7 @@
 //! its progress, each cancellable), how a message shows what it carries, and
 //! the full-size viewer.
 
-use super::widgets::{Icon, IconShape, Modal};
+use super::widgets::{Icon, IconShape, Modal, built_alone};
 use crate::{
     media::{Attachment, THUMBNAIL_EDGE, human_size, upload_path},
     model::{AttachmentId, ChatId, Message},
@@ -319,6 +319,16 @@ pub fn photos_in(messages: &[Message]) -> Vec<Attachment> {
         .filter(|attachment| attachment.is_image())
         .cloned()
         .collect()
+}
+
+/// The viewer, loaded on first use (its own WebAssembly chunk with
+/// `cargo leptos --split`).
+#[lazy]
+pub fn photo_viewer(
+    photos: Signal<Vec<Attachment>>,
+    showing: RwSignal<Option<AttachmentId>>,
+) -> AnyView {
+    built_alone(move || view! { <PhotoViewer photos showing/> }.into_any())
 }
 
 /// One photo at full size; ← and → go through the chat's photos, Esc closes.

@@ -4,13 +4,20 @@
 
 use super::{
     live::Live,
-    widgets::{Avatar, Modal},
+    widgets::{Avatar, Modal, built_alone},
 };
 use crate::{
     model::{Chat, ChatKind, ChatMember, Role, UserId},
     protocol::{AddMembers, BlockUser, LeaveChat, RemoveMember, SetRole, UpdateChat},
 };
 use leptos::{prelude::*, task::spawn_local};
+
+/// The dialog, loaded on first use: with `cargo leptos --split` its code is
+/// a WebAssembly chunk of its own, not part of the first download.
+#[lazy]
+pub fn chat_info_dialog(on_close: Callback<()>) -> AnyView {
+    built_alone(move || view! { <ChatInfo on_close/> }.into_any())
+}
 
 #[component]
 pub fn ChatInfo(on_close: Callback<()>) -> impl IntoView {

@@ -4,9 +4,8 @@
 use super::{
     conversation::ConversationPane,
     live::Live,
-    new_chat::NewChatDialog,
     session::current_user,
-    widgets::{Avatar, Icon, IconShape, Ticks, local_time},
+    widgets::{Avatar, Icon, IconShape, Ticks, loaded_later, local_time},
 };
 use crate::{
     client::ConnectionState,
@@ -163,7 +162,9 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
                 }}
             </section>
             <Show when=move || show_dialog.get()>
-                <NewChatDialog on_close=move || show_dialog.set(false)/>
+                {loaded_later(move || {
+                    super::new_chat::new_chat_dialog(Callback::new(move |()| show_dialog.set(false)))
+                })}
             </Show>
         </div>
     }

@@ -2,10 +2,9 @@
 //! message info, and the composer.
 
 use super::{
-    attachments::{MessageAttachments, PhotoViewer, UploadTray, Uploads, photos_in},
-    chat_info::ChatInfo,
+    attachments::{MessageAttachments, UploadTray, Uploads, photos_in},
     live::{Live, Pending},
-    widgets::{Avatar, Icon, IconShape, Modal, Ticks, local_time},
+    widgets::{Avatar, Icon, IconShape, Modal, Ticks, built_alone, loaded_later, local_time},
 };
 use crate::{
     client::ConnectionState,
@@ -65,13 +64,20 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
             <MessageList chat_id/>
             <TypingLine chat_id/>
             <Composer chat_id/>
-            {move || info_for.get().map(|seq| view! { <MessageInfo seq on_close=move || info_for.set(None)/> })}
-            {move || confirm_delete.get().map(|message| view! { <ConfirmDelete message/> })}
+            // The dialogs and the viewer load on first use (see `#[lazy]`).
+            {move || info_for.get().map(|seq| {
+                loaded_later(move || message_info_dialog(seq, Callback::new(move |()| info_for.set(None))))
+            })}
+            {move || confirm_delete.get().map(|message| {
+                loaded_later(move || confirm_delete_dialog(message.clone()))
+            })}
             <Show when=move || viewing.with(Option::is_some)>
-                <PhotoViewer photos showing=viewing/>
+                {loaded_later(move || super::attachments::photo_viewer(photos, viewing))}
             </Show>
             <Show when=move || info_open.get()>
-                <ChatInfo on_close=Callback::new(move |()| info_open.set(false))/>
+                {loaded_later(move || {
+                    super::chat_info::chat_info_dialog(Callback::new(move |()| info_open.set(false)))
+                })}
             </Show>
         </div>
     }
@@ -563,6 +569,12 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
 }
 
 /// "Delete for everyone?": the one confirmation before text is gone for good.
+/// Loaded on first use (a chunk of its own).
+#[lazy]
+fn confirm_delete_dialog(message: Message) -> AnyView {
+    built_alone(move || view! { <ConfirmDelete message/> }.into_any())
+}
+
 #[component]
 fn ConfirmDelete(message: Message) -> impl IntoView {
     let live = expect_context::<Live>();
@@ -691,6 +703,12 @@ fn TypingLine(chat_id: ChatId) -> impl IntoView {
         typing_sentence(&names)
     };
     view! { <p class="typing-line" data-testid="typing" aria-live="polite">{sentence}</p> }
+}
+
+/// Loaded on first use (a chunk of its own).
+#[lazy]
+fn message_info_dialog(seq: i64, on_close: Callback<()>) -> AnyView {
+    built_alone(move || view! { <MessageInfo seq on_close=move || on_close.run(())/> }.into_any())
 }
 
 #[component]

@@ -1,9 +1,16 @@
 //! The "new chat" dialog: a direct chat by username, or a named group.
 
-use super::{live::Live, widgets::Modal};
+use super::{live::Live, widgets::{Modal, built_alone}};
 use crate::{model::ChatKind, protocol::CreateChat};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
+
+/// The dialog, loaded on first use (its own WebAssembly chunk with
+/// `cargo leptos --split`).
+#[lazy]
+pub fn new_chat_dialog(on_close: Callback<()>) -> AnyView {
+    built_alone(move || view! { <NewChatDialog on_close=move || on_close.run(())/> }.into_any())
+}
 
 #[component]
 pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
@@ -44,12 +51,18 @@ pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> imp
             spawn_local(async move {
                 match live.create_chat(request).await {
                     Ok(chat_id) => {
-                        on_close();
+                        // To the chat first: closing disposes this dialog and
+                        // what it owns, and a navigation started from a
+                        // disposed owner changes the address but not the page.
                         navigate(&format!("/chats/{chat_id}"), Default::default());
+                        // Closing disposes `busy` with the rest of the dialog.
+                        on_close();
                     }
-                    Err(message) => error.set(Some(message)),
+                    Err(message) => {
+                        error.set(Some(message));
+                        busy.set(false);
+                    }
                 }
-                busy.set(false);
             });
         }
     };

@@ -168,6 +168,59 @@ pub fn Ticks(#[prop(into)] status: Signal<Option<crate::model::MessageStatus>>) 
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), textarea:not([disabled]), \
      select:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 
+/// A view whose code loads on first use (a `#[lazy]` chunk), drawn once it
+/// has. It waits in a `Suspense` of its own: under the page's, the page would
+/// show its fallback while the chunk loads and then draw itself anew, losing
+/// focus and scroll.
+pub fn loaded_later<Load, Loading>(load: Load) -> impl IntoView
+where
+    Load: Fn() -> Loading + Send + Sync + 'static,
+    Loading: std::future::Future<Output = AnyView> + Send + 'static,
+{
+    view! { <Suspense>{move || Suspend::new(load())}</Suspense> }
+}
+
+/// What a `#[lazy]` function returns: its view built under an owner of its
+/// own that also owns the view's render effects, so the two are disposed
+/// together. Left to `Suspend`, the view's signals belong to the owner the
+/// `Suspend` was made under and its render effects to wherever it is mounted:
+/// a dialog closed by its own effect then outlived its signals. Built
+/// untracked, or the `Suspend` would forward what the view reads to the view
+/// around it, which would redraw (losing focus) whenever the dialog changed.
+pub fn built_alone(build: impl FnOnce() -> AnyView) -> AnyView {
+    let owner = Owner::current().unwrap_or_default().child();
+    let view = owner.with(|| untrack(build));
+    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner).into_any()
+}
+
+/// The open dialog and what had focus before it.
+type Shown = StoredValue<
+    Option<(web_sys::HtmlDialogElement, Option<web_sys::HtmlElement>)>,
+    LocalStorage,
+>;
+
+/// Opens the dialog once it is in the document. A dialog loaded on first use
+/// (a lazy chunk) is built before it is attached, and `showModal` refuses a
+/// detached `<dialog>`; so it waits a frame at a time, for as long as the
+/// `Modal` lives.
+fn show_when_attached(
+    dialog: web_sys::HtmlDialogElement,
+    opener: Option<web_sys::HtmlElement>,
+    shown: Shown,
+) {
+    if shown.is_disposed() {
+        return;
+    }
+    if dialog.is_connected() {
+        if !dialog.open() {
+            let _ = dialog.show_modal();
+        }
+        shown.set_value(Some((dialog, opener)));
+    } else {
+        request_animation_frame(move || show_when_attached(dialog, opener, shown));
+    }
+}
+
 /// A modal dialog on the browser's own `<dialog>` (`showModal`): focus moves
 /// into it, Tab stays inside, Escape and a click on the backdrop close it, and
 /// focus goes back to whatever had it before (the button that opened it).
@@ -186,17 +239,14 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
-    // The open dialog and what had focus before it.
-    let shown =
-        StoredValue::new_local(None::<(web_sys::HtmlDialogElement, Option<web_sys::HtmlElement>)>);
+    let shown: Shown = StoredValue::new_local(None);
     Effect::new(move |_| {
         let Some(dialog) = dialog.get() else { return };
         if !dialog.open() {
             let opener = document()
                 .active_element()
                 .and_then(|element| wasm_bindgen::JsCast::dyn_into(element).ok());
-            let _ = dialog.show_modal();
-            shown.set_value(Some((dialog, opener)));
+            show_when_attached(dialog, opener, shown);
         }
     });
     on_cleanup(move || {
