@@ -101,6 +101,7 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
         let user = user.clone();
         Effect::new(move |_| live.start(user.clone()));
     }
+    Effect::new(|_| request_idle_callback(super::preload_dialogs));
     Effect::new(move |_| live.show_chat(open.get()));
     {
         // A notification's click opens its chat here, through the router.

@@ -571,7 +571,7 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
 /// "Delete for everyone?": the one confirmation before text is gone for good.
 /// Loaded on first use (a chunk of its own).
 #[lazy]
-fn confirm_delete_dialog(message: Message) -> AnyView {
+pub(super) fn confirm_delete_dialog(message: Message) -> AnyView {
     built_alone(move || view! { <ConfirmDelete message/> }.into_any())
 }
 
@@ -707,7 +707,7 @@ fn TypingLine(chat_id: ChatId) -> impl IntoView {
 
 /// Loaded on first use (a chunk of its own).
 #[lazy]
-fn message_info_dialog(seq: i64, on_close: Callback<()>) -> AnyView {
+pub(super) fn message_info_dialog(seq: i64, on_close: Callback<()>) -> AnyView {
     built_alone(move || view! { <MessageInfo seq on_close=move || on_close.run(())/> }.into_any())
 }
 

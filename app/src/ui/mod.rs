@@ -47,6 +47,16 @@ if(t.dataset.clock!=='day'){n.data=c;continue}\
 const k=Math.round((day(new Date())-day(d))/864e5);\
 n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
+/// Fetches the dialogs' code (their `#[lazy]` chunks) while the page is idle,
+/// so that the first one a person opens shows at once.
+fn preload_dialogs() {
+    let _ = lazy_preload!(chat_info::chat_info_dialog);
+    let _ = lazy_preload!(new_chat::new_chat_dialog);
+    let _ = lazy_preload!(attachments::photo_viewer);
+    let _ = lazy_preload!(conversation::message_info_dialog);
+    let _ = lazy_preload!(conversation::confirm_delete_dialog);
+}
+
 /// The whole HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
