@@ -2,7 +2,7 @@
 //! its progress, each cancellable), how a message shows what it carries, and
 //! the full-size viewer.
 
-use super::widgets::{Icon, IconShape, Modal, built_alone};
+use super::widgets::{Icon, IconShape, Modal, NotLoaded, built_alone};
 use crate::{
     media::{Attachment, THUMBNAIL_EDGE, human_size, upload_path},
     model::{AttachmentId, ChatId, Message},
@@ -323,11 +323,16 @@ pub fn photos_in(messages: &[Message]) -> Vec<Attachment> {
 
 /// The viewer, loaded on first use (its own WebAssembly chunk with
 /// `cargo leptos --split`).
-#[lazy]
+#[leptos::wasm_split::wasm_split(
+    photo_viewer,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_photo_viewer)
+)]
 pub fn photo_viewer(
     photos: Signal<Vec<Attachment>>,
     showing: RwSignal<Option<AttachmentId>>,
-) -> AnyView {
+) -> Result<AnyView, NotLoaded> {
     built_alone(move || view! { <PhotoViewer photos showing/> }.into_any())
 }
 

@@ -4,7 +4,7 @@
 
 use super::{
     live::Live,
-    widgets::{Avatar, Modal, built_alone},
+    widgets::{Avatar, Modal, NotLoaded, built_alone},
 };
 use crate::{
     model::{Chat, ChatKind, ChatMember, Role, UserId},
@@ -14,8 +14,13 @@ use leptos::{prelude::*, task::spawn_local};
 
 /// The dialog, loaded on first use: with `cargo leptos --split` its code is
 /// a WebAssembly chunk of its own, not part of the first download.
-#[lazy]
-pub fn chat_info_dialog(on_close: Callback<()>) -> AnyView {
+#[leptos::wasm_split::wasm_split(
+    chat_info_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_chat_info_dialog)
+)]
+pub fn chat_info_dialog(on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
     built_alone(move || view! { <ChatInfo on_close/> }.into_any())
 }
 

@@ -163,9 +163,10 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
                 }}
             </section>
             <Show when=move || show_dialog.get()>
-                {loaded_later(move || {
-                    super::new_chat::new_chat_dialog(Callback::new(move |()| show_dialog.set(false)))
-                })}
+                {
+                    let close = Callback::new(move |()| show_dialog.set(false));
+                    loaded_later(move || super::new_chat::new_chat_dialog(close), close)
+                }
             </Show>
         </div>
     }

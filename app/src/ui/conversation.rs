@@ -4,7 +4,9 @@
 use super::{
     attachments::{MessageAttachments, UploadTray, Uploads, photos_in},
     live::{Live, Pending},
-    widgets::{Avatar, Icon, IconShape, Modal, Ticks, built_alone, loaded_later, local_time},
+    widgets::{
+        Avatar, Icon, IconShape, Modal, NotLoaded, Ticks, built_alone, loaded_later, local_time,
+    },
 };
 use crate::{
     client::ConnectionState,
@@ -64,20 +66,26 @@ pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
             <MessageList chat_id/>
             <TypingLine chat_id/>
             <Composer chat_id/>
-            // The dialogs and the viewer load on first use (see `#[lazy]`).
+            // The dialogs and the viewer are chunks of their own (`loaded_later`).
             {move || info_for.get().map(|seq| {
-                loaded_later(move || message_info_dialog(seq, Callback::new(move |()| info_for.set(None))))
+                let close = Callback::new(move |()| info_for.set(None));
+                loaded_later(move || message_info_dialog(seq, close), close)
             })}
             {move || confirm_delete.get().map(|message| {
-                loaded_later(move || confirm_delete_dialog(message.clone()))
+                let close = Callback::new(move |()| confirm_delete.set(None));
+                loaded_later(move || confirm_delete_dialog(message.clone()), close)
             })}
             <Show when=move || viewing.with(Option::is_some)>
-                {loaded_later(move || super::attachments::photo_viewer(photos, viewing))}
+                {loaded_later(
+                    move || super::attachments::photo_viewer(photos, viewing),
+                    Callback::new(move |()| viewing.set(None)),
+                )}
             </Show>
             <Show when=move || info_open.get()>
-                {loaded_later(move || {
-                    super::chat_info::chat_info_dialog(Callback::new(move |()| info_open.set(false)))
-                })}
+                {
+                    let close = Callback::new(move |()| info_open.set(false));
+                    loaded_later(move || super::chat_info::chat_info_dialog(close), close)
+                }
             </Show>
         </div>
     }
@@ -570,8 +578,13 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
 
 /// "Delete for everyone?": the one confirmation before text is gone for good.
 /// Loaded on first use (a chunk of its own).
-#[lazy]
-pub(super) fn confirm_delete_dialog(message: Message) -> AnyView {
+#[leptos::wasm_split::wasm_split(
+    confirm_delete_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_confirm_delete_dialog)
+)]
+pub(super) fn confirm_delete_dialog(message: Message) -> Result<AnyView, NotLoaded> {
     built_alone(move || view! { <ConfirmDelete message/> }.into_any())
 }
 
@@ -706,8 +719,13 @@ fn TypingLine(chat_id: ChatId) -> impl IntoView {
 }
 
 /// Loaded on first use (a chunk of its own).
-#[lazy]
-pub(super) fn message_info_dialog(seq: i64, on_close: Callback<()>) -> AnyView {
+#[leptos::wasm_split::wasm_split(
+    message_info_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_message_info_dialog)
+)]
+pub(super) fn message_info_dialog(seq: i64, on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
     built_alone(move || view! { <MessageInfo seq on_close=move || on_close.run(())/> }.into_any())
 }
 

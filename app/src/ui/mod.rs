@@ -47,14 +47,18 @@ if(t.dataset.clock!=='day'){n.data=c;continue}\
 const k=Math.round((day(new Date())-day(d))/864e5);\
 n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
-/// Fetches the dialogs' code (their `#[lazy]` chunks) while the page is idle,
-/// so that the first one a person opens shows at once.
+/// Fetches the dialogs' code (each a chunk of its own, see
+/// `widgets::loaded_later`) while the page is idle, so that the first one a
+/// person opens shows at once. A failure is not remembered: opening the
+/// dialog tries again.
 fn preload_dialogs() {
-    let _ = lazy_preload!(chat_info::chat_info_dialog);
-    let _ = lazy_preload!(new_chat::new_chat_dialog);
-    let _ = lazy_preload!(attachments::photo_viewer);
-    let _ = lazy_preload!(conversation::message_info_dialog);
-    let _ = lazy_preload!(conversation::confirm_delete_dialog);
+    leptos::task::spawn_local(async {
+        let _ = chat_info::preload_chat_info_dialog().await;
+        let _ = new_chat::preload_new_chat_dialog().await;
+        let _ = attachments::preload_photo_viewer().await;
+        let _ = conversation::preload_message_info_dialog().await;
+        let _ = conversation::preload_confirm_delete_dialog().await;
+    });
 }
 
 /// The whole HTML document the server renders around [`App`].

@@ -1,14 +1,22 @@
 //! The "new chat" dialog: a direct chat by username, or a named group.
 
-use super::{live::Live, widgets::{Modal, built_alone}};
+use super::{
+    live::Live,
+    widgets::{Modal, NotLoaded, built_alone},
+};
 use crate::{model::ChatKind, protocol::CreateChat};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 /// The dialog, loaded on first use (its own WebAssembly chunk with
 /// `cargo leptos --split`).
-#[lazy]
-pub fn new_chat_dialog(on_close: Callback<()>) -> AnyView {
+#[leptos::wasm_split::wasm_split(
+    new_chat_dialog,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_new_chat_dialog)
+)]
+pub fn new_chat_dialog(on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
     built_alone(move || view! { <NewChatDialog on_close=move || on_close.run(())/> }.into_any())
 }
 

@@ -168,36 +168,66 @@ pub fn Ticks(#[prop(into)] status: Signal<Option<crate::model::MessageStatus>>) 
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), textarea:not([disabled]), \
      select:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 
-/// A view whose code loads on first use (a `#[lazy]` chunk), drawn once it
-/// has. It waits in a `Suspense` of its own: under the page's, the page would
-/// show its fallback while the chunk loads and then draw itself anew, losing
-/// focus and scroll.
-pub fn loaded_later<Load, Loading>(load: Load) -> impl IntoView
+/// A view whose code is a WebAssembly chunk of its own (`cargo leptos
+/// --split`), drawn once that has loaded; [`NotLoaded`] says so in a dialog
+/// instead, which `on_close` closes. It waits in a `Suspense` of its own:
+/// under the page's, the page would show its fallback while the chunk loads
+/// and then draw itself anew, losing focus and scroll.
+pub fn loaded_later<Load, Loading>(load: Load, on_close: Callback<()>) -> impl IntoView
 where
     Load: Fn() -> Loading + Send + Sync + 'static,
-    Loading: std::future::Future<Output = AnyView> + Send + 'static,
+    Loading: std::future::Future<Output = Result<AnyView, NotLoaded>> + Send + 'static,
 {
-    view! { <Suspense>{move || Suspend::new(load())}</Suspense> }
+    view! {
+        <Suspense>
+            {move || {
+                let loading = load();
+                Suspend::new(async move { loading.await.unwrap_or_else(|NotLoaded| not_loaded(on_close)) })
+            }}
+        </Suspense>
+    }
 }
 
-/// What a `#[lazy]` function returns: its view built under an owner of its
+/// A chunk's code could not be fetched (offline before the page had it).
+/// Nothing is remembered: the next try fetches it again.
+#[derive(Debug)]
+pub struct NotLoaded;
+
+impl From<leptos::wasm_split::SplitLoaderError> for NotLoaded {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        NotLoaded
+    }
+}
+
+fn not_loaded(on_close: Callback<()>) -> AnyView {
+    view! {
+        <Modal labelled_by="not-loaded-title" described_by="not-loaded-text" on_close>
+            <h2 id="not-loaded-title">"Not downloaded yet"</h2>
+            <p id="not-loaded-text">"This part of Parley could not be fetched. Try again once you are online."</p>
+            <div class="dialog-actions">
+                <button type="button" class="primary" on:click=move |_| on_close.run(())>"Close"</button>
+            </div>
+        </Modal>
+    }
+    .into_any()
+}
+
+/// What a split function returns: its view built under an owner of its
 /// own that also owns the view's render effects, so the two are disposed
 /// together. Left to `Suspend`, the view's signals belong to the owner the
 /// `Suspend` was made under and its render effects to wherever it is mounted:
 /// a dialog closed by its own effect then outlived its signals. Built
 /// untracked, or the `Suspend` would forward what the view reads to the view
 /// around it, which would redraw (losing focus) whenever the dialog changed.
-pub fn built_alone(build: impl FnOnce() -> AnyView) -> AnyView {
+pub fn built_alone(build: impl FnOnce() -> AnyView) -> Result<AnyView, NotLoaded> {
     let owner = Owner::current().unwrap_or_default().child();
     let view = owner.with(|| untrack(build));
-    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner).into_any()
+    Ok(leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner).into_any())
 }
 
 /// The open dialog and what had focus before it.
-type Shown = StoredValue<
-    Option<(web_sys::HtmlDialogElement, Option<web_sys::HtmlElement>)>,
-    LocalStorage,
->;
+type Shown =
+    StoredValue<Option<(web_sys::HtmlDialogElement, Option<web_sys::HtmlElement>)>, LocalStorage>;
 
 /// Opens the dialog once it is in the document. A dialog loaded on first use
 /// (a lazy chunk) is built before it is attached, and `showModal` refuses a
