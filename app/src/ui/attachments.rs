@@ -321,8 +321,7 @@ pub fn photos_in(messages: &[Message]) -> Vec<Attachment> {
         .collect()
 }
 
-/// The viewer, loaded on first use (its own WebAssembly chunk with
-/// `cargo leptos --split`).
+/// The viewer, a WebAssembly chunk of its own (see `widgets::loaded_later`).
 #[leptos::wasm_split::wasm_split(
     photo_viewer,
     wasm_split_path = ::leptos::wasm_split,

@@ -12,8 +12,7 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 
-/// The dialog, loaded on first use: with `cargo leptos --split` its code is
-/// a WebAssembly chunk of its own, not part of the first download.
+/// The dialog, a WebAssembly chunk of its own (see `widgets::loaded_later`).
 #[leptos::wasm_split::wasm_split(
     chat_info_dialog,
     wasm_split_path = ::leptos::wasm_split,

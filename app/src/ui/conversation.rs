@@ -576,8 +576,8 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
     }
 }
 
-/// "Delete for everyone?": the one confirmation before text is gone for good.
-/// Loaded on first use (a chunk of its own).
+/// "Delete for everyone?": the one confirmation before text is gone for good,
+/// a WebAssembly chunk of its own (see `widgets::loaded_later`).
 #[leptos::wasm_split::wasm_split(
     confirm_delete_dialog,
     wasm_split_path = ::leptos::wasm_split,
@@ -718,7 +718,8 @@ fn TypingLine(chat_id: ChatId) -> impl IntoView {
     view! { <p class="typing-line" data-testid="typing" aria-live="polite">{sentence}</p> }
 }
 
-/// Loaded on first use (a chunk of its own).
+/// Who has received and seen a message, a WebAssembly chunk of its own (see
+/// `widgets::loaded_later`).
 #[leptos::wasm_split::wasm_split(
     message_info_dialog,
     wasm_split_path = ::leptos::wasm_split,

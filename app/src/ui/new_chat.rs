@@ -8,8 +8,7 @@ use crate::{model::ChatKind, protocol::CreateChat};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
-/// The dialog, loaded on first use (its own WebAssembly chunk with
-/// `cargo leptos --split`).
+/// The dialog, a WebAssembly chunk of its own (see `widgets::loaded_later`).
 #[leptos::wasm_split::wasm_split(
     new_chat_dialog,
     wasm_split_path = ::leptos::wasm_split,
@@ -59,11 +58,11 @@ pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> imp
             spawn_local(async move {
                 match live.create_chat(request).await {
                     Ok(chat_id) => {
-                        // To the chat first: closing disposes this dialog and
-                        // what it owns, and a navigation started from a
-                        // disposed owner changes the address but not the page.
+                        // To the chat first: closing disposes this dialog with
+                        // all it owns (`busy` too), and a navigation started
+                        // from a disposed owner changes the address but not
+                        // the page.
                         navigate(&format!("/chats/{chat_id}"), Default::default());
-                        // Closing disposes `busy` with the rest of the dialog.
                         on_close();
                     }
                     Err(message) => {

@@ -229,8 +229,8 @@ pub fn built_alone(build: impl FnOnce() -> AnyView) -> Result<AnyView, NotLoaded
 type Shown =
     StoredValue<Option<(web_sys::HtmlDialogElement, Option<web_sys::HtmlElement>)>, LocalStorage>;
 
-/// Opens the dialog once it is in the document. A dialog loaded on first use
-/// (a lazy chunk) is built before it is attached, and `showModal` refuses a
+/// Opens the dialog once it is in the document. A dialog from a chunk of its
+/// own (`loaded_later`) is built before it is attached, and `showModal` refuses a
 /// detached `<dialog>`; so it waits a frame at a time, for as long as the
 /// `Modal` lives.
 fn show_when_attached(
