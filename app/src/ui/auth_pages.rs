@@ -127,6 +127,7 @@ pub fn AccountPage() -> impl IntoView {
         });
     let changed = query.get("changed").is_some();
     let renamed = query.get("renamed").is_some();
+    let viewer = super::session::signed_in();
     view! {
         <Title text="Settings · Parley"/>
         <section class="auth-card settings">
@@ -144,7 +145,11 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit" class="secondary">"Save name"</button>
             </form>
             <h3>"Privacy"</h3>
-            <super::settings::PrivacySettings/>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    viewer.await.ok().flatten().map(|user| view! { <super::settings::PrivacySettings user/> })
+                })}
+            </Suspense>
             <h3>"Change your password"</h3>
             {changed.then(|| view! {
                 <p class="form-notice" role="status" data-testid="password-changed">

@@ -4,7 +4,7 @@
 use super::{
     conversation::ConversationPane,
     live::Live,
-    session::current_user,
+    session::signed_in,
     widgets::{Avatar, Icon, IconShape, Ticks, loaded_later, local_time},
 };
 use crate::{
@@ -18,19 +18,10 @@ use leptos_router::{components::Redirect, hooks::use_params_map};
 
 #[component]
 pub fn ChatListPage() -> impl IntoView {
-    let live = expect_context::<Live>();
     // Moving between `/` and `/chats/:id` renders this page anew; once the
     // page runs, who is signed in is already known, not asked of the server
     // (which would show "Loading…" for a round trip on every click).
-    let viewer = Resource::new(
-        || (),
-        move |_| async move {
-            match live.me.get_untracked() {
-                Some(me) if super::hydrated() => Ok(Some(me)),
-                _ => current_user().await,
-            }
-        },
-    );
+    let viewer = signed_in();
     // The list and the open chat come in the first HTML: readable before (or
     // without) the WebAssembly, and the hydrated page starts from them. Once
     // the page runs, the socket brings both: no second trip.

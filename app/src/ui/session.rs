@@ -63,6 +63,38 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
         .and_then(|viewer| viewer.0.clone()))
 }
 
+/// Who is signed in, as a page's resource. The server answers from the
+/// request ([`current_user`]); while hydrating, the browser takes that answer
+/// from the page, and a page it builds later (a move within the running app)
+/// takes the running page's own `live.me`. So the browser never calls a
+/// server function, and carries none of their client code (requests, the
+/// decoding of their errors).
+pub fn signed_in() -> Resource<Result<Option<User>, ServerFnError>> {
+    let live = expect_context::<super::Live>();
+    Resource::new(
+        || (),
+        move |_| async move {
+            #[cfg(feature = "ssr")]
+            {
+                let _ = live;
+                current_user().await
+            }
+            #[cfg(not(feature = "ssr"))]
+            match live.me.get_untracked() {
+                Some(me) => Ok(Some(me)),
+                // Someone this page does not know yet (no link leads there so
+                // far): the server does, so ask it for the whole page. Only
+                // once the page runs: a hydrating page has the server's answer.
+                None if super::hydrated() => {
+                    let _ = window().location().reload();
+                    std::future::pending().await
+                }
+                None => Ok(None),
+            }
+        },
+    )
+}
+
 /// The signed-in person's chats as the list shows them (empty for nobody):
 /// rendered into the first HTML, then kept live by the socket.
 #[server]

@@ -1,7 +1,7 @@
 //! The privacy part of the settings page: read receipts, typing indicators
 //! and last seen, saved as soon as they change (over the socket).
 
-use super::{live::Live, session::current_user};
+use super::live::Live;
 use crate::{
     client::ConnectionState,
     model::{LastSeenVisibility, Settings},
@@ -10,18 +10,12 @@ use crate::{
 use leptos::{prelude::*, task::spawn_local};
 
 #[component]
-pub fn PrivacySettings() -> impl IntoView {
+pub fn PrivacySettings(user: crate::model::User) -> impl IntoView {
     let live = expect_context::<Live>();
     let settings = RwSignal::new(None::<Settings>);
     let status = RwSignal::new(None::<String>);
     // In the browser only: the socket is the way to the settings.
-    Effect::new(move |_| {
-        spawn_local(async move {
-            if let Ok(Some(user)) = current_user().await {
-                live.start(user);
-            }
-        });
-    });
+    Effect::new(move |_| live.start(user.clone()));
     // Asked once the socket is up (and again after a reconnect, if need be).
     Effect::new(move |_| {
         if live.connection.get() == ConnectionState::Connected
