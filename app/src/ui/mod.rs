@@ -48,15 +48,25 @@ const k=Math.round((day(new Date())-day(d))/864e5);\
 n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
 /// Fetches the dialogs' code (each a chunk of its own, see
-/// `widgets::loaded_later`) while the page is idle, so that the first one a
-/// person opens shows at once. A failure is not remembered: opening the
-/// dialog tries again.
+/// `widgets::loaded_later`) once the page runs, so that the first one a
+/// person opens shows at once, even offline. All at once: one after the other,
+/// each would wait for the one before to compile. A failure is not
+/// remembered: opening the dialog tries again.
 fn preload_dialogs() {
-    leptos::task::spawn_local(async {
+    use leptos::task::spawn_local;
+    spawn_local(async {
         let _ = chat_info::preload_chat_info_dialog().await;
+    });
+    spawn_local(async {
         let _ = new_chat::preload_new_chat_dialog().await;
+    });
+    spawn_local(async {
         let _ = attachments::preload_photo_viewer().await;
+    });
+    spawn_local(async {
         let _ = conversation::preload_message_info_dialog().await;
+    });
+    spawn_local(async {
         let _ = conversation::preload_confirm_delete_dialog().await;
     });
 }
