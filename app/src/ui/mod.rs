@@ -15,9 +15,8 @@ mod widgets;
 
 pub use live::Live;
 
-pub use session::current_user;
 #[cfg(feature = "ssr")]
-pub use session::{ChatSource, CspNonce, PageChats, PageData, Viewer};
+pub use session::{ChatSource, CspNonce, PageChats, PageData, Viewer, current_user};
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

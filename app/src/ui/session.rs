@@ -1,8 +1,10 @@
 //! Who is looking at the page. The server resolves the session cookie once per
 //! request (see the server's `auth::middleware`) and leaves the answer in the
-//! request's extensions as a [`Viewer`]; pages read it through [`current_user`].
+//! request's extensions as a [`Viewer`]; pages read it through [`signed_in`].
 
-use crate::model::{ChatSummary, User};
+#[cfg(feature = "ssr")]
+use crate::model::ChatSummary;
+use crate::model::User;
 use leptos::prelude::*;
 
 /// The signed-in person of this request, if any. Server only.
@@ -53,7 +55,7 @@ pub fn adopt_csp_nonce() {
 }
 
 /// The signed-in person, or `None`.
-#[server]
+#[cfg(feature = "ssr")]
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
     let parts: http::request::Parts =
         use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
@@ -66,9 +68,10 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
 /// Who is signed in, as a page's resource. The server answers from the
 /// request ([`current_user`]); while hydrating, the browser takes that answer
 /// from the page, and a page it builds later (a move within the running app)
-/// takes the running page's own `live.me`. So the browser never calls a
-/// server function, and carries none of their client code (requests, the
-/// decoding of their errors).
+/// takes the running page's own `live.me`. So the browser never asks the
+/// server, and Parley has no server functions: the pages' data functions
+/// below are plain server code, with no endpoint and no client code
+/// (requests, the decoding of their errors) in the WebAssembly.
 pub fn signed_in() -> Resource<Result<Option<User>, ServerFnError>> {
     let live = expect_context::<super::Live>();
     Resource::new(
@@ -97,7 +100,7 @@ pub fn signed_in() -> Resource<Result<Option<User>, ServerFnError>> {
 
 /// The signed-in person's chats as the list shows them (empty for nobody):
 /// rendered into the first HTML, then kept live by the socket.
-#[server]
+#[cfg(feature = "ssr")]
 pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
     let Some((user, PageChats(source))) = page_source()? else {
         return Ok(Vec::new());
@@ -107,7 +110,7 @@ pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
 
 /// The chat `/chats/:id` opens, with its latest messages and their ticks, for
 /// the first HTML (`None` for nobody, or when it is not theirs).
-#[server]
+#[cfg(feature = "ssr")]
 pub async fn first_conversation(
     chat_id: crate::model::ChatId,
 ) -> Result<Option<crate::protocol::RoomJoined>, ServerFnError> {
