@@ -332,7 +332,9 @@ pub fn photo_viewer(
     photos: Signal<Vec<Attachment>>,
     showing: RwSignal<Option<AttachmentId>>,
 ) -> Result<AnyView, NotLoaded> {
-    built_alone(move || view! { <PhotoViewer photos showing/> }.into_any())
+    Ok(built_alone(move || {
+        view! { <PhotoViewer photos showing/> }.into_any()
+    }))
 }
 
 /// One photo at full size; ← and → go through the chat's photos, Esc closes.

@@ -20,7 +20,9 @@ use leptos::{prelude::*, task::spawn_local};
     preload(preload_chat_info_dialog)
 )]
 pub fn chat_info_dialog(on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
-    built_alone(move || view! { <ChatInfo on_close/> }.into_any())
+    Ok(built_alone(move || {
+        view! { <ChatInfo on_close/> }.into_any()
+    }))
 }
 
 #[component]

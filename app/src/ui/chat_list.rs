@@ -92,13 +92,7 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
         let user = user.clone();
         Effect::new(move |_| live.start(user.clone()));
     }
-    Effect::new(|_| {
-        // Browsers without `requestIdleCallback` (Safari) fetch them now:
-        // the page has hydrated, which is what they would wait for anyway.
-        if request_idle_callback_with_handle(super::preload_dialogs).is_err() {
-            super::preload_dialogs();
-        }
-    });
+    Effect::new(|_| super::preload_dialogs_when_idle());
     Effect::new(move |_| live.show_chat(open.get()));
     {
         // A notification's click opens its chat here, through the router.

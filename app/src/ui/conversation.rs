@@ -585,7 +585,9 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
     preload(preload_confirm_delete_dialog)
 )]
 pub(super) fn confirm_delete_dialog(message: Message) -> Result<AnyView, NotLoaded> {
-    built_alone(move || view! { <ConfirmDelete message/> }.into_any())
+    Ok(built_alone(move || {
+        view! { <ConfirmDelete message/> }.into_any()
+    }))
 }
 
 #[component]
@@ -727,7 +729,9 @@ fn TypingLine(chat_id: ChatId) -> impl IntoView {
     preload(preload_message_info_dialog)
 )]
 pub(super) fn message_info_dialog(seq: i64, on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
-    built_alone(move || view! { <MessageInfo seq on_close=move || on_close.run(())/> }.into_any())
+    Ok(built_alone(move || {
+        view! { <MessageInfo seq on_close=move || on_close.run(())/> }.into_any()
+    }))
 }
 
 #[component]

@@ -47,10 +47,22 @@ const k=Math.round((day(new Date())-day(d))/864e5);\
 n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
 /// Fetches the dialogs' code (each a chunk of its own, see
-/// `widgets::loaded_later`) once the page runs, so that the first one a
-/// person opens shows at once, even offline. All at once: one after the other,
-/// each would wait for the one before to compile. A failure is not
-/// remembered: opening the dialog tries again.
+/// `widgets::loaded_later`) in the first idle moment once the page runs, so
+/// that the first one a person opens shows at once, even offline. Once per
+/// page, however often the chat list is drawn anew. Browsers without
+/// `requestIdleCallback` (Safari) fetch them at once: the page has hydrated,
+/// which is what they would wait for anyway.
+fn preload_dialogs_when_idle() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if request_idle_callback_with_handle(preload_dialogs).is_err() {
+            preload_dialogs();
+        }
+    });
+}
+
+/// All at once: one after the other, each would wait for the one before to
+/// compile. A failure is not remembered: opening the dialog tries again.
 fn preload_dialogs() {
     use leptos::task::spawn_local;
     spawn_local(async {

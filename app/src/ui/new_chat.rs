@@ -16,7 +16,9 @@ use leptos_router::hooks::use_navigate;
     preload(preload_new_chat_dialog)
 )]
 pub fn new_chat_dialog(on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
-    built_alone(move || view! { <NewChatDialog on_close=move || on_close.run(())/> }.into_any())
+    Ok(built_alone(move || {
+        view! { <NewChatDialog on_close=move || on_close.run(())/> }.into_any()
+    }))
 }
 
 #[component]

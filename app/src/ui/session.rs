@@ -73,15 +73,13 @@ pub async fn current_user() -> Result<Option<User>, ServerFnError> {
 /// below are plain server code, with no endpoint and no client code
 /// (requests, the decoding of their errors) in the WebAssembly.
 pub fn signed_in() -> Resource<Result<Option<User>, ServerFnError>> {
+    #[cfg(not(feature = "ssr"))]
     let live = expect_context::<super::Live>();
     Resource::new(
         || (),
         move |_| async move {
             #[cfg(feature = "ssr")]
-            {
-                let _ = live;
-                current_user().await
-            }
+            return current_user().await;
             #[cfg(not(feature = "ssr"))]
             match live.me.get_untracked() {
                 Some(me) => Ok(Some(me)),

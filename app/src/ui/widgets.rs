@@ -212,17 +212,17 @@ fn not_loaded(on_close: Callback<()>) -> AnyView {
     .into_any()
 }
 
-/// What a split function returns: its view built under an owner of its
+/// A split function's view, built under an owner of its
 /// own that also owns the view's render effects, so the two are disposed
 /// together. Left to `Suspend`, the view's signals belong to the owner the
 /// `Suspend` was made under and its render effects to wherever it is mounted:
 /// a dialog closed by its own effect then outlived its signals. Built
 /// untracked, or the `Suspend` would forward what the view reads to the view
 /// around it, which would redraw (losing focus) whenever the dialog changed.
-pub fn built_alone(build: impl FnOnce() -> AnyView) -> Result<AnyView, NotLoaded> {
+pub fn built_alone(build: impl FnOnce() -> AnyView) -> AnyView {
     let owner = Owner::current().unwrap_or_default().child();
     let view = owner.with(|| untrack(build));
-    Ok(leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner).into_any())
+    leptos::tachys::reactive_graph::OwnedView::new_with_owner(view, owner).into_any()
 }
 
 /// The open dialog and what had focus before it.
