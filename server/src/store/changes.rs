@@ -16,7 +16,7 @@ use app::{
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
-    ConnectionTrait, DatabaseTransaction, PaginatorTrait, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, PaginatorTrait,
     entity::prelude::*,
     sea_query::{Expr, ExprTrait},
 };
@@ -80,7 +80,7 @@ impl Store {
         visible_from: Seq,
         change: Change<'_>,
     ) -> Result<Changed, ChangeError> {
-        let txn = self.writer.begin().await?;
+        let txn = self.begin_write().await?;
         let version = next_version(&txn, chat_id).await?;
         let message = message_in(&txn, chat_id, message_id)
             .await?

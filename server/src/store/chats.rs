@@ -12,7 +12,7 @@ use app::model::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, JoinType, QueryOrder, QuerySelect, QueryTrait,
-    TransactionTrait, entity::prelude::*,
+    entity::prelude::*,
 };
 use std::{
     collections::HashMap,
@@ -240,7 +240,7 @@ impl Store {
         members: &[UserId],
     ) -> Result<ChatRecord, StoreError> {
         let now = Utc::now();
-        let txn = self.writer.begin().await?;
+        let txn = self.begin_write().await?;
         let row = chat::ActiveModel {
             id: Set(Uuid::now_v7()),
             kind: Set(kind.as_str().to_owned()),

@@ -13,8 +13,7 @@ use super::{
 use app::model::{Chat, ChatId, ChatKind, GroupName, Role, Seq, SystemAction, SystemEvent, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait, entity::prelude::*,
-    sea_query::Expr,
+    ActiveValue::Set, DatabaseTransaction, QueryOrder, entity::prelude::*, sea_query::Expr,
 };
 use std::collections::HashMap;
 
@@ -89,7 +88,7 @@ impl Store {
         actor: UserId,
         change: GroupChange<'_>,
     ) -> Result<GroupChanged, GroupError> {
-        let txn = self.writer.begin().await?;
+        let txn = self.begin_write().await?;
         let chat = lock_chat(&txn, chat_id).await?;
         let members = standings(&txn, chat_id).await?;
         let me = members

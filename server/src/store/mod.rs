@@ -30,8 +30,8 @@ pub use throttle::{Attempts, Rule};
 pub use users::{NewUser, StoredUser};
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
@@ -105,6 +105,26 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Ok(migrated?)
 }
 
+/// How every SQLite connection is set up, the pools' and the message
+/// writer's alike.
+/// - WAL lets readers proceed while one writer commits.
+/// - `secure_delete`: a deleted message's text is zeroed where it lay, not
+///   just unlinked (see `scrub`).
+/// - `temp_store`: statement journals and scratch tables stay in memory. On
+///   disk they were a third of the writer's `pwrite` calls under load, each
+///   to a file created and unlinked for one batch.
+const SQLITE_PRAGMAS: [(&str, &str); 5] = [
+    ("journal_mode", "WAL"),
+    ("synchronous", "NORMAL"),
+    ("foreign_keys", "ON"),
+    ("secure_delete", "on"),
+    ("temp_store", "memory"),
+];
+
+/// How long a SQLite connection waits for another one's write to finish
+/// before giving up as `unavailable`.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// One connection pool's state, for the metrics.
 pub struct PoolStats {
     pub name: &'static str,
@@ -117,12 +137,13 @@ pub struct PoolStats {
 pub struct Store {
     /// Reads, and on PostgreSQL writes too.
     db: DatabaseConnection,
-    /// Where every write goes. On SQLite this is a pool of one connection:
+    /// Where every other write goes. On SQLite this is a pool of one connection:
     /// SQLite takes one writer at a time anyway, and queueing for the pool is
     /// fair and immediate where competing connections would poll the busy
     /// handler (sleeps of up to 100 ms). On PostgreSQL it is `db` itself.
     writer: DatabaseConnection,
     /// The group-commit queue every new message goes through (see `writer`).
+    /// On a SQLite file its writer has a connection and a thread of its own.
     messages: tokio::sync::mpsc::Sender<writer::Queued>,
     /// Who is in each chat, as read once (see `Store::member_ids`).
     members: chats::MemberCache,
@@ -162,14 +183,34 @@ impl Store {
         };
         migrate(&writer).await?;
         let batch_sizes = writer::batch_sizes();
+        let messages = match writer.get_database_backend() {
+            DbBackend::Sqlite if !in_memory => {
+                let pool = writer.get_sqlite_connection_pool();
+                let file = pool.connect_options().get_filename().to_owned();
+                writer::on_own_thread(&file, batch_sizes.clone())?
+            }
+            _ => writer::on_pool(writer.clone(), batch_sizes.clone()),
+        };
         Ok(Self {
             scrub: scrub::Scrubber::start(&db, in_memory),
             db,
-            messages: writer::spawn(writer.clone(), batch_sizes.clone()),
+            messages,
             writer,
             members: chats::MemberCache::default(),
             batch_sizes,
         })
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): new messages are written on a connection of their
+    /// own (see `writer`), and a transaction that read first and then wrote
+    /// would fail, not wait, if that connection committed in between.
+    async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        let immediate = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.writer.begin_with_options(immediate).await?)
     }
 
     fn options(database_url: &str, wait: Duration) -> ConnectOptions {
@@ -179,22 +220,13 @@ impl Store {
             .acquire_timeout(wait)
             .connect_timeout(Duration::from_secs(2))
             .sqlx_logging(false)
-            // WAL lets readers proceed while one writer commits; the busy timeout
-            // makes concurrent writers wait for each other instead of failing.
+            // The busy timeout makes concurrent writers wait for each other
+            // instead of failing.
             .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5))
-                    // A deleted message's text is zeroed where it lay, not
-                    // just unlinked (see `scrub`).
-                    .pragma("secure_delete", "on")
-                    // Statement journals and the `VALUES` joins' scratch
-                    // tables stay in memory. On disk they were a third of
-                    // the writer's `pwrite` calls under load, each to a file
-                    // created and unlinked for one batch.
-                    .pragma("temp_store", "memory")
+                SQLITE_PRAGMAS.iter().fold(
+                    sqlite.busy_timeout(SQLITE_BUSY_TIMEOUT),
+                    |sqlite, (name, value)| sqlite.pragma(*name, *value),
+                )
             });
         options
     }

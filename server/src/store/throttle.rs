@@ -5,7 +5,6 @@ use super::{Store, StoreError, entity::auth_throttle};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    TransactionTrait,
     entity::prelude::*,
     sea_query::{ExprTrait, OnConflict},
 };
@@ -100,7 +99,7 @@ impl Store {
         rule: &Rule,
         now: DateTime<Utc>,
     ) -> Result<Attempts, StoreError> {
-        let txn = self.writer.begin().await?;
+        let txn = self.begin_write().await?;
         let previous = auth_throttle::Entity::find_by_id(key.to_owned())
             .one(&txn)
             .await?

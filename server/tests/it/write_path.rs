@@ -15,7 +15,7 @@ use app::{
     protocol::History,
 };
 use futures::future::join_all;
-use parley_server::store::{Appended, NewMessage, Store, StoreError};
+use parley_server::store::{Appended, Change, NewMessage, Store, StoreError, StoredMessage};
 use std::{
     collections::{HashMap, HashSet},
     io::{BufRead, BufReader},
@@ -106,18 +106,27 @@ async fn many_senders_at_once(store: Store) {
     }))
     .await;
 
-    let mut by_client: HashMap<String, (i64, app::model::MessageId)> = HashMap::new();
+    let mut by_client: HashMap<String, StoredMessage> = HashMap::new();
     let mut seqs: HashMap<ChatId, Vec<i64>> = HashMap::new();
     for (chat, client_id, appended) in &outcomes {
-        let (seq, id) = match appended {
+        let message = match appended {
             Appended::New(arrival) => {
                 seqs.entry(*chat).or_default().push(arrival.message.seq);
-                (arrival.message.seq, arrival.message.id)
+                &arrival.message
             }
-            Appended::Existing(message) => (message.seq, message.id),
+            Appended::Existing(message) => message,
         };
-        let first = *by_client.entry(client_id.clone()).or_insert((seq, id));
-        assert_eq!(first, (seq, id), "{client_id}: a resend is its original");
+        let first = by_client
+            .entry(client_id.clone())
+            .or_insert_with(|| message.clone());
+        assert_eq!(first, message, "{client_id}: a resend is its original");
+    }
+    // What each sender was answered is what anyone reads back afterwards,
+    // to the nanosecond of its time.
+    for (chat, client_id, _) in &outcomes {
+        let answered = &by_client[client_id];
+        let read = store.message(*chat, answered.id).await.unwrap();
+        assert_eq!(read.as_ref(), Some(answered), "{client_id} as stored");
     }
     for (chat, expected) in [(group, 200), (pair.id, 30)] {
         let mut got = seqs.remove(&chat).unwrap_or_default();
@@ -172,6 +181,115 @@ async fn a_bad_message_in_a_batch_fails_alone() {
     }
     seqs.sort();
     assert_eq!(seqs, (1..=36).collect::<Vec<_>>());
+}
+
+/// New messages have a connection of their own on SQLite; edits and
+/// reactions go through the pool's. Racing each other on one chat, every one
+/// of them lands, and the chat's seqs and versions stay one each.
+#[tokio::test]
+async fn edits_and_reactions_racing_new_messages_all_land_on_sqlite() {
+    let (store, _dir) = sqlite_store().await;
+    let ann = user(&store, "ann").await;
+    let bob = user(&store, "bob").await;
+    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let first = match append(&store, chat.id, ann, "first").await.unwrap() {
+        Appended::New(arrival) => arrival.message,
+        Appended::Existing(_) => panic!("a new message"),
+    };
+    let emoji = app::model::Emoji::parse("👍").unwrap();
+    let bodies: Vec<Body> = (0..30)
+        .map(|k| Body::parse(&format!("edit {k}")).unwrap())
+        .collect();
+    let sends = (0..120).map(|k| {
+        let store = store.clone();
+        let sender = if k % 2 == 0 { ann } else { bob };
+        async move {
+            append(&store, chat.id, sender, &format!("m-{k}"))
+                .await
+                .map(|a| seq_of(&a))
+        }
+    });
+    let edits = bodies
+        .iter()
+        .map(|body| store.change_message(chat.id, first.id, ann, 1, Change::Edit(body, &[])));
+    let reactions = (0..30).map(|k| {
+        let change = Change::React {
+            emoji: &emoji,
+            on: k % 2 == 0,
+        };
+        store.change_message(chat.id, first.id, bob, 1, change)
+    });
+    let (sent, edited, reacted) =
+        tokio::join!(join_all(sends), join_all(edits), join_all(reactions));
+
+    let mut seqs: Vec<i64> = sent.into_iter().map(|s| s.expect("stored")).collect();
+    seqs.sort();
+    assert_eq!(seqs, (2..=121).collect::<Vec<_>>(), "one seq each, no gaps");
+    let mut versions = HashSet::new();
+    let mut last_edit = (0, String::new());
+    for (k, changed) in edited.into_iter().chain(reacted).enumerate() {
+        let changed = changed.expect("changed");
+        if changed.changed {
+            assert!(versions.insert(changed.message.version), "one version each");
+        }
+        if k < bodies.len() {
+            last_edit = last_edit.max((changed.message.version, changed.message.body));
+        }
+    }
+    let after = store.message(chat.id, first.id).await.unwrap().unwrap();
+    assert_eq!(after.body, last_edit.1, "the last edit stands");
+    let chat_now = store.chat(chat.id).await.unwrap().unwrap();
+    assert_eq!(chat_now.last_seq, 121);
+}
+
+/// Another connection holding SQLite's write lock past the busy timeout is
+/// the database away for the writer: every message of the batch is answered
+/// `unavailable`, and once the lock is gone their resends are stored once,
+/// after the one acknowledged before.
+#[tokio::test]
+async fn a_locked_database_answers_each_message_and_loses_nothing_acked() {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let store = Store::connect(&url).await.expect("sqlite store");
+    let ann = user(&store, "ann").await;
+    let bob = user(&store, "bob").await;
+    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    assert_eq!(
+        seq_of(&append(&store, chat.id, ann, "before").await.unwrap()),
+        1
+    );
+
+    let other = sea_orm::Database::connect(&url).await.unwrap();
+    let write_lock = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let lock = other.begin_with_options(write_lock).await.unwrap();
+    let refused = join_all((0..10).map(|k| {
+        let store = &store;
+        async move { append(store, chat.id, ann, &format!("during-{k}")).await }
+    }))
+    .await;
+    for outcome in &refused {
+        assert!(
+            matches!(outcome, Err(StoreError::Unavailable(_))),
+            "{outcome:?}"
+        );
+    }
+    lock.rollback().await.unwrap();
+
+    let mut seqs = Vec::new();
+    for k in 0..10 {
+        let outcome = append(&store, chat.id, ann, &format!("during-{k}")).await;
+        let Ok(Appended::New(arrival)) = outcome else {
+            panic!("stored now, as new: {outcome:?}");
+        };
+        seqs.push(arrival.message.seq);
+    }
+    assert_eq!(seqs, (2..=11).collect::<Vec<_>>());
+    let again = append(&store, chat.id, ann, "before").await.unwrap();
+    assert!(matches!(again, Appended::Existing(m) if m.seq == 1));
 }
 
 #[tokio::test]

@@ -4,16 +4,25 @@
 //! answers each caller. Nothing is answered before its commit. A lone message
 //! waits for nothing: the writer takes what is there, it never waits for more.
 //!
-//! Per batch that is seven statements whatever its size (resend check, seq
-//! bump, insert, receipts, watermarks, begin, commit), where each message
-//! used to cost seven of its own, each a round trip to the database driver's
-//! thread. The statements that touch one row per message join against a
-//! `VALUES` list, so each row is one index probe.
+//! What a batch does is planned here, the same for every database; two
+//! writers carry it out:
+//! - [`sqlite`]: on a SQLite file, a thread of its own owning a connection of
+//!   its own. Each step is a cached prepared statement run once per row, with
+//!   no thread hand-off in between (sqlx runs every statement on its
+//!   connection's worker thread: two wake-ups per statement).
+//! - [`pooled`]: through SeaORM's pool (PostgreSQL, and an in-memory SQLite
+//!   database, which exists once per connection). There every statement is a
+//!   round trip, so each step is one statement for the whole batch, joined
+//!   against a `VALUES` list.
+
+mod pooled;
+mod sqlite;
+
+pub(super) use pooled::on_pool;
+pub(super) use sqlite::on_own_thread;
 
 use super::{
     StoreError,
-    chats::receipts_in_chats,
-    entity::message,
     messages::{Appended, Arrival, StoredMessage},
     receipts::Watermarks,
 };
@@ -22,13 +31,10 @@ use app::{
     protocol::ReceiptKind,
     status::raise_receipt,
 };
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait,
-    entity::prelude::*,
-};
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{DbErr, prelude::Uuid};
 use std::collections::{HashMap, HashSet};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The most messages one transaction takes. Bounded so a batch stays well
 /// inside both databases' limits on bound parameters (about 12 per message).
@@ -69,49 +75,17 @@ pub fn batch_sizes() -> prometheus::Histogram {
 /// the database is slow.
 const QUEUE_LIMIT: usize = 8 * MAX_BATCH;
 
-/// Starts the writer on `db`; it runs until every sender is dropped.
-pub(super) fn spawn(db: DatabaseConnection, sizes: prometheus::Histogram) -> mpsc::Sender<Queued> {
-    let (queue, mut queued) = mpsc::channel::<Queued>(QUEUE_LIMIT);
-    tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while queued.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            sizes.observe(batch.len() as f64);
-            commit_and_answer(&db, std::mem::take(&mut batch)).await;
-        }
-    });
-    queue
+/// The batch's time, to the microsecond: what PostgreSQL keeps, so that what
+/// a sender is answered is what anyone reads back later.
+fn batch_time() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
 }
 
-/// Commits the batch and answers everyone in it. When the batch as a whole
-/// fails for a reason other than the database being away (a constraint, a
-/// race with another node), each message is tried alone, so one cannot sink
-/// the others; each then gets its own outcome.
-async fn commit_and_answer(db: &DatabaseConnection, batch: Vec<Queued>) {
-    let (pending, answers): (Vec<Pending>, Vec<_>) = batch
-        .into_iter()
-        .map(|queued| (queued.pending, queued.answer))
-        .unzip();
-    match commit(db, &pending).await {
-        Ok(outcomes) => {
-            for (answer, outcome) in answers.into_iter().zip(outcomes) {
-                let _ = answer.send(Ok(outcome));
-            }
-        }
-        Err(error) if pending.len() > 1 && !matches!(error, StoreError::Unavailable(_)) => {
-            tracing::debug!(%error, size = pending.len(), "batch failed; committing one by one");
-            for (one, answer) in pending.iter().zip(answers) {
-                let outcome = commit(db, std::slice::from_ref(one))
-                    .await
-                    .map(|mut outcomes| outcomes.remove(0));
-                let _ = answer.send(outcome);
-            }
-        }
-        Err(error) => {
-            for answer in answers {
-                let _ = answer.send(Err(error.clone()));
-            }
-        }
-    }
+/// Whether a failed batch is tried again message by message: when it failed
+/// for a reason other than the database being away (a constraint, a race
+/// with another node), so one message cannot sink the others.
+fn retry_alone(error: &StoreError, batch_size: usize) -> bool {
+    batch_size > 1 && !matches!(error, StoreError::Unavailable(_))
 }
 
 /// What happens to each message of a batch.
@@ -122,74 +96,6 @@ enum Plan {
     New(StoredMessage),
     /// A resend of a message earlier in this same batch (its index).
     SameAs(usize),
-}
-
-/// One transaction for the whole batch; an outcome per message, in order.
-async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Appended>, StoreError> {
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let stored = stored_already(&txn, batch).await?;
-    let fresh_per_chat = count_fresh(batch, &stored);
-    let last_seqs = bump_seqs(&txn, &fresh_per_chat, now).await?;
-    let plans = plan(batch, &stored, &fresh_per_chat, &last_seqs, now)?;
-    let rows: Vec<message::ActiveModel> = plans
-        .iter()
-        .filter_map(|plan| match plan {
-            Plan::New(message) => Some(row_of(message)),
-            _ => None,
-        })
-        .collect();
-    if !rows.is_empty() {
-        message::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    claim_attachments(&txn, batch, &plans).await?;
-    let chats: Vec<ChatId> = fresh_per_chat.keys().copied().collect();
-    let mut receipts = receipts_in_chats(&txn, &chats).await?;
-    let mut moved = Moved::default();
-    let mut befores = Vec::with_capacity(batch.len());
-    for (pending, plan) in batch.iter().zip(&plans) {
-        let Plan::New(message) = plan else {
-            befores.push(None);
-            continue;
-        };
-        let current = receipts.entry(pending.chat_id).or_default();
-        befores.push(Some(current.clone()));
-        moved.apply(pending, message.seq, &mut current.receipts);
-    }
-    moved.write(&txn).await?;
-    txn.commit().await?;
-    outcomes(plans, befores)
-}
-
-/// Messages of this batch stored earlier under the same (sender, client id):
-/// one probe of the unique index per message.
-async fn stored_already(
-    txn: &impl ConnectionTrait,
-    batch: &[Pending],
-) -> Result<HashMap<(UserId, String), StoredMessage>, StoreError> {
-    let mut params = Params::new(txn.get_database_backend());
-    let pairs = params.values(batch, |params, pending| {
-        vec![
-            params.bind(pending.sender_id.0),
-            params.bind(pending.client_id.clone()),
-        ]
-    });
-    let sql = format!(
-        "WITH v(sender_id, client_id) AS (VALUES {pairs}) \
-         SELECT m.* FROM messages m \
-         JOIN v ON m.sender_id = v.sender_id AND m.client_id = v.client_id"
-    );
-    let rows = message::Entity::find()
-        .from_raw_sql(params.statement(sql))
-        .all(txn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(StoredMessage::from)
-        .map(|stored| ((stored.sender_id, stored.client_id.clone()), stored))
-        .collect())
 }
 
 /// How many new messages each chat gets (resends, earlier or in this batch, none).
@@ -213,45 +119,6 @@ fn count_fresh(
 struct Bumped {
     last_seq: Seq,
     last_version: Version,
-}
-
-/// Gives every chat its new messages' seqs and versions in one statement
-/// (each message takes one of each); each chat's new last seq and version.
-/// This write comes first: it takes the chats' row locks (PostgreSQL) or the
-/// write lock (SQLite) before the watermarks are read.
-async fn bump_seqs(
-    txn: &impl ConnectionTrait,
-    fresh_per_chat: &HashMap<ChatId, i64>,
-    now: DateTime<Utc>,
-) -> Result<HashMap<ChatId, Bumped>, StoreError> {
-    if fresh_per_chat.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut params = Params::new(txn.get_database_backend());
-    let counts = params.values(fresh_per_chat, |params, (chat, count)| {
-        vec![params.bind(chat.0), params.bind(*count)]
-    });
-    let at = params.bind(now);
-    let sql = format!(
-        "WITH v(id, n) AS (VALUES {counts}) \
-         UPDATE chats SET last_seq = last_seq + v.n, last_version = last_version + v.n, \
-         last_activity_at = {at} \
-         FROM v WHERE chats.id = v.id \
-         RETURNING chats.id, chats.last_seq, chats.last_version"
-    );
-    let mut last_seqs = HashMap::new();
-    for row in txn.query_all_raw(params.statement(sql)).await? {
-        let id: Uuid = row.try_get("", "id")?;
-        let bumped = Bumped {
-            last_seq: row.try_get("", "last_seq")?,
-            last_version: row.try_get("", "last_version")?,
-        };
-        last_seqs.insert(ChatId(id), bumped);
-    }
-    if last_seqs.len() != fresh_per_chat.len() {
-        return Err(StoreError::Database(DbErr::RecordNotFound("chat".into())));
-    }
-    Ok(last_seqs)
 }
 
 /// Each message's fate, with the seqs (and versions) handed out in batch
@@ -310,15 +177,9 @@ fn plan(
     Ok(plans)
 }
 
-/// The new messages take their attachments: each must still be its
-/// sender's, of its chat and unsent, or the batch fails (and, retried one by
-/// one, only the message that lost its attachment is refused).
-async fn claim_attachments(
-    txn: &impl ConnectionTrait,
-    batch: &[Pending],
-    plans: &[Plan],
-) -> Result<(), StoreError> {
-    let claims: Vec<(AttachmentId, &StoredMessage)> = batch
+/// The attachments the batch's new messages take, each with its message.
+fn claims<'a>(batch: &[Pending], plans: &'a [Plan]) -> Vec<(AttachmentId, &'a StoredMessage)> {
+    batch
         .iter()
         .zip(plans)
         .filter_map(|(pending, plan)| match plan {
@@ -326,52 +187,7 @@ async fn claim_attachments(
             _ => None,
         })
         .flat_map(|(pending, message)| pending.attachment_ids.iter().map(move |id| (*id, message)))
-        .collect();
-    if claims.is_empty() {
-        return Ok(());
-    }
-    let mut params = Params::new(txn.get_database_backend());
-    let rows = params.values(&claims, |params, (id, message)| {
-        vec![
-            params.bind(id.0),
-            params.bind(message.id.0),
-            params.bind(message.sender_id.0),
-            params.bind(message.chat_id.0),
-        ]
-    });
-    let sql = format!(
-        "WITH v(id, message_id, uploader_id, chat_id) AS (VALUES {rows}) \
-         UPDATE attachments SET message_id = v.message_id FROM v \
-         WHERE attachments.id = v.id AND attachments.uploader_id = v.uploader_id \
-         AND attachments.chat_id = v.chat_id AND attachments.message_id IS NULL"
-    );
-    let claimed = txn
-        .execute_raw(params.statement(sql))
-        .await?
-        .rows_affected();
-    if claimed != claims.len() as u64 {
-        return Err(StoreError::NotYours);
-    }
-    Ok(())
-}
-
-fn row_of(message: &StoredMessage) -> message::ActiveModel {
-    message::ActiveModel {
-        id: Set(message.id.0),
-        chat_id: Set(message.chat_id.0),
-        seq: Set(message.seq),
-        sender_id: Set(message.sender_id.0),
-        client_id: Set(message.client_id.clone()),
-        body: Set(message.body.clone()),
-        created_at: Set(message.created_at),
-        version: Set(message.version),
-        changed_at: Set(None),
-        edited_at: Set(None),
-        deleted_at: Set(None),
-        reply_to_id: Set(message.reply_to_id.map(|id| id.0)),
-        system: Set(None),
-        mentions: Set(mentions_column(&message.mentions)),
-    }
+        .collect()
 }
 
 /// The mentions as stored: a JSON list of ids, `NULL` for none.
@@ -411,76 +227,28 @@ impl Moved {
             }
         }
     }
-
-    /// One statement for every row: each watermark only ever rises (another
-    /// writer may have raised it further meanwhile; it stays).
-    async fn write(self, txn: &impl ConnectionTrait) -> Result<(), StoreError> {
-        if self.0.is_empty() {
-            return Ok(());
-        }
-        let mut params = Params::new(txn.get_database_backend());
-        let rows = params.values(&self.0, |params, ((chat, user), (delivered, seen))| {
-            vec![
-                params.bind(chat.0),
-                params.bind(user.0),
-                params.bind(*delivered),
-                params.bind(*seen),
-            ]
-        });
-        let sql = format!(
-            "WITH v(chat_id, user_id, delivered, seen) AS (VALUES {rows}) \
-             UPDATE chat_members SET \
-             delivered_seq = CASE WHEN delivered_seq < v.delivered THEN v.delivered ELSE delivered_seq END, \
-             seen_seq = CASE WHEN seen_seq < v.seen THEN v.seen ELSE seen_seq END \
-             FROM v WHERE chat_members.chat_id = v.chat_id AND chat_members.user_id = v.user_id"
-        );
-        txn.execute_raw(params.statement(sql)).await?;
-        Ok(())
-    }
 }
 
-/// Bound values and their placeholders in the backend's syntax, for the
-/// batch statements: each joins the table against a `VALUES` list (a probe of
-/// the primary key or unique index per row), which neither SeaORM's query
-/// builder nor a `CASE` per row (one comparison per row and WHEN) does as well.
-struct Params {
-    backend: DbBackend,
-    values: Vec<sea_orm::Value>,
-}
-
-impl Params {
-    fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            values: Vec::new(),
-        }
+/// The watermarks the batch's new messages raise, given each chat's as read
+/// in the transaction; and for each message, its chat's watermarks just
+/// before it (what its announcement compares against).
+fn raise_watermarks(
+    batch: &[Pending],
+    plans: &[Plan],
+    mut receipts: HashMap<ChatId, Watermarks>,
+) -> (Moved, Vec<Option<Watermarks>>) {
+    let mut moved = Moved::default();
+    let mut befores = Vec::with_capacity(batch.len());
+    for (pending, plan) in batch.iter().zip(plans) {
+        let Plan::New(message) = plan else {
+            befores.push(None);
+            continue;
+        };
+        let current = receipts.entry(pending.chat_id).or_default();
+        befores.push(Some(current.clone()));
+        moved.apply(pending, message.seq, &mut current.receipts);
     }
-
-    /// Binds `value`; its placeholder.
-    fn bind(&mut self, value: impl Into<sea_orm::Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-
-    /// `(…), (…)`: a row of placeholders for each item, bound in order.
-    fn values<I: IntoIterator>(
-        &mut self,
-        items: I,
-        row: impl Fn(&mut Self, I::Item) -> Vec<String>,
-    ) -> String {
-        items
-            .into_iter()
-            .map(|item| format!("({})", row(self, item).join(", ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    fn statement(self, sql: String) -> Statement {
-        Statement::from_sql_and_values(self.backend, sql, self.values)
-    }
+    (moved, befores)
 }
 
 /// Each message's outcome, in batch order. A resend inside the batch gets the
