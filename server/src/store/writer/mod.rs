@@ -56,7 +56,7 @@ pub(super) struct Pending {
 
 pub(super) struct Queued {
     pub pending: Pending,
-    pub answer: oneshot::Sender<Result<Appended, StoreError>>,
+    pub answer: Answer,
 }
 
 /// How many messages each transaction took (for the metrics).
@@ -81,11 +81,51 @@ fn batch_time() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-/// Whether a failed batch is tried again message by message: when it failed
-/// for a reason other than the database being away (a constraint, a race
-/// with another node), so one message cannot sink the others.
-fn retry_alone(error: &StoreError, batch_size: usize) -> bool {
-    batch_size > 1 && !matches!(error, StoreError::Unavailable(_))
+/// Who waits for a message's outcome.
+type Answer = oneshot::Sender<Result<Appended, StoreError>>;
+
+/// A batch as what is written and who waits for each.
+fn split(batch: Vec<Queued>) -> (Vec<Pending>, Vec<Answer>) {
+    batch
+        .into_iter()
+        .map(|queued| (queued.pending, queued.answer))
+        .unzip()
+}
+
+/// Answers everyone in a batch from its commit's outcome, and returns those
+/// to be committed again one by one: all of them when the batch failed for
+/// a reason other than the database being away (a constraint, a race with
+/// another node), so that one message cannot sink the others.
+fn answer(
+    pending: Vec<Pending>,
+    answers: Vec<Answer>,
+    committed: Result<Vec<Appended>, StoreError>,
+) -> Vec<(Pending, Answer)> {
+    match committed {
+        Ok(outcomes) => {
+            for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                let _ = answer.send(Ok(outcome));
+            }
+            Vec::new()
+        }
+        Err(error) if pending.len() > 1 && !matches!(error, StoreError::Unavailable(_)) => {
+            tracing::debug!(%error, size = pending.len(), "batch failed; committing one by one");
+            pending.into_iter().zip(answers).collect()
+        }
+        Err(error) => {
+            for answer in answers {
+                let _ = answer.send(Err(error.clone()));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The outcome of a batch of one.
+fn only(committed: Result<Vec<Appended>, StoreError>) -> Result<Appended, StoreError> {
+    committed?.pop().ok_or_else(|| {
+        StoreError::Database(DbErr::Custom("a batch of one, answered by none".into()))
+    })
 }
 
 /// What happens to each message of a batch.

@@ -7,7 +7,7 @@
 
 use super::{
     Bumped, MAX_BATCH, Moved, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims, count_fresh,
-    mentions_column, outcomes, plan, raise_watermarks, retry_alone,
+    mentions_column, only, outcomes, plan, raise_watermarks, split,
 };
 use crate::store::{
     StoreError,
@@ -40,32 +40,12 @@ pub(in crate::store) fn on_pool(
     queue
 }
 
-/// Commits the batch and answers everyone in it (see [`retry_alone`]).
+/// Commits the batch and answers everyone in it (see [`super::answer`]).
 async fn commit_and_answer(db: &DatabaseConnection, batch: Vec<Queued>) {
-    let (pending, answers): (Vec<Pending>, Vec<_>) = batch
-        .into_iter()
-        .map(|queued| (queued.pending, queued.answer))
-        .unzip();
-    match commit(db, &pending).await {
-        Ok(outcomes) => {
-            for (answer, outcome) in answers.into_iter().zip(outcomes) {
-                let _ = answer.send(Ok(outcome));
-            }
-        }
-        Err(error) if retry_alone(&error, pending.len()) => {
-            tracing::debug!(%error, size = pending.len(), "batch failed; committing one by one");
-            for (one, answer) in pending.iter().zip(answers) {
-                let outcome = commit(db, std::slice::from_ref(one))
-                    .await
-                    .map(|mut outcomes| outcomes.remove(0));
-                let _ = answer.send(outcome);
-            }
-        }
-        Err(error) => {
-            for answer in answers {
-                let _ = answer.send(Err(error.clone()));
-            }
-        }
+    let (pending, answers) = split(batch);
+    let committed = commit(db, &pending).await;
+    for (one, answer) in super::answer(pending, answers, committed) {
+        let _ = answer.send(only(commit(db, std::slice::from_ref(&one)).await));
     }
 }
 
