@@ -85,7 +85,7 @@ impl Store {
             created_at: Set(Utc::now()),
         };
         let row = attachment::Entity::insert(row)
-            .exec_with_returning(&self.writer)
+            .exec_with_returning(&*self.writing().await)
             .await?;
         Ok(StoredAttachment::from(row).attachment)
     }
@@ -154,7 +154,7 @@ impl Store {
         Ok(attachment::Entity::delete_many()
             .filter(attachment::Column::MessageId.is_null())
             .filter(attachment::Column::CreatedAt.lt(cutoff))
-            .exec_with_returning(&self.writer)
+            .exec_with_returning(&*self.writing().await)
             .await?
             .into_iter()
             .map(StoredAttachment::from)

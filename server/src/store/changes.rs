@@ -80,7 +80,7 @@ impl Store {
         visible_from: Seq,
         change: Change<'_>,
     ) -> Result<Changed, ChangeError> {
-        let txn = self.begin_write().await?;
+        let (txn, _turn) = self.begin_write().await?;
         let version = next_version(&txn, chat_id).await?;
         let message = message_in(&txn, chat_id, message_id)
             .await?

@@ -240,7 +240,7 @@ impl Store {
         members: &[UserId],
     ) -> Result<ChatRecord, StoreError> {
         let now = Utc::now();
-        let txn = self.begin_write().await?;
+        let (txn, _turn) = self.begin_write().await?;
         let row = chat::ActiveModel {
             id: Set(Uuid::now_v7()),
             kind: Set(kind.as_str().to_owned()),

@@ -88,7 +88,7 @@ impl Store {
         actor: UserId,
         change: GroupChange<'_>,
     ) -> Result<GroupChanged, GroupError> {
-        let txn = self.begin_write().await?;
+        let (txn, _turn) = self.begin_write().await?;
         let chat = lock_chat(&txn, chat_id).await?;
         let members = standings(&txn, chat_id).await?;
         let me = members

@@ -61,11 +61,11 @@ impl Store {
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(&self.writer)
+            .exec_without_returning(&*self.writing().await)
             .await?;
         } else {
             block::Entity::delete_by_id((blocker.0, blocked.0))
-                .exec(&self.writer)
+                .exec(&*self.writing().await)
                 .await?;
         }
         Ok(())
@@ -142,7 +142,7 @@ impl Store {
     ) -> Result<ChatPrefs, PrefsError> {
         let key = (chat_id.0, user_id.0);
         let row = chat_member::Entity::find_by_id(key)
-            .one(&self.writer)
+            .one(&*self.writing().await)
             .await?
             .ok_or(PrefsError::NotMember)?;
         let mut update = chat_member::ActiveModel {
@@ -164,7 +164,7 @@ impl Store {
                 let pinned = chat_member::Entity::find()
                     .filter(chat_member::Column::UserId.eq(user_id.0))
                     .filter(chat_member::Column::PinnedAt.is_not_null())
-                    .count(&self.writer)
+                    .count(&*self.writing().await)
                     .await?;
                 if pinned >= ChatSummary::MAX_PINNED as u64 {
                     return Err(PrefsError::TooManyPinned);
@@ -175,7 +175,7 @@ impl Store {
             _ => {}
         }
         let row = if update.is_changed() {
-            update.update(&self.writer).await?
+            update.update(&*self.writing().await).await?
         } else {
             row
         };
@@ -193,7 +193,7 @@ impl Store {
             .filter(chat_member::Column::ChatId.eq(chat_id.0))
             .filter(chat_member::Column::UserId.eq(user_id.0))
             .filter(chat_member::Column::MarkedUnread.eq(true))
-            .exec(&self.writer)
+            .exec(&*self.writing().await)
             .await?;
         Ok(cleared.rows_affected > 0)
     }

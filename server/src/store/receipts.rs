@@ -57,7 +57,7 @@ impl Store {
     ) -> Result<Option<ReceiptKind>, StoreError> {
         let seen_moved = kind == ReceiptKind::Seen
             && raise(
-                &self.writer,
+                &*self.writing().await,
                 chat_id,
                 user_id,
                 chat_member::Column::SeenSeq,
@@ -65,7 +65,7 @@ impl Store {
             )
             .await?;
         let delivered_moved = raise(
-            &self.writer,
+            &*self.writing().await,
             chat_id,
             user_id,
             chat_member::Column::DeliveredSeq,
@@ -104,7 +104,7 @@ impl Store {
         for (chat_id, last_seq) in behind {
             let chat_id = ChatId(chat_id);
             if raise(
-                &self.writer,
+                &*self.writing().await,
                 chat_id,
                 user_id,
                 chat_member::Column::DeliveredSeq,

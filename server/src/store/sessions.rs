@@ -22,7 +22,7 @@ impl Store {
             created_at: Set(Utc::now()),
             expires_at: Set(new.expires_at),
         }
-        .insert(&self.writer)
+        .insert(&*self.writing().await)
         .await?;
         Ok(())
     }
@@ -55,7 +55,7 @@ impl Store {
             query = query.filter(session::Column::TokenHash.ne(keep));
         }
         let ended: Vec<String> = query
-            .all(&self.writer)
+            .all(&*self.writing().await)
             .await?
             .into_iter()
             .map(|row| row.token_hash)
@@ -63,7 +63,7 @@ impl Store {
         if !ended.is_empty() {
             session::Entity::delete_many()
                 .filter(session::Column::TokenHash.is_in(ended.iter().cloned()))
-                .exec(&self.writer)
+                .exec(&*self.writing().await)
                 .await?;
         }
         Ok(ended)
@@ -73,7 +73,7 @@ impl Store {
     pub async fn sweep_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let swept = session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lte(now))
-            .exec(&self.writer)
+            .exec(&*self.writing().await)
             .await?;
         Ok(swept.rows_affected)
     }
@@ -81,7 +81,7 @@ impl Store {
     /// Ends a session; ending one that does not exist is not an error.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         session::Entity::delete_by_id(token_hash.to_owned())
-            .exec(&self.writer)
+            .exec(&*self.writing().await)
             .await?;
         Ok(())
     }

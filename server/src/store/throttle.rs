@@ -99,7 +99,7 @@ impl Store {
         rule: &Rule,
         now: DateTime<Utc>,
     ) -> Result<Attempts, StoreError> {
-        let txn = self.begin_write().await?;
+        let (txn, _turn) = self.begin_write().await?;
         let previous = auth_throttle::Entity::find_by_id(key.to_owned())
             .one(&txn)
             .await?
@@ -129,7 +129,7 @@ impl Store {
     /// Forgets `key`'s attempts (a successful sign-in clears its account's).
     pub async fn forget_attempts(&self, key: &str) -> Result<(), StoreError> {
         auth_throttle::Entity::delete_by_id(key.to_owned())
-            .exec(&self.writer)
+            .exec(&*self.writing().await)
             .await?;
         Ok(())
     }
@@ -143,7 +143,7 @@ impl Store {
                     .is_null()
                     .or(auth_throttle::Column::BlockedUntil.lt(cutoff)),
             )
-            .exec(&self.writer)
+            .exec(&*self.writing().await)
             .await?;
         Ok(swept.rows_affected)
     }

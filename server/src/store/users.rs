@@ -60,7 +60,7 @@ impl Store {
             typing_indicators: Set(true),
             last_seen_visibility: Set(LastSeenVisibility::Everyone.as_str().to_owned()),
         }
-        .insert(&self.writer)
+        .insert(&*self.writing().await)
         .await?;
         Ok(StoredUser::from(row).user)
     }
@@ -87,7 +87,7 @@ impl Store {
             password_hash: Set(password_hash),
             ..Default::default()
         }
-        .update(&self.writer)
+        .update(&*self.writing().await)
         .await?;
         Ok(())
     }
@@ -109,7 +109,7 @@ impl Store {
         if !online {
             update = update.col_expr(user::Column::LastSeenAt, Expr::value(Some(at)));
         }
-        Ok(update.exec(&self.writer).await?.rows_affected == 1)
+        Ok(update.exec(&*self.writing().await).await?.rows_affected == 1)
     }
 
     /// Everyone recorded as online: checked against the sockets after a
@@ -138,7 +138,7 @@ impl Store {
             display_name: Set(name.as_str().to_owned()),
             ..Default::default()
         }
-        .update(&self.writer)
+        .update(&*self.writing().await)
         .await?;
         Ok(())
     }
@@ -173,7 +173,7 @@ impl Store {
             last_seen_visibility: Set(settings.last_seen.as_str().to_owned()),
             ..Default::default()
         }
-        .update(&self.writer)
+        .update(&*self.writing().await)
         .await?;
         Ok(())
     }

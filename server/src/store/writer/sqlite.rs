@@ -10,10 +10,9 @@
 //! ids are 16-byte blobs and times RFC 3339 text, as sqlx writes them, so
 //! everything else reads these rows through the entities as before.
 //!
-//! The pool's writer connection still serves every other write. Both take
-//! SQLite's write lock for a whole transaction (`BEGIN IMMEDIATE`), so
-//! neither sees the other's commit half-way, and each waits for the other
-//! (the busy timeout) rather than failing.
+//! The pool's writer connection still serves every other write. The two take
+//! turns in order of arrival (`WriteTurns`), and each takes SQLite's write
+//! lock for a whole transaction (`BEGIN IMMEDIATE`).
 
 use super::{
     Bumped, MAX_BATCH, Moved, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims, count_fresh,
@@ -31,13 +30,16 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, ffi, types::Type,
 };
 use sea_orm::{DbErr, prelude::Uuid};
-use std::{collections::HashMap, path::Path};
+use std::{collections::HashMap, path::Path, sync::Arc};
 use tokio::sync::mpsc;
 
 /// Opens the writer's connection to `file` and starts its thread; it runs
 /// until every sender is dropped.
+/// Each batch waits for its turn at the file's write lock (`turns`, shared
+/// with the pool's writer: see `WriteTurns`).
 pub(in crate::store) fn on_own_thread(
     file: &Path,
+    turns: Arc<tokio::sync::Mutex<()>>,
     sizes: prometheus::Histogram,
 ) -> Result<mpsc::Sender<Queued>, StoreError> {
     let mut connection = open(file)?;
@@ -48,6 +50,7 @@ pub(in crate::store) fn on_own_thread(
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while queued.blocking_recv_many(&mut batch, MAX_BATCH) > 0 {
                 sizes.observe(batch.len() as f64);
+                let _turn = turns.blocking_lock();
                 commit_and_answer(&mut connection, std::mem::take(&mut batch));
             }
         })
