@@ -128,10 +128,10 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Turns at a SQLite file's one write lock, in order of arrival. The message
 /// writer's thread and the pool's writer connection both write there; left
 /// to SQLite's busy handler, the one that finds the lock taken sleeps (1, 2,
-/// 5, 10 ms and on) and polls, so a steady stream of batches kept an edit or a
-/// receipt waiting 34 ms at p99 (105 ms at worst) under the `direct` load. A
-/// fair queue serves each in turn instead. PostgreSQL locks rows, not the
-/// database: no turns there.
+/// 5, 10 ms and on) and polls, so a steady stream of batches kept an edit
+/// waiting up to 86–342 ms under the `direct` load (`bench/edits-under-load.sh`).
+/// A fair queue serves each in turn instead: 19–22 ms at worst. PostgreSQL
+/// locks rows, not the database: no turns there.
 #[derive(Clone, Debug)]
 struct WriteTurns(Option<Arc<tokio::sync::Mutex<()>>>);
 
