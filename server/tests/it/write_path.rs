@@ -475,6 +475,15 @@ impl Process {
     }
 }
 
+impl Drop for Process {
+    /// A test that ends without stopping its server, or fails before it
+    /// could, still stops it (a reaped child is not signalled again).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 async fn account(addr: SocketAddr, path: &str, name: &str) -> app::protocol::AuthReply {
     reqwest::Client::new()
         .post(format!("http://{addr}{path}"))
