@@ -15,7 +15,9 @@ use app::{
     protocol::History,
 };
 use futures::future::join_all;
-use parley_server::store::{Appended, Change, NewMessage, Store, StoreError, StoredMessage};
+use parley_server::store::{
+    Appended, Change, ChatRecord, NewMessage, Store, StoreError, StoredMessage,
+};
 use std::{
     collections::{HashMap, HashSet},
     io::{BufRead, BufReader},
@@ -47,10 +49,24 @@ async fn append(
         .await
 }
 
-async fn sqlite_store() -> (Store, tempfile::TempDir) {
+/// A SQLite file in a temp dir: its URL, and the dir that holds it.
+fn sqlite_file() -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    (url, dir)
+}
+
+async fn sqlite_store() -> (Store, tempfile::TempDir) {
+    let (url, dir) = sqlite_file();
     (Store::connect(&url).await.expect("sqlite store"), dir)
+}
+
+/// Ann and Bob, and their direct chat.
+async fn ann_and_bob(store: &Store) -> (UserId, UserId, ChatRecord) {
+    let ann = user(store, "ann").await;
+    let bob = user(store, "bob").await;
+    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    (ann, bob, chat)
 }
 
 #[tokio::test]
@@ -161,9 +177,7 @@ async fn many_senders_at_once(store: Store) {
 #[tokio::test]
 async fn a_bad_message_in_a_batch_fails_alone() {
     let (store, _dir) = sqlite_store().await;
-    let ann = user(&store, "ann").await;
-    let bob = user(&store, "bob").await;
-    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let (ann, _bob, chat) = ann_and_bob(&store).await;
     let nowhere = ChatId(uuid::Uuid::now_v7());
     let outcomes = join_all((0..40).map(|k| {
         let store = store.clone();
@@ -189,9 +203,7 @@ async fn a_bad_message_in_a_batch_fails_alone() {
 #[tokio::test]
 async fn edits_and_reactions_racing_new_messages_all_land_on_sqlite() {
     let (store, _dir) = sqlite_store().await;
-    let ann = user(&store, "ann").await;
-    let bob = user(&store, "bob").await;
-    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let (ann, bob, chat) = ann_and_bob(&store).await;
     let first = match append(&store, chat.id, ann, "first").await.unwrap() {
         Appended::New(arrival) => arrival.message,
         Appended::Existing(_) => panic!("a new message"),
@@ -249,12 +261,9 @@ async fn edits_and_reactions_racing_new_messages_all_land_on_sqlite() {
 #[tokio::test]
 async fn a_locked_database_answers_each_message_and_loses_nothing_acked() {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let (url, _dir) = sqlite_file();
     let store = Store::connect(&url).await.expect("sqlite store");
-    let ann = user(&store, "ann").await;
-    let bob = user(&store, "bob").await;
-    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let (ann, _bob, chat) = ann_and_bob(&store).await;
     assert_eq!(
         seq_of(&append(&store, chat.id, ann, "before").await.unwrap()),
         1
@@ -300,9 +309,7 @@ async fn a_database_outage_mid_load_answers_each_message_and_loses_nothing_acked
     let store = Store::connect(&postgres.new_database().await)
         .await
         .expect("postgres store");
-    let ann = user(&store, "ann").await;
-    let bob = user(&store, "bob").await;
-    let (chat, _) = store.direct_chat(ann, bob).await.unwrap();
+    let (ann, _bob, chat) = ann_and_bob(&store).await;
     let acked: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
     let (outage_tx, outage_rx) = tokio::sync::oneshot::channel::<()>();
     let outage_tx = Arc::new(Mutex::new(Some(outage_tx)));
