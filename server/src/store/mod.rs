@@ -210,24 +210,24 @@ impl Store {
     pub async fn connect_with(database_url: &str, wait: Duration) -> Result<Self, StoreError> {
         let db = Database::connect(Self::options(database_url, wait)).await?;
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
-        let writer = match db.get_database_backend() {
-            // (An in-memory database exists once per connection: keep one pool.)
-            DbBackend::Sqlite if !in_memory => {
-                let mut options = Self::options(database_url, wait);
-                options
-                    .max_connections(1)
-                    .min_connections(1)
-                    // No ping before every write: one round trip less per
-                    // batch (a failed write says as much as a failed ping).
-                    .test_before_acquire(false);
-                Database::connect(options).await?
-            }
-            _ => db.clone(),
+        // (An in-memory database exists once per connection: it keeps one
+        // pool, and its messages go through it.)
+        let sqlite_file = db.get_database_backend() == DbBackend::Sqlite && !in_memory;
+        let writer = if sqlite_file {
+            let mut options = Self::options(database_url, wait);
+            options
+                .max_connections(1)
+                .min_connections(1)
+                // No ping before every write: one round trip less per write
+                // (a failed write says as much as a failed ping).
+                .test_before_acquire(false);
+            Database::connect(options).await?
+        } else {
+            db.clone()
         };
         migrate(&writer).await?;
         let batch_sizes = writer::batch_sizes();
-        let turns =
-            WriteTurns::new(writer.get_database_backend() == DbBackend::Sqlite && !in_memory);
+        let turns = WriteTurns::new(sqlite_file);
         let messages = match &turns.0 {
             Some(turn) => {
                 let pool = writer.get_sqlite_connection_pool();
