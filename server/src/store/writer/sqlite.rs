@@ -111,7 +111,6 @@ fn stored_already(
     )?;
     let mut stored = HashMap::new();
     for pending in batch {
-        let key = (pending.sender_id, pending.client_id.clone());
         let found = find
             .query_row(
                 (pending.sender_id.0.as_bytes(), &pending.client_id),
@@ -119,6 +118,7 @@ fn stored_already(
             )
             .optional()?;
         if let Some(row) = found {
+            let key = (pending.sender_id, pending.client_id.clone());
             stored.insert(key, StoredMessage::from(row));
         }
     }
