@@ -275,6 +275,11 @@ impl Store {
             .acquire_timeout(wait)
             .connect_timeout(Duration::from_secs(2))
             .sqlx_logging(false)
+            // No reaping of idle or old connections to a local file: nothing
+            // to gain, and sqlx 0.9's reaper can read a wrapped idle count
+            // and spin for ever (sqlx#3645, fix #4289 unreleased), which
+            // hung a test server here.
+            .map_sqlx_sqlite_pool_opts(|pool| pool.idle_timeout(None).max_lifetime(None))
             // The busy timeout makes concurrent writers wait for each other
             // instead of failing.
             .map_sqlx_sqlite_opts(|sqlite| {
