@@ -16,3 +16,5 @@ pub mod status;
 pub mod ui;
 
 pub use ui::{App, shell};
+#[cfg(feature = "hydrate")]
+pub use ui::hydrate;

@@ -185,8 +185,9 @@ test('a dialog whose code cannot be fetched says so, and the page goes on workin
   await startDirectChat(harley.page, 'mike');
 
   // Every dialog's chunk fails, from the first load on (a network that drops
-  // those requests): the page still starts, with nothing of it broken.
-  const blocked = /\/pkg\/(split|chunk)_/;
+  // those requests): the page still starts, with nothing of it broken. (The
+  // conversation's own chunk comes: the page shows a conversation.)
+  const blocked = /\/pkg\/split_(?!conversation_pane\.)/;
   await harley.page.route(blocked, (route) => route.abort('internetdisconnected'));
   await harley.page.reload();
   await hydrated(harley.page);
@@ -207,6 +208,45 @@ test('a dialog whose code cannot be fetched says so, and the page goes on workin
   await expect(harley.page.getByRole('dialog', { name: 'Mike' })).toBeVisible();
   // Nothing went wrong but the blocked requests, which the chunk loader
   // reports ("Failed to fetch").
+  const unexpected = harley.errors.filter((error) => !blocked.test(error) && !/^(TypeError: )?Failed to fetch/.test(error));
+  expect(unexpected).toEqual([]);
+});
+
+test('a conversation whose code cannot be fetched says so and can be tried again; its first HTML stays readable', async ({ browser, server }) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await startDirectChat(mike.page, 'harley');
+  await send(mike.page, 'are you there?');
+
+  // The conversation is a chunk of its own, and the network drops it: the
+  // chat list starts all the same, and opening the chat says what happened.
+  const blocked = /\/pkg\/split_conversation_pane\./;
+  await harley.page.route(blocked, (route) => route.abort('internetdisconnected'));
+  await harley.page.goto(server.url);
+  await hydrated(harley.page);
+  await harley.page.getByTestId('chat-row').click();
+  const alert = harley.page.getByRole('alert');
+  await expect(alert).toHaveText('This chat could not be downloaded. Try again once you are online.');
+
+  // Back online: "Try again" fetches it, and the chat works.
+  await harley.page.unroute(blocked);
+  await harley.page.getByRole('button', { name: 'Try again' }).click();
+  await expect(bubble(harley.page, 'are you there?')).toBeVisible();
+  await send(harley.page, 'here now');
+  await expect(bubble(mike.page, 'here now')).toBeVisible();
+
+  // Loaded at the chat's own address with the chunk dropped, the page cannot
+  // hydrate the conversation it shows: it stays as the server sent it,
+  // readable, rather than broken.
+  await harley.page.route(blocked, (route) => route.abort('internetdisconnected'));
+  const refused = harley.page.waitForEvent('requestfailed', (request) => blocked.test(request.url()));
+  await harley.page.reload();
+  await refused;
+  await expect(bubble(harley.page, 'here now')).toBeVisible();
+  await expect(harley.page.locator('html[data-hydrated]')).toHaveCount(0);
+  await expect(harley.page.getByTestId('chat-row')).toContainText('Mike');
   const unexpected = harley.errors.filter((error) => !blocked.test(error) && !/^(TypeError: )?Failed to fetch/.test(error));
   expect(unexpected).toEqual([]);
 });

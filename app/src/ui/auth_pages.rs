@@ -3,10 +3,56 @@
 //! server answers with a redirect: onwards on success, back here with
 //! `?error=<code>` otherwise.
 
+use super::widgets::{Fetch, NotLoaded, drawn_in_place};
 use crate::protocol::{ErrorCode, SessionEndReason};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+/// The pages of this module, which share a WebAssembly chunk of their own:
+/// someone signed in at `/` never needs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    SignIn,
+    SignUp,
+    Settings,
+}
+
+/// `page` as a route's view: drawn in place once the chunk is there (fetched
+/// before hydration when the first HTML is one of these pages, see
+/// `super::hydrate`).
+pub fn routed(page: Page) -> impl IntoView {
+    let fetch = RwSignal::new(Fetch::default());
+    move || match drawn_in_place(account_page(page), preload_account_pages, fetch) {
+        Some(Ok(view)) => view,
+        Some(Err(NotLoaded)) => view! {
+            <section class="auth-card">
+                <p class="form-error" role="alert">
+                    "This page could not be downloaded. Try again once you are online."
+                </p>
+                <button type="button" class="secondary" on:click=move |_| fetch.set(Fetch::Pending)>
+                    "Try again"
+                </button>
+            </section>
+        }
+        .into_any(),
+        None => ().into_any(),
+    }
+}
+
+#[leptos::wasm_split::wasm_split(
+    account_pages,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_account_pages)
+)]
+pub(super) fn account_page(page: Page) -> Result<AnyView, NotLoaded> {
+    Ok(match page {
+        Page::SignIn => view! { <LoginPage/> }.into_any(),
+        Page::SignUp => view! { <SignupPage/> }.into_any(),
+        Page::Settings => view! { <AccountPage/> }.into_any(),
+    })
+}
 
 /// The sentence shown under a form for an error code the server sent back
 /// (`retry`: the seconds to wait, when throttled).
@@ -55,7 +101,7 @@ fn FormError(error: Option<String>) -> impl IntoView {
 }
 
 #[component]
-pub fn LoginPage() -> impl IntoView {
+fn LoginPage() -> impl IntoView {
     let (error, username) = form_state();
     let ended = use_query_map()
         .get_untracked()
@@ -85,7 +131,7 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 #[component]
-pub fn SignupPage() -> impl IntoView {
+fn SignupPage() -> impl IntoView {
     let (error, username) = form_state();
     view! {
         <Title text="Sign up · Parley"/>
@@ -117,7 +163,7 @@ pub fn SignupPage() -> impl IntoView {
 /// The account page: change the password (every other session ends), or
 /// sign out everywhere.
 #[component]
-pub fn AccountPage() -> impl IntoView {
+fn AccountPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let error = query
         .get("error")

@@ -2,10 +2,10 @@
 //! one or the other).
 
 use super::{
-    conversation::ConversationPane,
+    conversation::conversation_pane,
     live::Live,
     session::signed_in,
-    widgets::{Avatar, Icon, IconShape, Ticks, loaded_later, local_time},
+    widgets::{Avatar, Fetch, Icon, IconShape, Ticks, drawn_in_place, loaded_later, local_time},
 };
 use crate::{
     client::ConnectionState,
@@ -92,8 +92,12 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
         let user = user.clone();
         Effect::new(move |_| live.start(user.clone()));
     }
-    Effect::new(|_| super::preload_dialogs_when_idle());
-    Effect::new(move |_| live.show_chat(open.get()));
+    Effect::new(|_| super::preload_chunks_when_idle());
+    // The conversation's code is a chunk of its own: a chat counts as shown
+    // (joined, its messages seen) once its pane is drawn, not while that
+    // chunk is still on its way.
+    let conversation_drawn = RwSignal::new(false);
+    Effect::new(move |_| live.show_chat(open.get().filter(|_| conversation_drawn.get())));
     {
         // A notification's click opens its chat here, through the router.
         let navigate = leptos_router::hooks::use_navigate();
@@ -111,6 +115,8 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
     };
     let show_dialog = RwSignal::new(false);
     let search = RwSignal::new(String::new());
+    // The conversation's code (a chunk of its own), if opened before it came.
+    let conversation_fetch = RwSignal::new(Fetch::default());
 
     view! {
         <Title text=title/>
@@ -144,7 +150,28 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
             </aside>
             <section class="conversation-pane">
                 {move || match open.get() {
-                    Some(chat_id) => view! { <ConversationPane chat_id/> }.into_any(),
+                    Some(chat_id) => match drawn_in_place(
+                        conversation_pane(chat_id),
+                        super::conversation::preload_conversation_pane,
+                        conversation_fetch,
+                    ) {
+                        Some(Ok(pane)) => {
+                            conversation_drawn.set(true);
+                            pane
+                        }
+                        Some(Err(_)) => view! {
+                            <div class="empty-state">
+                                <p class="conversation-error" role="alert">
+                                    "This chat could not be downloaded. Try again once you are online."
+                                </p>
+                                <button type="button" class="secondary"
+                                    on:click=move |_| conversation_fetch.set(Fetch::Pending)>
+                                    "Try again"
+                                </button>
+                            </div>
+                        }.into_any(),
+                        None => ().into_any(),
+                    },
                     None => view! {
                         <div class="empty-state wide-only">
                             <p class="empty-title">"Pick a chat"</p>

@@ -26,8 +26,25 @@ const TYPING_IDLE: Duration = Duration::from_secs(3);
 /// Within this many pixels of the bottom counts as "at the bottom".
 const BOTTOM_SLACK: i32 = 48;
 
+/// The open conversation, a WebAssembly chunk of its own: the page's own file
+/// holds the chat list and what every page needs. Where the first HTML shows
+/// a conversation, the chunk is fetched before the page hydrates
+/// (`super::hydrate`); elsewhere in the first idle moment
+/// (`super::preload_chunks_when_idle`), so that opening a chat is instant.
+/// Drawn in place (`widgets::drawn_in_place`), not as the dialogs are: it is
+/// part of the page, hydrated with it and owned like the rest of it.
+#[leptos::wasm_split::wasm_split(
+    conversation_pane,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_conversation_pane)
+)]
+pub(super) fn conversation_pane(chat_id: ChatId) -> Result<AnyView, NotLoaded> {
+    Ok(view! { <ConversationPane chat_id/> }.into_any())
+}
+
 #[component]
-pub fn ConversationPane(chat_id: ChatId) -> impl IntoView {
+fn ConversationPane(chat_id: ChatId) -> impl IntoView {
     let live = expect_context::<Live>();
     let conversation = live.conversation;
     let info_for = RwSignal::new(None::<i64>);

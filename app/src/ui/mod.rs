@@ -46,25 +46,31 @@ if(t.dataset.clock!=='day'){n.data=c;continue}\
 const k=Math.round((day(new Date())-day(d))/864e5);\
 n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
-/// Fetches the dialogs' code (each a chunk of its own, see
-/// `widgets::loaded_later`) in the first idle moment once the page runs, so
-/// that the first one a person opens shows at once, even offline. Once per
-/// page, however often the chat list is drawn anew. Browsers without
-/// `requestIdleCallback` (Safari) fetch them at once: the page has hydrated,
-/// which is what they would wait for anyway.
-fn preload_dialogs_when_idle() {
+/// Fetches the code of the conversation and the dialogs (each a chunk of its
+/// own, see `widgets::loaded_or`) in the first idle moment once the page runs,
+/// so that the first chat or dialog a person opens shows at once, even
+/// offline. Once per page, however often the chat list is drawn anew. Browsers
+/// without `requestIdleCallback` (Safari) fetch them at once: the page has
+/// hydrated, which is what they would wait for anyway.
+fn preload_chunks_when_idle() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if request_idle_callback_with_handle(preload_dialogs).is_err() {
-            preload_dialogs();
+        if request_idle_callback_with_handle(preload_chunks).is_err() {
+            preload_chunks();
         }
     });
 }
 
 /// All at once: one after the other, each would wait for the one before to
-/// compile. A failure is not remembered: opening the dialog tries again.
-fn preload_dialogs() {
+/// compile. A failure is not remembered: opening the view tries again.
+fn preload_chunks() {
     use leptos::task::spawn_local;
+    spawn_local(async {
+        let _ = conversation::preload_conversation_pane().await;
+    });
+    spawn_local(async {
+        let _ = auth_pages::preload_account_pages().await;
+    });
     spawn_local(async {
         let _ = chat_info::preload_chat_info_dialog().await;
     });
@@ -79,6 +85,37 @@ fn preload_dialogs() {
     });
     spawn_local(async {
         let _ = conversation::preload_confirm_delete_dialog().await;
+    });
+}
+
+/// Makes the server's page live. Hydration is synchronous: it would meet a
+/// view of the first HTML whose code is a chunk of its own (the conversation
+/// at `/chats/:id`; the sign-in, sign-up and settings pages) before that
+/// code, with nothing to hydrate it with. So those chunks are fetched first;
+/// the chat list (`/`) hydrates at once. If one cannot be fetched, the
+/// server's page stays as it is: readable, its links and forms working
+/// without the WebAssembly.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    /// The elements of the conversation (`ConversationPane`) and of the
+    /// account pages (`auth_pages`).
+    const CONVERSATION: &str = ".conversation";
+    const ACCOUNT_PAGE: &str = ".auth-card";
+    let shows = |selector| document().query_selector(selector).ok().flatten().is_some();
+    let (conversation, account_page) = (shows(CONVERSATION), shows(ACCOUNT_PAGE));
+    wasm_bindgen_futures::spawn_local(async move {
+        let fetched = if conversation {
+            conversation::preload_conversation_pane().await.is_ok()
+        } else if account_page {
+            auth_pages::preload_account_pages().await.is_ok()
+        } else {
+            true
+        };
+        if !fetched {
+            leptos::logging::warn!("this page's code could not be fetched: it stays as served");
+            return;
+        }
+        leptos::mount::hydrate_body(App);
     });
 }
 
@@ -130,10 +167,10 @@ pub fn App() -> impl IntoView {
                         view=chat_list::ChatListPage
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("login") view=auth_pages::LoginPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("signup") view=auth_pages::SignupPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=auth_pages::AccountPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("settings") view=auth_pages::AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=|| auth_pages::routed(auth_pages::Page::SignIn) ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=|| auth_pages::routed(auth_pages::Page::SignUp) ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=|| auth_pages::routed(auth_pages::Page::Settings) ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=|| auth_pages::routed(auth_pages::Page::Settings) ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -188,6 +188,52 @@ where
     }
 }
 
+/// How the fetch of a chunk drawn in place ([`drawn_in_place`]) stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fetch {
+    #[default]
+    Pending,
+    Done,
+    Failed,
+}
+
+/// A view whose code is a WebAssembly chunk of its own, drawn like any other
+/// view once that is there: at once, under the current owner, so it is owned,
+/// hydrated and disposed as if it were not split (a `Suspense` would build it
+/// later, under another owner). Until then this draws nothing and fetches
+/// the chunk, and `fetch` says when that is done, so that a caller reading it
+/// draws again; `Some(Err(NotLoaded))` once the fetch failed.
+pub fn drawn_in_place<Fetching, Failure>(
+    draw: impl std::future::Future<Output = Result<AnyView, NotLoaded>>,
+    fetching: impl FnOnce() -> Fetching,
+    fetch: RwSignal<Fetch>,
+) -> Option<Result<AnyView, NotLoaded>>
+where
+    Fetching: std::future::Future<Output = Result<(), Failure>> + 'static,
+{
+    if fetch.get() == Fetch::Failed {
+        return Some(Err(NotLoaded));
+    }
+    // Loaded chunks resolve at the first poll; only a first use waits.
+    let mut draw = std::pin::pin!(draw);
+    let waker = std::task::Waker::noop();
+    if let std::task::Poll::Ready(drawn) = draw
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(waker))
+    {
+        return Some(drawn);
+    }
+    let fetching = fetching();
+    leptos::task::spawn_local(async move {
+        let outcome = match fetching.await {
+            Ok(()) => Fetch::Done,
+            Err(_) => Fetch::Failed,
+        };
+        fetch.try_set(outcome);
+    });
+    None
+}
+
 /// A chunk's code could not be fetched (offline before the page had it).
 /// Nothing is remembered: the next try fetches it again.
 #[derive(Debug)]
