@@ -47,6 +47,9 @@ pub fn routed(page: Page) -> impl IntoView {
     preload(preload_account_pages)
 )]
 pub(super) fn account_page(page: Page) -> Result<AnyView, NotLoaded> {
+    // Fetched alongside the page's own WebAssembly (see `conversation_pane`).
+    #[cfg(feature = "ssr")]
+    leptos::prefetch_lazy_fn_on_server("account_pages");
     Ok(match page {
         Page::SignIn => view! { <LoginPage/> }.into_any(),
         Page::SignUp => view! { <SignupPage/> }.into_any(),

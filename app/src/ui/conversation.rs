@@ -40,6 +40,14 @@ const BOTTOM_SLACK: i32 = 48;
     preload(preload_conversation_pane)
 )]
 pub(super) fn conversation_pane(chat_id: ChatId) -> Result<AnyView, NotLoaded> {
+    // A page the server renders with a conversation tells the browser to
+    // fetch its chunk alongside the page's own WebAssembly (`<link
+    // rel="preload">`, Leptos' own prefetch for split code), not after it.
+    // At the default priority: asked at low priority, the chunk no longer
+    // shared the line with the styles, but on Fast 3G the page became
+    // interactive 0.6 s later (docs/PERFORMANCE.md, session 11).
+    #[cfg(feature = "ssr")]
+    leptos::prefetch_lazy_fn_on_server("conversation_pane");
     Ok(view! { <ConversationPane chat_id/> }.into_any())
 }
 

@@ -46,12 +46,13 @@ if(t.dataset.clock!=='day'){n.data=c;continue}\
 const k=Math.round((day(new Date())-day(d))/864e5);\
 n.data=(k===0?'today':k===1?'yesterday':p(d.getDate())+'/'+p(d.getMonth()+1))+' at '+c}})()";
 
-/// Fetches the code of the conversation and the dialogs (each a chunk of its
-/// own, see `widgets::loaded_or`) in the first idle moment once the page runs,
-/// so that the first chat or dialog a person opens shows at once, even
-/// offline. Once per page, however often the chat list is drawn anew. Browsers
-/// without `requestIdleCallback` (Safari) fetch them at once: the page has
-/// hydrated, which is what they would wait for anyway.
+/// Fetches the code of the conversation, the account pages and the dialogs
+/// (each a chunk of its own, see `widgets::drawn_in_place` and
+/// `widgets::loaded_later`) in the first idle moment once the page runs, so
+/// that the first chat or dialog a person opens shows at once, even offline.
+/// Once per page, however often the chat list is drawn anew. Browsers without
+/// `requestIdleCallback` (Safari) fetch them at once: the page has hydrated,
+/// which is what they would wait for anyway.
 fn preload_chunks_when_idle() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

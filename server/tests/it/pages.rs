@@ -204,6 +204,17 @@ async fn an_open_chat_is_in_the_first_html_with_its_messages() {
         response.text().await.unwrap()
     };
     let html = page().await;
+    // The conversation's code is a chunk of its own: the page names it for
+    // the browser to fetch alongside the page's own WebAssembly.
+    let preload = r#"rel="preload""#;
+    let chunk = "/pkg/split_conversation_pane.";
+    assert!(
+        html.contains(preload) && html.contains(chunk),
+        "a preload of the conversation's chunk in {html}"
+    );
+    let list = app.http.get(app.url("/")).send().await.unwrap();
+    let list = list.text().await.unwrap();
+    assert!(!list.contains(chunk), "the chat list alone waits for no conversation: {list}");
     // Within the conversation (the list's preview says it too).
     let log = html
         .find(r#"aria-label="Messages""#)
