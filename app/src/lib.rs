@@ -15,6 +15,6 @@ pub mod search;
 pub mod status;
 pub mod ui;
 
-pub use ui::{App, shell};
 #[cfg(feature = "hydrate")]
 pub use ui::hydrate;
+pub use ui::{App, shell};

@@ -3,7 +3,7 @@
 //! server answers with a redirect: onwards on success, back here with
 //! `?error=<code>` otherwise.
 
-use super::widgets::{Fetch, NotLoaded, drawn_in_place};
+use super::widgets::{Fetch, NotLoaded, drawn_in_place, fetch_again};
 use crate::protocol::{ErrorCode, SessionEndReason};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,14 +26,7 @@ pub fn routed(page: Page) -> impl IntoView {
     move || match drawn_in_place(account_page(page), preload_account_pages, fetch) {
         Some(Ok(view)) => view,
         Some(Err(NotLoaded)) => view! {
-            <section class="auth-card">
-                <p class="form-error" role="alert">
-                    "This page could not be downloaded. Try again once you are online."
-                </p>
-                <button type="button" class="secondary" on:click=move |_| fetch.set(Fetch::Pending)>
-                    "Try again"
-                </button>
-            </section>
+            <section class="auth-card">{fetch_again("page", "form-error", fetch)}</section>
         }
         .into_any(),
         None => ().into_any(),

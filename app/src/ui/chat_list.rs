@@ -5,7 +5,10 @@ use super::{
     conversation::conversation_pane,
     live::Live,
     session::signed_in,
-    widgets::{Avatar, Fetch, Icon, IconShape, Ticks, drawn_in_place, loaded_later, local_time},
+    widgets::{
+        Avatar, Fetch, Icon, IconShape, Ticks, drawn_in_place, fetch_again, loaded_later,
+        local_time,
+    },
 };
 use crate::{
     client::ConnectionState,
@@ -161,13 +164,7 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
                         }
                         Some(Err(_)) => view! {
                             <div class="empty-state">
-                                <p class="conversation-error" role="alert">
-                                    "This chat could not be downloaded. Try again once you are online."
-                                </p>
-                                <button type="button" class="secondary"
-                                    on:click=move |_| conversation_fetch.set(Fetch::Pending)>
-                                    "Try again"
-                                </button>
+                                {fetch_again("chat", "conversation-error", conversation_fetch)}
                             </div>
                         }.into_any(),
                         None => ().into_any(),

@@ -234,6 +234,24 @@ where
     None
 }
 
+/// What stands in for a view drawn in place ([`drawn_in_place`]) whose chunk
+/// could not be fetched: a sentence naming it (`what`: "chat", "page"), in
+/// the caller's `class`, and a button that fetches it again.
+pub fn fetch_again(
+    what: &'static str,
+    class: &'static str,
+    fetch: RwSignal<Fetch>,
+) -> impl IntoView {
+    view! {
+        <p class=class role="alert">
+            {format!("This {what} could not be downloaded. Try again once you are online.")}
+        </p>
+        <button type="button" class="secondary" on:click=move |_| fetch.set(Fetch::Pending)>
+            "Try again"
+        </button>
+    }
+}
+
 /// A chunk's code could not be fetched (offline before the page had it).
 /// Nothing is remembered: the next try fetches it again.
 #[derive(Debug)]

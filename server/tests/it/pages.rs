@@ -214,7 +214,10 @@ async fn an_open_chat_is_in_the_first_html_with_its_messages() {
     );
     let list = app.http.get(app.url("/")).send().await.unwrap();
     let list = list.text().await.unwrap();
-    assert!(!list.contains(chunk), "the chat list alone waits for no conversation: {list}");
+    assert!(
+        !list.contains(chunk),
+        "the chat list alone waits for no conversation: {list}"
+    );
     // Within the conversation (the list's preview says it too).
     let log = html
         .find(r#"aria-label="Messages""#)
