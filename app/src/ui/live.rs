@@ -58,6 +58,10 @@ pub struct Conversation {
     /// Stored messages, ascending seq.
     pub messages: RwSignal<Vec<Message>>,
     pub receipts: RwSignal<Vec<Receipt>>,
+    /// The highest watermarks `statusUpdate`s have brought since the chat
+    /// opened. A join's answer is read before it is sent: an update that
+    /// overtakes it must not be undone by it (see [`joined_receipts`]).
+    heard: StoredValue<Vec<Receipt>>,
     pub has_older: RwSignal<bool>,
     pub loading_older: RwSignal<bool>,
     /// The last refusal, shown above the composer.
@@ -208,6 +212,43 @@ pub fn take_chat_update(chats: &mut Vec<ChatSummary>, summary: ChatSummary, me: 
     false
 }
 
+/// Raises `update`'s member in `receipts` (adding them at zero first).
+fn raise_member(receipts: &mut Vec<Receipt>, update: &StatusUpdate) {
+    let at = match receipts.iter().position(|r| r.user_id == update.user_id) {
+        Some(at) => at,
+        None => {
+            receipts.push(Receipt {
+                user_id: update.user_id,
+                delivered_seq: 0,
+                seen_seq: 0,
+            });
+            receipts.len() - 1
+        }
+    };
+    raise_receipt(&mut receipts[at], update.status, update.up_to_seq);
+}
+
+/// The receipts a join answered, raised by what `statusUpdate`s said since
+/// the chat opened: the answer was read before it was sent, so an update can
+/// overtake it (Mike opens the chat while Harley's page is still joining).
+/// Watermarks only rise; the answer still decides who is a member.
+fn joined_receipts(mut joined: Vec<Receipt>, heard: &[Receipt]) -> Vec<Receipt> {
+    for receipt in &mut joined {
+        if let Some(later) = heard.iter().find(|h| h.user_id == receipt.user_id) {
+            receipt.delivered_seq = receipt.delivered_seq.max(later.delivered_seq);
+            receipt.seen_seq = receipt.seen_seq.max(later.seen_seq);
+        }
+    }
+    joined
+}
+
+/// Every message's ticks as `receipts` stand.
+fn restate(messages: &mut [Message], receipts: &[Receipt]) {
+    for message in messages {
+        message.status = message_status(receipts, message.sender_id, message.seq);
+    }
+}
+
 /// The highest version held: what to catch up from.
 pub fn newest_version(messages: &[Message]) -> Option<Version> {
     messages.iter().map(|m| m.version).max()
@@ -225,6 +266,7 @@ impl Live {
                 chat: RwSignal::new(None),
                 messages: RwSignal::new(Vec::new()),
                 receipts: RwSignal::new(Vec::new()),
+                heard: StoredValue::new(Vec::new()),
                 has_older: RwSignal::new(false),
                 loading_older: RwSignal::new(false),
                 error: RwSignal::new(None),
@@ -326,6 +368,7 @@ impl Live {
             conversation.receipts.set(Vec::new());
             conversation.has_older.set(false);
         }
+        conversation.heard.set_value(Vec::new());
         conversation.error.set(None);
         conversation.replying_to.set(None);
         conversation.editing.set(None);
@@ -367,13 +410,17 @@ impl Live {
                 }
                 let older = has_older(&joined.messages);
                 conversation.chat.set(Some(joined.chat));
-                conversation.receipts.set(joined.receipts);
+                let receipts = conversation
+                    .heard
+                    .with_value(|heard| joined_receipts(joined.receipts, heard));
                 conversation.messages.update(|messages| {
                     joined
                         .messages
                         .into_iter()
-                        .for_each(|m| upsert(messages, m))
+                        .for_each(|m| upsert(messages, m));
+                    restate(messages, &receipts);
                 });
+                conversation.receipts.set(receipts);
                 if last_known.is_none() {
                     conversation.has_older.set(older);
                 }
@@ -805,29 +852,18 @@ impl Live {
     }
 
     fn on_status(self, update: StatusUpdate) {
-        let raise = |receipt: &mut Receipt| raise_receipt(receipt, update.status, update.up_to_seq);
         let conversation = self.conversation;
         if self.open.get_untracked() == Some(update.chat_id) {
-            conversation.receipts.update(|receipts| {
-                match receipts.iter_mut().find(|r| r.user_id == update.user_id) {
-                    Some(receipt) => raise(receipt),
-                    None => {
-                        let mut receipt = Receipt {
-                            user_id: update.user_id,
-                            delivered_seq: 0,
-                            seen_seq: 0,
-                        };
-                        raise(&mut receipt);
-                        receipts.push(receipt);
-                    }
-                }
-            });
+            conversation
+                .heard
+                .update_value(|heard| raise_member(heard, &update));
+            conversation
+                .receipts
+                .update(|receipts| raise_member(receipts, &update));
             let receipts = conversation.receipts.get_untracked();
-            conversation.messages.update(|messages| {
-                for message in messages.iter_mut() {
-                    message.status = message_status(&receipts, message.sender_id, message.seq);
-                }
-            });
+            conversation
+                .messages
+                .update(|messages| restate(messages, &receipts));
         }
         // The list's preview tick: exact for direct chats (one other member).
         let status = match update.status {
@@ -1011,6 +1047,34 @@ mod tests {
 
     fn ids(chats: &[ChatSummary]) -> Vec<u128> {
         chats.iter().map(|s| s.chat.id.0.as_u128()).collect()
+    }
+
+    fn receipt(user: u128, delivered_seq: i64, seen_seq: i64) -> Receipt {
+        Receipt {
+            user_id: UserId(Uuid::from_u128(user)),
+            delivered_seq,
+            seen_seq,
+        }
+    }
+
+    #[test]
+    fn a_join_answer_never_takes_back_what_an_update_said_meanwhile() {
+        // Mike (2) saw message 3 while Harley's join was on its way; the
+        // answer, read before that, says delivered. Sara (3) has left: the
+        // answer no longer names her, and she stays gone.
+        let joined = vec![receipt(1, 3, 3), receipt(2, 3, 0)];
+        let heard = vec![receipt(2, 3, 3), receipt(3, 2, 2)];
+        assert_eq!(
+            joined_receipts(joined, &heard),
+            vec![receipt(1, 3, 3), receipt(2, 3, 3)]
+        );
+    }
+
+    #[test]
+    fn a_join_answer_newer_than_every_update_stands() {
+        let joined = vec![receipt(2, 5, 4)];
+        let heard = vec![receipt(2, 3, 3)];
+        assert_eq!(joined_receipts(joined, &heard), vec![receipt(2, 5, 4)]);
     }
 
     #[test]
