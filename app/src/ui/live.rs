@@ -235,8 +235,8 @@ fn raise_member(receipts: &mut Vec<Receipt>, update: &StatusUpdate) {
 fn joined_receipts(mut joined: Vec<Receipt>, heard: &[Receipt]) -> Vec<Receipt> {
     for receipt in &mut joined {
         if let Some(later) = heard.iter().find(|h| h.user_id == receipt.user_id) {
-            receipt.delivered_seq = receipt.delivered_seq.max(later.delivered_seq);
-            receipt.seen_seq = receipt.seen_seq.max(later.seen_seq);
+            raise_receipt(receipt, ReceiptKind::Delivered, later.delivered_seq);
+            raise_receipt(receipt, ReceiptKind::Seen, later.seen_seq);
         }
     }
     joined
