@@ -1,23 +1,5 @@
-import { io, Socket } from '../../frontend/node_modules/socket.io-client';
-import { ParleyServer } from './fixtures';
 import { expect, test } from './fixtures';
-import { bubble, messageAction, person, send, signIn, signOut, signUp, startDirectChat, startGroup } from './helpers';
-
-/** A plain socket.io-client connection (the official client, over Parley's protocol). */
-async function connectAs(server: ParleyServer, username: string): Promise<Socket> {
-  const login = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: `${username} password` }),
-  });
-  const { token } = await login.json();
-  const socket = io(server.url, { auth: { token }, transports: ['websocket'] });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
+import { bubble, connectAs, messageAction, person, send, signIn, signOut, signUp, startDirectChat, startGroup } from './helpers';
 
 /** What the browser logs when the server goes away under it: expected in a restart. */
 function isLostConnection(error: string): boolean {
@@ -147,6 +129,46 @@ test('a server restart: both pages reconnect and a message sent meanwhile arrive
   await mike.page.screenshot({ path: testInfo.outputPath('after-restart.png') });
 });
 
+test('a server too busy to answer in time: the message is sent again by itself and arrives once', async ({ browser, server }) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  // Every sendMessage frame Harley's page puts on the wire for this text,
+  // from the first socket it opens.
+  let tries = 0;
+  harley.page.on('websocket', (socket) =>
+    socket.on('framesent', ({ payload }) => {
+      if (String(payload).includes('"sendMessage"') && String(payload).includes('while it stalled')) tries++;
+    }),
+  );
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await startDirectChat(harley.page, 'mike');
+  await mike.page.getByTestId('chat-row').click();
+  await send(harley.page, 'hello');
+  await expect(bubble(mike.page, 'hello')).toBeVisible();
+
+  // Frozen, the server keeps the connection but answers nothing: the first
+  // try goes unanswered past the page's wait, and the page tries again.
+  server.pause();
+  try {
+    await send(harley.page, 'sent while it stalled');
+    await expect(bubble(harley.page, 'sent while it stalled')).toHaveAttribute('data-status', 'pending');
+    await expect.poll(() => tries).toBeGreaterThanOrEqual(2);
+  } finally {
+    server.resume();
+  }
+  // Both tries reach the server; it stores the message once and answers the
+  // second with it.
+  await expect(bubble(harley.page, 'sent while it stalled')).toHaveAttribute('data-status', 'seen');
+  await expect(bubble(mike.page, 'sent while it stalled')).toHaveCount(1);
+  await send(harley.page, 'and after');
+  await expect(bubble(mike.page, 'and after')).toBeVisible();
+  await expect(bubble(mike.page, 'sent while it stalled')).toHaveCount(1);
+  await expect(bubble(harley.page, 'sent while it stalled')).toHaveCount(1);
+  expect(harley.errors).toEqual([]);
+  expect(mike.errors).toEqual([]);
+});
+
 test("an over-long message shows the server's reason and keeps the draft", async ({ browser, server }, testInfo) => {
   const harley = await person(browser);
   await signUp(harley.page, server, 'harley', 'Harley');
@@ -205,7 +227,7 @@ test('older messages load on scrolling up without a jump, and new ones below sho
   const mike = await connectAs(server, 'mike');
   const chatId = harley.page.url().split('/chats/')[1];
   for (let n = 1; n <= 80; n++) {
-    const ack = await mike.timeout(5000).emitWithAck('sendMessage', { chatId, clientId: `m-${n}`, body: `message ${n}` });
+    const ack = await mike.timeout(30_000).emitWithAck('sendMessage', { chatId, clientId: `m-${n}`, body: `message ${n}` });
     expect(ack.ok?.seq).toBe(n + 1);
   }
   await expect(bubble(harley.page, 'message 80')).toBeVisible();
@@ -223,7 +245,7 @@ test('older messages load on scrolling up without a jump, and new ones below sho
   await expect(bubble(harley.page, 'message 1').first()).not.toBeInViewport();
 
   // Scrolled up, a new message does not pull the view down: a pill offers it.
-  await mike.timeout(5000).emitWithAck('sendMessage', { chatId, clientId: 'm-late', body: 'a late one' });
+  await mike.timeout(30_000).emitWithAck('sendMessage', { chatId, clientId: 'm-late', body: 'a late one' });
   await expect(harley.page.getByRole('button', { name: 'New messages ↓' })).toBeVisible();
   await harley.page.screenshot({ path: testInfo.outputPath('new-messages-pill.png') });
   await harley.page.getByRole('button', { name: 'New messages ↓' }).click();

@@ -61,6 +61,16 @@ export class ParleyServer {
   /** Panics the server printed (a thread's, a task's: it kept serving). */
   readonly panics: string[] = [];
 
+  /** Freezes the process (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;

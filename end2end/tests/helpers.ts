@@ -1,4 +1,5 @@
 import { Browser, expect, Page } from '@playwright/test';
+import { io, Socket } from '../../frontend/node_modules/socket.io-client';
 import { hydrated, ParleyServer, watchForPageErrors } from './fixtures';
 
 export async function signUp(page: Page, server: ParleyServer, username: string, displayName: string) {
@@ -79,4 +80,20 @@ export async function startGroup(page: Page, name: string, members: string) {
   await page.getByLabel('Members').fill(members);
   await page.getByRole('button', { name: 'Start chat' }).click();
   await expect(page.getByTestId('chat-title')).toHaveText(name);
+}
+
+/** A plain socket.io-client connection (the official client, over Parley's protocol). */
+export async function connectAs(server: ParleyServer, username: string): Promise<Socket> {
+  const login = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: `${username} password` }),
+  });
+  const { token } = await login.json();
+  const socket = io(server.url, { auth: { token }, transports: ['websocket'] });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
 }

@@ -1,6 +1,6 @@
 import { BrowserContext, Page } from '@playwright/test';
 import { expect, hydrated, test } from './fixtures';
-import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
+import { bubble, connectAs, person, send, signUp, startDirectChat, startGroup } from './helpers';
 
 test('Harley finds an older message by a word and lands on it in context', async ({ browser, server }) => {
   const harley = await person(browser);
@@ -9,11 +9,16 @@ test('Harley finds an older message by a word and lands on it in context', async
   await signUp(harley.page, server, 'harley', 'Harley');
   await startDirectChat(harley.page, 'mike');
   await send(harley.page, 'Bring the Piñata to the party');
-  // Enough after it that it is no longer on the first page.
+  await expect(bubble(harley.page, 'Bring the Piñata to the party')).toHaveAttribute('data-status', 'delivered');
+  // Enough after it that it is no longer on the first page: Mike writes them
+  // from a plain socket.io-client (the story is Harley's search, not typing).
+  const chatId = harley.page.url().split('/chats/')[1];
+  const socket = await connectAs(server, 'mike');
   for (let n = 1; n <= 60; n++) {
-    await send(harley.page, `filler ${n}`);
+    const ack = await socket.timeout(30_000).emitWithAck('sendMessage', { chatId, clientId: `f-${n}`, body: `filler ${n}` });
+    expect(ack.ok?.seq).toBe(n + 1);
   }
-  await expect(bubble(harley.page, 'filler 60')).toHaveAttribute('data-status', /sent|delivered|seen/);
+  socket.disconnect();
   await harley.page.goto(`${server.url}/`);
   await expect(harley.page.getByTestId('chat-row')).toBeVisible();
   // The list is in the first HTML; the search field works once the page runs.

@@ -27,6 +27,9 @@ use std::{rc::Rc, time::Duration};
 const TYPING_EXPIRES_MS: f64 = 6_000.0;
 /// Messages per page when scrolling back.
 const OLDER_PAGE: u32 = 50;
+/// How often a message is sent while connected before it shows as not sent
+/// (with its Retry button): each try waits `client::ACK_TIMEOUT`.
+const SEND_ATTEMPTS: u32 = 3;
 
 /// A message on its way: shown with a clock, resent with the same client id
 /// after a reconnect, marked for retry if it failed.
@@ -589,8 +592,9 @@ impl Live {
     }
 
     /// Sends `body` to the open chat. A refusal comes back as its message (the
-    /// caller keeps the draft); a timeout or a lost connection leaves the message
-    /// in the outbox, to be resent with the same client id.
+    /// caller keeps the draft); a lost connection leaves the message in the
+    /// outbox, to be resent with the same client id on reconnecting; a server
+    /// that answers none of `SEND_ATTEMPTS` tries marks it not sent.
     pub async fn send(
         self,
         chat_id: ChatId,
@@ -618,22 +622,31 @@ impl Live {
             reply_to_id: pending.reply_to,
             attachment_ids: pending.attachments.iter().map(|a| a.id).collect(),
         };
-        match self.emit(request).await {
-            // The ack is this tab's copy (the server sends `newMessage` to my
-            // other tabs only).
-            Ok(message) => {
-                self.on_new_message(message);
-                Ok(())
-            }
-            Err(EmitError::Refused(error)) => {
-                self.outbox
-                    .update(|outbox| outbox.retain(|p| p.client_id != pending.client_id));
-                Err(error.message)
-            }
-            Err(EmitError::Offline | EmitError::Timeout) => Ok(()),
-            Err(other) => {
-                self.mark_failed(&pending.client_id);
-                Err(other.message())
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.emit(request.clone()).await {
+                // The ack is this tab's copy (the server sends `newMessage` to
+                // my other tabs only).
+                Ok(message) => {
+                    self.on_new_message(message);
+                    return Ok(());
+                }
+                Err(EmitError::Refused(error)) => {
+                    self.outbox
+                        .update(|outbox| outbox.retain(|p| p.client_id != pending.client_id));
+                    return Err(error.message);
+                }
+                // Sent again on reconnecting (`flush_outbox`).
+                Err(EmitError::Offline) => return Ok(()),
+                // Stored or not, asking again is safe: the server answers a
+                // repeated client id with the message it stored. Without this
+                // a slow answer left the message pending until a reconnect.
+                Err(EmitError::Timeout) if attempts < SEND_ATTEMPTS => {}
+                Err(other) => {
+                    self.mark_failed(&pending.client_id);
+                    return Err(other.message());
+                }
             }
         }
     }
