@@ -91,6 +91,19 @@ pub struct Live {
     pub list_error: RwSignal<Option<String>>,
     /// A message to land on once its chat is open (a search hit).
     pub landing: RwSignal<Option<(ChatId, MessageId, Seq)>>,
+    /// While the chat list is being asked for: the messages taken meanwhile
+    /// (see [`Listing`]).
+    listing: StoredValue<Listing>,
+}
+
+/// The chat lists asked for and not yet answered, and the messages this page
+/// took since the first of them was asked, each with whether it counted as
+/// unread. A list is read on the server before it is sent: a message that
+/// overtakes it must not be taken back by it (see [`listed_with`]).
+#[derive(Default)]
+struct Listing {
+    asked: u32,
+    taken: Vec<(Message, bool)>,
 }
 
 thread_local! {
@@ -196,6 +209,30 @@ pub fn take_new_message(
     true
 }
 
+/// The chat list as answered, with the messages `taken` since it was asked
+/// for taken again where they are newer than a chat's latest in it: the
+/// answer was read before they were stored (its unread counts stop at the
+/// latest message it shows).
+pub fn listed_with(
+    mut chats: Vec<ChatSummary>,
+    taken: &[(Message, bool)],
+    me: Option<UserId>,
+) -> Vec<ChatSummary> {
+    for (message, unread) in taken {
+        let newer = chats.iter().any(|summary| {
+            summary.chat.id == message.chat_id
+                && summary
+                    .last_message
+                    .as_ref()
+                    .is_none_or(|last| last.seq < message.seq)
+        });
+        if newer {
+            take_new_message(&mut chats, message, *unread, me);
+        }
+    }
+    chats
+}
+
 /// A chat changed (`chatUpdated`): the summary replaces the one held, in
 /// place, or the chat leaves the list when it no longer lists `me` (they
 /// left or were removed). Whether it left.
@@ -280,6 +317,7 @@ impl Live {
             outbox: RwSignal::new(Vec::new()),
             list_error: RwSignal::new(None),
             landing: RwSignal::new(None),
+            listing: StoredValue::new(Listing::default()),
         }
     }
 
@@ -340,9 +378,7 @@ impl Live {
     /// After (re)connecting: the list, the open chat and what was missed, then
     /// the outbox.
     async fn resync(self) {
-        if let Ok(chats) = self.emit(ListChats {}).await {
-            self.chats.set(chats);
-        }
+        self.list_chats().await;
         if let Some(chat_id) = self.open.get_untracked()
             && tab_visible()
         {
@@ -765,17 +801,38 @@ impl Live {
         self.chats.update(|chats| {
             known = take_new_message(chats, &message, !mine && !on_screen, me);
         });
+        self.listing.update_value(|listing| {
+            if listing.asked > 0 {
+                listing.taken.push((message.clone(), !mine && !on_screen));
+            }
+        });
         if !mine && !on_screen {
             super::notify::announce(self, &message);
         }
         self.see_if_missed(&message, mine, on_screen);
         if !known {
-            spawn_local(async move {
-                if let Ok(chats) = self.emit(ListChats {}).await {
-                    self.chats.set(chats);
-                }
-            });
+            spawn_local(self.list_chats());
         }
+    }
+
+    /// Asks for the whole chat list; messages taken while the answer was on
+    /// its way stay taken.
+    async fn list_chats(self) {
+        self.listing.update_value(|listing| listing.asked += 1);
+        let answer = self.emit(ListChats {}).await;
+        if let Ok(chats) = answer {
+            let me = self.my_id();
+            let chats = self
+                .listing
+                .with_value(|listing| listed_with(chats, &listing.taken, me));
+            self.chats.set(chats);
+        }
+        self.listing.update_value(|listing| {
+            listing.asked -= 1;
+            if listing.asked == 0 {
+                listing.taken.clear();
+            }
+        });
     }
 
     /// A message that reached the open chat but not as seen: it was sent
@@ -1088,6 +1145,36 @@ mod tests {
         let joined = vec![receipt(2, 5, 4)];
         let heard = vec![receipt(2, 3, 3)];
         assert_eq!(joined_receipts(joined, &heard), vec![receipt(2, 5, 4)]);
+    }
+
+    #[test]
+    fn a_chat_list_answer_never_takes_back_a_message_that_overtook_it() {
+        // The answer was read with message 1 as chat 100's latest (1 unread);
+        // messages 1 and 2 reached the page while it was on its way.
+        let me = UserId(Uuid::from_u128(9));
+        let mut mike = summary(100, false);
+        mike.last_message = Some(message(1, 1, "first hello"));
+        mike.unread_count = 1;
+        let answer = vec![summary(1, false), mike];
+        let taken = [
+            (message(1, 1, "first hello"), true),
+            (message(2, 1, "Lunch at noon?"), true),
+        ];
+        let chats = listed_with(answer, &taken, Some(me));
+        assert_eq!(ids(&chats), [100, 1]);
+        let latest = chats[0].last_message.as_ref().map(|m| m.body.as_str());
+        assert_eq!((latest, chats[0].unread_count), (Some("Lunch at noon?"), 2));
+    }
+
+    #[test]
+    fn a_chat_list_answer_that_has_every_message_taken_stands() {
+        let mut mike = summary(100, false);
+        mike.last_message = Some(message(2, 1, "Lunch at noon?"));
+        mike.unread_count = 2;
+        let taken = [(message(2, 1, "Lunch at noon?"), true)];
+        let chats = listed_with(vec![summary(1, false), mike], &taken, None);
+        assert_eq!(ids(&chats), [1, 100]);
+        assert_eq!(chats[1].unread_count, 2);
     }
 
     #[test]

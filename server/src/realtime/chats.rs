@@ -2,7 +2,7 @@
 //! announces with `chatUpdated`.
 
 use super::{Realtime, dispatch::Ctx, views::with_status};
-use crate::store::{ChatRecord, Member, Membership, Page};
+use crate::store::{ChatRecord, Member, Membership, Page, Unread};
 use app::{
     model::{Chat, ChatId, ChatKind, ChatSummary, GroupName, User, UserId, Username},
     protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined},
@@ -148,14 +148,18 @@ impl<A: Adapter> Realtime<A> {
             .await?
             .pop()
             .map(|message| with_status(message, &watermarks));
-        let unread_count = store
-            .unread_count(chat.id, user, mine.receipt.seen_seq)
-            .await?;
-        let mention_count = match chat.kind {
-            ChatKind::Group if unread_count > 0 => {
-                store
-                    .mention_count(chat.id, user, mine.receipt.seen_seq)
-                    .await?
+        // Counted through the message shown, never past it (see `Unread`).
+        let unread = last_message.as_ref().map(|last| Unread {
+            seen_seq: mine.receipt.seen_seq,
+            through: last.seq,
+        });
+        let unread_count = match unread {
+            Some(unread) => store.unread_count(chat.id, user, unread).await?,
+            None => 0,
+        };
+        let mention_count = match (chat.kind, unread) {
+            (ChatKind::Group, Some(unread)) if unread_count > 0 => {
+                store.mention_count(chat.id, user, unread).await?
             }
             _ => 0,
         };

@@ -244,32 +244,42 @@ impl Store {
         &self,
         chat_id: ChatId,
         reader: UserId,
-        seen_seq: Seq,
+        unread: Unread,
     ) -> Result<u64, StoreError> {
-        Ok(unread_by(chat_id, reader, seen_seq)
+        Ok(unread_by(chat_id, reader, unread)
             // The ids are JSON strings of fixed form: a match is exact.
             .filter(message::Column::Mentions.contains(reader.0.to_string()))
             .count(&self.db)
             .await?)
     }
 
-    /// How many messages after `seen_seq` others sent: the unread badge.
+    /// How many messages of `unread` others sent: the unread badge.
     pub async fn unread_count(
         &self,
         chat_id: ChatId,
         reader: UserId,
-        seen_seq: Seq,
+        unread: Unread,
     ) -> Result<u64, StoreError> {
-        Ok(unread_by(chat_id, reader, seen_seq).count(&self.db).await?)
+        Ok(unread_by(chat_id, reader, unread).count(&self.db).await?)
     }
 }
 
-/// The messages of the chat after `seen_seq` that others sent: what
-/// `reader` has not read.
-fn unread_by(chat_id: ChatId, reader: UserId, seen_seq: Seq) -> sea_orm::Select<message::Entity> {
+/// The messages a reader may not have read: after what they have seen,
+/// through the latest one a summary shows. The upper bound keeps a summary
+/// true to itself: a message stored between reading the latest one and
+/// counting is in neither, instead of counted under an older preview.
+#[derive(Clone, Copy, Debug)]
+pub struct Unread {
+    pub seen_seq: Seq,
+    pub through: Seq,
+}
+
+/// The messages of `unread` that others sent: what `reader` has not read.
+fn unread_by(chat_id: ChatId, reader: UserId, unread: Unread) -> sea_orm::Select<message::Entity> {
     message::Entity::find()
         .filter(message::Column::ChatId.eq(chat_id.0))
-        .filter(message::Column::Seq.gt(seen_seq))
+        .filter(message::Column::Seq.gt(unread.seen_seq))
+        .filter(message::Column::Seq.lte(unread.through))
         .filter(message::Column::SenderId.ne(reader.0))
 }
 

@@ -7,7 +7,9 @@ use app::{
 };
 use chrono::{Duration, Utc};
 use futures::future::join_all;
-use parley_server::store::{Appended, NewMessage, NewSession, NewUser, Page, Store, StoreError};
+use parley_server::store::{
+    Appended, NewMessage, NewSession, NewUser, Page, Store, StoreError, Unread,
+};
 
 #[tokio::test]
 async fn the_store_contract_holds_on_sqlite() {
@@ -277,7 +279,25 @@ async fn store_contract(store: Store) {
         (harley_receipt.delivered_seq, harley_receipt.seen_seq),
         (10, 4)
     );
-    assert_eq!(store.unread_count(chat.id, harley, 4).await.unwrap(), 17);
+    let unread = |through| Unread {
+        seen_seq: 4,
+        through,
+    };
+    assert_eq!(
+        store
+            .unread_count(chat.id, harley, unread(21))
+            .await
+            .unwrap(),
+        17
+    );
+    // Counted only through the given message: one stored later is not in it.
+    assert_eq!(
+        store
+            .unread_count(chat.id, harley, unread(10))
+            .await
+            .unwrap(),
+        6
+    );
 
     // Coming online delivers everything everywhere.
     assert_eq!(
