@@ -8,6 +8,7 @@ use app::{
     protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined},
 };
 use socketioxide::adapter::Adapter;
+use std::cmp::Reverse;
 
 pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result<Chat, ApiError> {
     let others = other_members(&ctx, &request.members).await?;
@@ -117,14 +118,22 @@ impl<A: Adapter> Realtime<A> {
     /// activity first.
     pub async fn chats_of(&self, user: UserId) -> Result<Vec<ChatSummary>, ApiError> {
         let chats = self.store.chats_of(user).await?;
-        let mut summaries = Vec::with_capacity(chats.len());
+        let mut listed = Vec::with_capacity(chats.len());
         for (chat, mine) in chats {
             let members = self.store.members(chat.id).await?;
-            summaries.push(self.summary(&chat, &members, user, Some(mine)).await?);
+            let summary = self.summary(&chat, &members, user, Some(mine)).await?;
+            // A message stored after the chats were read is newer activity
+            // than the chat's row says.
+            let activity = summary
+                .last_message
+                .as_ref()
+                .map_or(chat.last_activity_at, |last| {
+                    last.created_at.max(chat.last_activity_at)
+                });
+            listed.push((activity, summary));
         }
-        // Stable: newest activity first within each of the two.
-        summaries.sort_by_key(|summary| !summary.pinned);
-        Ok(summaries)
+        listed.sort_by_key(|(activity, summary)| (!summary.pinned, Reverse(*activity)));
+        Ok(listed.into_iter().map(|(_, summary)| summary).collect())
     }
 
     /// The chat as `user` lists it. `mine` is their standing in it, `None`
