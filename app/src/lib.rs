@@ -17,4 +17,4 @@ pub mod ui;
 
 #[cfg(feature = "hydrate")]
 pub use ui::hydrate;
-pub use ui::{App, shell};
+pub use ui::{App, Route, shell};

@@ -250,3 +250,39 @@ test('a conversation whose code cannot be fetched says so and can be tried again
   const unexpected = harley.errors.filter((error) => !blocked.test(error) && !/^(TypeError: )?Failed to fetch/.test(error));
   expect(unexpected).toEqual([]);
 });
+
+test('links and the back button move within the running page: no reload, the address and the page agree', async ({ browser, server }) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await startDirectChat(mike.page, 'harley');
+  await send(mike.page, 'are you there?');
+  const page = harley.page;
+  await page.goto(server.url);
+  await hydrated(page);
+  // Anything a reload would lose: the page's own JavaScript state.
+  await page.evaluate(() => ((window as any).sameDocument = true));
+  const sameDocument = () => page.evaluate(() => (window as any).sameDocument === true);
+
+  await page.getByTestId('chat-row').click();
+  await expect(page).toHaveURL(/\/chats\/[0-9a-f-]+$/);
+  await expect(bubble(page, 'are you there?')).toBeVisible();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page).toHaveURL(`${server.url}/account`);
+  await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/chats\/[0-9a-f-]+$/);
+  await expect(bubble(page, 'are you there?')).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(`${server.url}/`);
+  await expect(page.getByText('Pick a chat')).toBeVisible();
+  await page.goForward();
+  await expect(bubble(page, 'are you there?')).toBeVisible();
+  expect(await sameDocument()).toBe(true);
+  expect(harley.errors).toEqual([]);
+
+  // An address that is no page of Parley's is the server's to answer.
+  await page.goto(`${server.url}/nowhere`);
+  await expect(page.getByText('Page not found.')).toBeVisible();
+});

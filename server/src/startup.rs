@@ -14,12 +14,11 @@ use crate::{
     store::Store,
 };
 use anyhow::Context;
-use app::{App, shell};
+use app::{Route, shell};
 use axum::serve::ListenerExt;
 use axum::{Router, middleware};
 use futures::future::BoxFuture;
 use leptos::prelude::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
 use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -232,13 +231,21 @@ fn socket_io() -> SocketIoBuilder {
 }
 
 fn router(state: AppState) -> Router {
-    let pages = generate_route_list(App);
-    Router::new()
-        .merge(http::routes())
-        .leptos_routes(&state, pages, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
+    // Rendering spawns the pages' resources on tokio (already chosen when the
+    // server is started again in the same process, as tests do).
+    let _ = any_spawner::Executor::init_tokio();
+    // Each page is rendered whole, its data in place (every resource
+    // awaited), before the answer goes out.
+    let page = {
+        let options = state.leptos_options.clone();
+        leptos_axum::render_app_async_with_context(|| (), move || shell(options.clone()))
+    };
+    Route::SERVED
+        .into_iter()
+        .fold(Router::new(), |router, path| {
+            router.route(path, axum::routing::get(page.clone()))
         })
+        .merge(http::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -3,11 +3,11 @@
 //! server answers with a redirect: onwards on success, back here with
 //! `?error=<code>` otherwise.
 
+use super::navigation::Location;
 use super::widgets::{Fetch, NotLoaded, drawn_in_place, fetch_again};
 use crate::protocol::{ErrorCode, SessionEndReason};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// The pages of this module, which share a WebAssembly chunk of their own:
 /// someone signed in at `/` never needs them.
@@ -84,11 +84,11 @@ fn ended_text(reason: &str) -> Option<&'static str> {
 
 /// The error (if any) and the username to refill, from the query string.
 fn form_state() -> (Option<String>, String) {
-    let query = use_query_map().get_untracked();
-    let error = query
-        .get("error")
-        .map(|code| form_error_text(&code, query.get("retry")));
-    (error, query.get("username").unwrap_or_default())
+    let location = Location::current();
+    let error = location
+        .query("error")
+        .map(|code| form_error_text(&code, location.query("retry")));
+    (error, location.query("username").unwrap_or_default())
 }
 
 #[component]
@@ -99,9 +99,8 @@ fn FormError(error: Option<String>) -> impl IntoView {
 #[component]
 fn LoginPage() -> impl IntoView {
     let (error, username) = form_state();
-    let ended = use_query_map()
-        .get_untracked()
-        .get("ended")
+    let ended = Location::current()
+        .query("ended")
         .and_then(|reason| ended_text(&reason));
     view! {
         <Title text="Sign in · Parley"/>
@@ -160,15 +159,15 @@ fn SignupPage() -> impl IntoView {
 /// sign out everywhere.
 #[component]
 fn AccountPage() -> impl IntoView {
-    let query = use_query_map().get_untracked();
-    let error = query
-        .get("error")
+    let location = Location::current();
+    let error = location
+        .query("error")
         .map(|code| match ErrorCode::parse(&code) {
             Some(ErrorCode::InvalidCredentials) => "That is not your current password.".to_owned(),
-            _ => form_error_text(&code, query.get("retry")),
+            _ => form_error_text(&code, location.query("retry")),
         });
-    let changed = query.get("changed").is_some();
-    let renamed = query.get("renamed").is_some();
+    let changed = location.query("changed").is_some();
+    let renamed = location.query("renamed").is_some();
     let viewer = super::session::signed_in();
     view! {
         <Title text="Settings · Parley"/>

@@ -1,6 +1,7 @@
 //! `/` and `/chats/:id`: the chat list beside the open conversation (on a phone,
 //! one or the other).
 
+use super::navigation::{Location, Route, chat_in, redirect};
 use super::{
     conversation::conversation_pane,
     live::Live,
@@ -17,7 +18,6 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::{components::Redirect, hooks::use_params_map};
 
 #[component]
 pub fn ChatListPage() -> impl IntoView {
@@ -44,8 +44,9 @@ pub fn ChatListPage() -> impl IntoView {
         },
     );
     #[cfg(feature = "ssr")]
-    let opening = use_params_map()
-        .with_untracked(|params| params.get("id").and_then(|id| id.parse::<ChatId>().ok()));
+    let opening = Location::current()
+        .path
+        .with_untracked(|path| chat_in(path));
     let opened = Resource::new(
         || (),
         move |_| async move {
@@ -63,7 +64,7 @@ pub fn ChatListPage() -> impl IntoView {
                 let opened = opened.await.ok().flatten();
                 match viewer.await {
                     Ok(Some(user)) => view! { <Chats user first opened/> }.into_any(),
-                    _ => view! { <Redirect path="/login"/> }.into_any(),
+                    _ => redirect("/login").into_any(),
                 }
             })}
         </Suspense>
@@ -84,12 +85,17 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
     if let Some(opened) = opened {
         live.seed_conversation(opened);
     }
-    let params = use_params_map();
+    // `App` draws this page anew between `/` and a chat: it opens a chat only
+    // if it was drawn for one (not the moment before it gives way to the
+    // page that is), and follows the address from chat to chat.
+    let location = Location::current();
+    let for_a_chat = location
+        .path
+        .with_untracked(|path| Route::of(path) == Route::Chat);
     let open = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<ChatId>().ok())
+        for_a_chat
+            .then(|| location.path.with(|path| chat_in(path)))
+            .flatten()
     });
     {
         let user = user.clone();
@@ -101,16 +107,10 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
     // chunk is still on its way.
     let conversation_drawn = RwSignal::new(false);
     Effect::new(move |_| live.show_chat(open.get().filter(|_| conversation_drawn.get())));
-    {
-        // A notification's click opens its chat here, through the router.
-        let navigate = leptos_router::hooks::use_navigate();
-        Effect::new(move |_| {
-            let navigate = navigate.clone();
-            super::notify::set_opener(move |chat| {
-                navigate(&format!("/chats/{chat}"), Default::default())
-            });
-        });
-    }
+    // A notification's click opens its chat here, within the page.
+    Effect::new(move |_| {
+        super::notify::set_opener(move |chat| location.navigate(&format!("/chats/{chat}")))
+    });
     Effect::new(move |_| super::notify::show_unread_dot(live.total_unread() > 0));
     let title = move || match live.total_unread() {
         0 => "Parley".to_owned(),

@@ -6,6 +6,7 @@ mod chat_info;
 mod chat_list;
 mod conversation;
 mod live;
+mod navigation;
 mod new_chat;
 mod notify;
 mod search_panel;
@@ -14,16 +15,14 @@ mod settings;
 mod widgets;
 
 pub use live::Live;
+pub use navigation::Route;
 
 #[cfg(feature = "ssr")]
 pub use session::{ChatSource, CspNonce, PageChats, PageData, Viewer, current_user};
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
-    components::{Route, Router, Routes},
-};
+use navigation::Location;
 
 /// The official socket.io-client, under its version (`.ci/setup` copies it
 /// there from `frontend/`'s npm packages): a new version is a new name, so
@@ -154,27 +153,25 @@ pub fn App() -> impl IntoView {
     provide_context(Live::new());
     mark_hydrated();
 
-    // Pages render with their data in place (`SsrMode::Async`), so the first paint is
-    // complete and the forms work before the WebAssembly has arrived.
+    // Pages render with their data in place (the server waits for every
+    // resource before it answers), so the first paint is complete and the
+    // forms work before the WebAssembly has arrived.
+    let location = Location::provide();
+    // Moving between the list and a chat draws the page anew; moving from
+    // chat to chat does not (the open chat follows the address).
+    let route = Memo::new(move |_| location.route());
     view! {
         <Stylesheet id="leptos" href="/pkg/parley.css"/>
         <Title text="Parley"/>
-        <Router>
-            <main class="app">
-                <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
-                    <Route path=StaticSegment("") view=chat_list::ChatListPage ssr=SsrMode::Async/>
-                    <Route
-                        path=(StaticSegment("chats"), ParamSegment("id"))
-                        view=chat_list::ChatListPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route path=StaticSegment("login") view=|| auth_pages::routed(auth_pages::Page::SignIn) ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("signup") view=|| auth_pages::routed(auth_pages::Page::SignUp) ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=|| auth_pages::routed(auth_pages::Page::Settings) ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("settings") view=|| auth_pages::routed(auth_pages::Page::Settings) ssr=SsrMode::Async/>
-                </Routes>
-            </main>
-        </Router>
+        <main class="app">
+            {move || match route.get() {
+                Route::Chats | Route::Chat => view! { <chat_list::ChatListPage/> }.into_any(),
+                Route::SignIn => auth_pages::routed(auth_pages::Page::SignIn).into_any(),
+                Route::SignUp => auth_pages::routed(auth_pages::Page::SignUp).into_any(),
+                Route::Account => auth_pages::routed(auth_pages::Page::Settings).into_any(),
+                Route::NotFound => view! { <p class="not-found">"Page not found."</p> }.into_any(),
+            }}
+        </main>
     }
 }
 

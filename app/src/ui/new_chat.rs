@@ -1,12 +1,12 @@
 //! The "new chat" dialog: a direct chat by username, or a named group.
 
+use super::navigation::Location;
 use super::{
     live::Live,
     widgets::{Modal, NotLoaded, built_alone},
 };
 use crate::{model::ChatKind, protocol::CreateChat};
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::hooks::use_navigate;
 
 /// The dialog, a WebAssembly chunk of its own (see `widgets::loaded_later`).
 #[leptos::wasm_split::wasm_split(
@@ -24,7 +24,7 @@ pub fn new_chat_dialog(on_close: Callback<()>) -> Result<AnyView, NotLoaded> {
 #[component]
 pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let live = expect_context::<Live>();
-    let navigate = use_navigate();
+    let location = Location::current();
     let kind = RwSignal::new(ChatKind::Direct);
     let username = RwSignal::new(String::new());
     let group_name = RwSignal::new(String::new());
@@ -55,16 +55,11 @@ pub fn NewChatDialog(on_close: impl Fn() + Clone + Send + Sync + 'static) -> imp
                 },
             };
             busy.set(true);
-            let navigate = navigate.clone();
             let on_close = on_close.clone();
             spawn_local(async move {
                 match live.create_chat(request).await {
                     Ok(chat_id) => {
-                        // To the chat first: closing disposes this dialog with
-                        // all it owns (`busy` too), and a navigation started
-                        // from a disposed owner changes the address but not
-                        // the page.
-                        navigate(&format!("/chats/{chat_id}"), Default::default());
+                        location.navigate(&format!("/chats/{chat_id}"));
                         on_close();
                     }
                     Err(message) => {

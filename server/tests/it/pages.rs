@@ -256,3 +256,14 @@ async fn an_open_chat_is_in_the_first_html_with_its_messages() {
     assert!(!html.contains("see you at noon"), "{html}");
     assert!(!html.contains("noon works?"), "{html}");
 }
+
+#[tokio::test]
+async fn an_address_that_is_no_page_answers_not_found() {
+    let app = spawn_app().await;
+    for path in ["/nowhere", "/chats", "/login/again"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Page not found."), "{path}: {html}");
+    }
+}
