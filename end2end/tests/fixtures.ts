@@ -6,6 +6,8 @@ import path from 'node:path';
 
 const workspace = path.resolve(__dirname, '..', '..');
 const binary = process.env.PARLEY_BIN ?? path.join(workspace, 'target', 'debug', 'parley');
+// The site the binary serves; a measurement of another build points both elsewhere.
+const siteRoot = process.env.PARLEY_SITE ?? path.join(workspace, 'target', 'site');
 
 /** A real Parley server on a random port with its own SQLite file. */
 export class ParleyServer {
@@ -27,7 +29,7 @@ export class ParleyServer {
       env: {
         ...process.env,
         DATABASE_URL: `sqlite://${path.join(this.dataDir, 'parley.db')}?mode=rwc`,
-        LEPTOS_SITE_ROOT: path.join(workspace, 'target', 'site'),
+        LEPTOS_SITE_ROOT: siteRoot,
         RUST_LOG: 'info',
         NO_COLOR: '1',
         ...this.env,
