@@ -1,7 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
+import { bubble, messageAction, person, send, signUp, startDirectChat, startGroup } from './helpers';
+import { hydrated } from './fixtures';
 
 /** Every WCAG 2.1 A/AA rule axe-core knows, over the page as it is now. */
 async function audit(page: Page, what: string) {
@@ -140,4 +141,48 @@ test('dialogs by keyboard: focus moves in, stays in, Escape closes, focus comes 
   await mike.page.getByTestId('chat-row').click();
   await expect(bubble(mike.page, 'Hi Mike!').locator('.visually-hidden')).toHaveText('Harley:');
   await expect(bubble(page, 'Hi Mike!').getByRole('img', { name: 'Seen' })).toBeVisible();
+});
+
+test('a message and a chat row read as words, styled or not: never "9 pmedited"', async ({ browser, server }) => {
+  const harley = await person(browser);
+  const mike = await person(browser);
+  await signUp(mike.page, server, 'mike', 'Mike');
+  await signUp(harley.page, server, 'harley', 'Harley');
+  await startDirectChat(harley.page, 'mike');
+  await send(harley.page, 'Dinner at 9?');
+  await mike.page.getByTestId('chat-row').click();
+  await send(mike.page, 'Yes, 8 pm');
+  await messageAction(mike.page, 'Yes, 8 pm', 'Edit');
+  await mike.page.getByLabel('Message', { exact: true }).fill('Yes, 9 pm');
+  await mike.page.getByLabel('Message', { exact: true }).press('Enter');
+  await expect(bubble(mike.page, 'Yes, 9 pm').getByTestId('edited')).toBeVisible();
+  await expect(bubble(mike.page, 'Yes, 9 pm')).toHaveAttribute('data-status', 'seen');
+
+  // Read as a screen reader is given it: with the stylesheet, and without it
+  // (a reader view, a stylesheet that did not load), where every part is inline.
+  const page = mike.page;
+  const words = async () => {
+    const mine = bubble(page, 'Yes, 9 pm');
+    const time = await mine.locator('time').textContent();
+    const row = page.getByTestId('chat-row');
+    const rowTime = await row.locator('time').textContent();
+    return {
+      bubble: (await mine.ariaSnapshot()).trim(),
+      expectedBubble: `- text: "You: Yes, 9 pm edited"\n- time: ${time}\n- img "Seen"`,
+      rowName: `online Harley ${rowTime} Seen Yes, 9 pm`,
+    };
+  };
+  for (const styled of [true, false]) {
+    if (!styled) {
+      await page.route(/\.css$/, (route) => route.abort());
+      await page.reload();
+      await hydrated(page);
+      expect(await page.locator('.chats').evaluate((chats) => getComputedStyle(chats).display)).toBe('block');
+    }
+    const read = await words();
+    // Not "You:Yes, 9 pmedited" and "onlineHarley14:57SeenYes, 9 pm", as
+    // they read unstyled with nothing between the parts.
+    expect(read.bubble, styled ? 'styled' : 'unstyled').toBe(read.expectedBubble);
+    await expect(page.getByTestId('chat-row'), styled ? 'styled' : 'unstyled').toHaveAccessibleName(read.rowName);
+  }
 });

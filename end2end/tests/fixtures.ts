@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const workspace = path.resolve(__dirname, '..', '..');
-const binary = process.env.PARLEY_BIN ?? path.join(workspace, 'target', 'debug', 'parley');
+// What README command 1 builds and people run (`.ci/test` builds it): the
+// release binary, which names the site's hashed files from the hash.txt beside it.
+const binary = process.env.PARLEY_BIN ?? path.join(workspace, 'target', 'release', 'parley');
 // The site the binary serves; a measurement of another build points both elsewhere.
 const siteRoot = process.env.PARLEY_SITE ?? path.join(workspace, 'target', 'site');
 

@@ -114,11 +114,18 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_UPLOADS_PER_MINUTE", default_value_t = 30)]
     pub uploads_per_minute: u32,
 
-    /// The site's asset names carry a hash of their content (a release build
-    /// with `LEPTOS_HASH_FILES=true`; cargo-leptos sets this when it serves):
-    /// the pages name them so, from `hash.txt` next to this binary.
-    #[arg(long, env = "LEPTOS_HASH_FILES", default_value_t = false)]
-    pub hash_files: bool,
+    /// Whether the site's asset names carry a hash of their content (`true`
+    /// or `false`; cargo-leptos sets it when it serves). Unset: they do when a
+    /// release build's `hash.txt` stands beside this binary. The pages name
+    /// them from that file; start-up checks the site has every one.
+    #[arg(long, env = "LEPTOS_HASH_FILES")]
+    pub hash_files: Option<bool>,
+
+    /// The file that names the site's hashed assets, which a release build
+    /// writes beside the binary; a relative path is taken from the binary's
+    /// directory (as Leptos takes it).
+    #[arg(long, env = "LEPTOS_HASH_FILE_NAME", default_value = "hash.txt")]
+    pub hash_file: PathBuf,
 
     /// Directory with the built site (`pkg/` with the WebAssembly, CSS, assets).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]

@@ -10,6 +10,7 @@ pub mod media;
 pub mod metrics;
 pub mod realtime;
 pub mod shutdown;
+pub mod site;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -10,6 +10,7 @@ use crate::{
         self, Cluster, Lifecycle, RateLimit, RealtimeConfig, ReconnectingRedisDriver,
         SessionSockets, resp3_url,
     },
+    site::{self, Site},
     state::AppState,
     store::Store,
 };
@@ -18,7 +19,6 @@ use app::{Route, shell};
 use axum::serve::ListenerExt;
 use axum::{Router, middleware};
 use futures::future::BoxFuture;
-use leptos::prelude::LeptosOptions;
 use socketioxide::{SocketIo, SocketIoBuilder};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -47,6 +47,10 @@ struct Mounted {
 impl Application {
     /// Connects to the database (running migrations) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // First: a site the pages cannot be served from is said at once.
+        let hash_file = site::binary_dir().join(&settings.hash_file);
+        let site = Site::locate(&settings.site_root, settings.hash_files, &hash_file)?;
+        tracing::info!(%site, "serving the site");
         let store = Store::connect_with(&settings.database_url, settings.db_wait()).await?;
         let media = Media::open(&settings.media_location(), settings.max_upload_bytes())
             .context("cannot open the store for uploads")?;
@@ -55,7 +59,7 @@ impl Application {
             None => None,
         };
         let listener = TcpListener::bind(settings.addr).await?;
-        let leptos_options = leptos_options(&settings, listener.local_addr()?);
+        let leptos_options = site.leptos_options(listener.local_addr()?);
         let auth = AuthService::new(store.clone(), settings.session_ttl(), settings.throttling());
         let metrics = Arc::new(Metrics::new());
         let lifecycle = Lifecycle::default();
@@ -141,17 +145,6 @@ impl Application {
         }
         Ok(())
     }
-}
-
-/// Leptos' options from our settings, independent of cargo-leptos' environment.
-fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("parley")
-        .site_root(settings.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
-        .hash_files(settings.hash_files)
-        .site_addr(addr)
-        .build()
 }
 
 async fn connect_redis(url: &str) -> anyhow::Result<ReconnectingRedisDriver> {

@@ -301,13 +301,20 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
                     <Avatar name=title.clone()/>
                     {online.then(|| view! { <span class="online-dot" aria-label="online"></span> })}
                 </span>
+                // Spaces between the parts (the flex layout does not draw
+                // them): the row reads "Mike 14:57 Seen are you there? 1
+                // unread", styled or not, never "Mike14:57".
+                " "
                 <span class="row-main">
                     <span class="row-top">
                         <span class="row-title">{title.clone()}</span>
+                        " "
                         {pinned.then(|| view! { <span class="row-flag" title="Pinned"><Icon shape=IconShape::Pin/><span class="visually-hidden">"pinned"</span></span> })}
                         {muted.then(|| view! { <span class="row-flag" title="Muted"><Icon shape=IconShape::Muted/><span class="visually-hidden">"muted"</span></span> })}
+                        " "
                         <span class="row-time">{time}</span>
                     </span>
+                    " "
                     <span class="row-bottom">
                         <span class="row-preview">
                             {move || if typing() {
@@ -315,10 +322,12 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
                             } else {
                                 view! {
                                     {mine.then(|| view! { <Ticks status=Signal::derive(move || status)/> })}
+                                    " "
                                     <span>{preview.clone()}</span>
                                 }.into_any()
                             }}
                         </span>
+                        " "
                         {(summary.mention_count > 0).then(|| view! {
                             <span class="mention-badge" aria-label="you were mentioned" data-testid="mention-badge">"@"</span>
                         })}

@@ -351,7 +351,7 @@ fn Bubble(
     // the person in a direct chat): "Mike: on my way, 16:11".
     let author = sender.is_none().then(|| {
         let author = names_of(&[message.sender_id], &members, me);
-        view! { <span class="visually-hidden">{format!("{author}:")}</span> }
+        view! { <span class="visually-hidden">{format!("{author}: ")}</span> }
     });
     let quote = message.reply_to.clone().map(|quote| {
         let who = names_of(&[quote.sender_id], &members, me);
@@ -423,9 +423,15 @@ fn Bubble(
                 {quote}
                 {attachments}
                 {body}
+                // Words apart for assistive technology and unstyled pages
+                // ("Yes, 9 pm edited 21:00 Seen", never "pmedited21:00"): a
+                // space between the parts, which the flex layout does not draw.
+                " "
                 <span class="meta">
                     {edited}
+                    " "
                     {local_time(&message.created_at, false)}
+                    " "
                     {mine.then(|| view! { <Ticks status=Signal::derive(move || Some(status))/> })}
                 </span>
                 {reactions}

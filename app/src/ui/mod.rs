@@ -21,7 +21,7 @@ pub use navigation::Route;
 pub use session::{ChatSource, CspNonce, PageChats, PageData, Viewer, current_user};
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use navigation::Location;
 
 /// The official socket.io-client, under its version (`.ci/setup` copies it
@@ -135,6 +135,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // defines the global `io` that `crate::client` binds to.
                 <script src=SOCKET_IO_CLIENT></script>
                 <AutoReload options=options.clone()/>
+                // The stylesheet, the JavaScript and the WebAssembly are named
+                // from one source (a release build's `hash.txt`, see the
+                // server's `site` module), so a page never names a file the
+                // build did not write.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -161,7 +166,6 @@ pub fn App() -> impl IntoView {
     // chat to chat does not (the open chat follows the address).
     let route = Memo::new(move |_| location.route());
     view! {
-        <Stylesheet id="leptos" href="/pkg/parley.css"/>
         <Title text="Parley"/>
         <main class="app">
             {move || match route.get() {

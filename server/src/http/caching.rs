@@ -4,6 +4,11 @@
 //! revalidated each time (`no-cache`: kept, but asked about, and answered
 //! `304` when unchanged); pages are `private` as well, since they hold the
 //! signed-in person's data.
+//!
+//! An asset is the same file brotli'd, gzipped or as it is, by the request's
+//! `Accept-Encoding`: each says so (`Vary`), so that no cache between hands
+//! one encoding to a browser that asked for another. (On-the-fly compression
+//! says it by itself; a release's precompressed files are sent as they are.)
 
 use axum::{
     extract::Request,
@@ -19,6 +24,11 @@ const PRIVATE_PAGE: &str = "private, no-cache";
 pub async fn cache_control(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
+    if is_asset(&path) && !response.headers().contains_key(header::VARY) {
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if response.headers().contains_key(header::CACHE_CONTROL) {
         return response;
     }

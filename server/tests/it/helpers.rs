@@ -44,7 +44,10 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         media_secret_key: None,
         max_upload_mb: 25,
         uploads_per_minute: 30,
-        hash_files: false,
+        // The names of the site's files as the binary the tests start reads
+        // them: hashed beside a release build (what `.ci/test` builds).
+        hash_files: None,
+        hash_file: PathBuf::from(env!("CARGO_BIN_EXE_parley")).with_file_name("hash.txt"),
         // The workspace's build (`cargo leptos build`), wherever the tests run from.
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
     }

@@ -85,12 +85,40 @@ async fn an_open_chat_renders_on_the_server_for_its_member() {
     );
 }
 
+/// The files under `/pkg/` a page names (`href="…"`, `src="…"`).
+fn named_in(html: &str) -> Vec<String> {
+    let mut named = Vec::new();
+    for attribute in [r#"href=""#, r#"src=""#] {
+        for (at, _) in html.match_indices(attribute) {
+            let rest = &html[at + attribute.len()..];
+            let url = &rest[..rest.find('"').unwrap_or(0)];
+            if url.starts_with("/pkg/") {
+                named.push(url.to_owned());
+            }
+        }
+    }
+    named
+}
+
 /// The site's assets as a browser asks for them: brotli when it may, gzip
-/// when that is all it takes, and as they are otherwise.
+/// when that is all it takes, and as they are otherwise; kept for good when
+/// their name carries a hash of their content (a release build), revalidated
+/// otherwise.
 #[tokio::test]
-async fn assets_are_compressed_as_the_browser_accepts_and_revalidated() {
+async fn assets_are_compressed_as_the_browser_accepts_and_cached_as_named() {
     let app = spawn_app().await;
-    for asset in ["/pkg/parley.wasm", "/pkg/parley.js", "/pkg/parley.css"] {
+    let login = app.http.get(app.url("/login")).send().await.unwrap();
+    let named = named_in(&login.text().await.unwrap());
+    let kinds: Vec<&str> = named
+        .iter()
+        .filter_map(|url| url.rsplit('.').next())
+        .collect();
+    // The stylesheet, the JavaScript and the WebAssembly, and on this page
+    // the account pages' chunks and their loader.
+    for kind in ["css", "js", "wasm"] {
+        assert!(kinds.contains(&kind), "no {kind} in {named:?}");
+    }
+    for asset in named.iter().map(String::as_str) {
         let fetch = |accept: &'static str| {
             app.http
                 .get(app.url(asset))
@@ -109,8 +137,15 @@ async fn assets_are_compressed_as_the_browser_accepts_and_revalidated() {
                 "{asset}"
             );
             assert_eq!(response.headers()[header::VARY], "accept-encoding");
-            // Unhashed names (this build): kept, but checked every time.
-            assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+            let hashed = !asset.starts_with("/pkg/parley.css")
+                && !asset.starts_with("/pkg/parley.js")
+                && !asset.starts_with("/pkg/parley.wasm");
+            let cache = if hashed {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            assert_eq!(response.headers()[header::CACHE_CONTROL], cache, "{asset}");
             let size = response.bytes().await.unwrap().len();
             assert!(size < raw_size, "{asset} {expected}: {size} of {raw_size}");
         }
@@ -266,4 +301,45 @@ async fn an_address_that_is_no_page_answers_not_found() {
         let html = response.text().await.unwrap();
         assert!(html.contains("Page not found."), "{path}: {html}");
     }
+}
+
+/// The release binary beside its `hash.txt`, pointed at a site that is not the
+/// one built with it (here: none at all), would serve pages naming files it
+/// does not have. It refuses to start instead, and says what is wrong.
+#[test]
+fn a_server_whose_site_lacks_a_file_its_pages_name_refuses_to_start() {
+    let site = tempfile::tempdir().expect("temp dir");
+    let data = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--hash-files",
+            "true",
+            "--site-root",
+        ])
+        .arg(site.path())
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                data.path().join("parley.db").display()
+            ),
+        )
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("parley runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(!output.status.success(), "it started: {stdout}{stderr}");
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    // Beside a release build's hash.txt: the file the pages would name and
+    // is missing; beside a build without one: that there is none.
+    assert!(
+        stderr.contains("pkg/parley.") && stderr.contains("not in")
+            || stderr.contains("there is no") && stderr.contains("hash.txt"),
+        "{stderr}"
+    );
 }

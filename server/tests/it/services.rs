@@ -38,7 +38,18 @@ fn find_binary(name: &str, extra_dirs: &[PathBuf]) -> Option<PathBuf> {
 }
 
 fn skip(what: &str) {
-    eprintln!("SKIPPED: {what} is not installed (apt-get install {what}); `.ci/run` installs it");
+    missing(&format!(
+        "{what} is not installed (apt-get install {what}); `.ci/run` installs it"
+    ));
+}
+
+/// A service a test needs is not installed: SKIPPED on a developer's machine,
+/// a failure under CI (`CI=true`), where every one must be there.
+fn missing(why: &str) {
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{why} (CI=true: a missing service fails, never skips)");
+    }
+    eprintln!("SKIPPED: {why}");
 }
 
 fn stop(child: &mut Child) {
@@ -276,8 +287,8 @@ impl S3Server {
             .into_iter()
             .collect::<Vec<_>>();
         let Some(binary) = find_binary("s3s-fs", &cargo_bin) else {
-            eprintln!(
-                "SKIPPED: s3s-fs is not installed (cargo install s3s-fs --features binary); `.ci/run` installs it"
+            missing(
+                "s3s-fs is not installed (cargo install s3s-fs --features binary); `.ci/run` installs it",
             );
             return None;
         };

@@ -419,6 +419,12 @@ impl Process {
             .env("PARLEY_EVENT_BURST", "100000")
             .env("PARLEY_EVENTS_PER_SECOND", "100000")
             .env("NO_COLOR", "1")
+            // The workspace's site, as `spawn_app` serves it: the binary
+            // checks at start-up that it has every file its pages name.
+            .env(
+                "LEPTOS_SITE_ROOT",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
