@@ -257,6 +257,10 @@ fn router(state: AppState) -> Router {
         // answered by its layer, outside this router.)
         .layer(CompressionLayer::new())
         .merge(http::media_routes())
+        .layer(middleware::from_fn_with_state(
+            state.origins.clone(),
+            http::refuse_foreign_writes,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

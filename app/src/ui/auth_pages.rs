@@ -51,8 +51,12 @@ pub(super) fn account_page(page: Page) -> Result<AnyView, NotLoaded> {
 }
 
 /// The sentence shown under a form for an error code the server sent back
-/// (`retry`: the seconds to wait, when throttled).
+/// (`retry`: the seconds to wait, when throttled). Both come from the page's
+/// address, which anyone can write: a code picks one of these fixed
+/// sentences, and `retry` counts only as a number. Nothing else of the
+/// address is ever printed as the server's word.
 fn form_error_text(code: &str, retry: Option<String>) -> String {
+    let retry = retry.and_then(|seconds| seconds.parse::<u32>().ok());
     let text = match ErrorCode::parse(code) {
         Some(ErrorCode::RateLimited) => {
             return match retry {

@@ -74,6 +74,9 @@ impl From<StoreError> for ApiError {
                 ApiError::new(ErrorCode::Internal, "internal error").caused_by(error)
             }
             StoreError::NotYours => ApiError::new(ErrorCode::NotFound, error.to_string()),
+            StoreError::ClientIdElsewhere => {
+                ApiError::new(ErrorCode::InvalidClientId, error.to_string())
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     auth::{AuthError, retry_after_secs, session_token},
     state::AppState,
 };
-use app::protocol::{ApiError, ErrorCode, SessionEndReason};
+use app::protocol::{ApiError, SessionEndReason};
 use axum::{
     Form,
     extract::State,
@@ -37,13 +37,9 @@ pub struct LoginForm {
 pub async fn signup(
     State(state): State<AppState>,
     ClientAddr(from): ClientAddr,
-    headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<SignupForm>,
 ) -> Response {
-    if !state.origins.permits(&headers) {
-        return foreign_origin();
-    }
     let result = state
         .auth
         .signup(
@@ -59,13 +55,9 @@ pub async fn signup(
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(from): ClientAddr,
-    headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    if !state.origins.permits(&headers) {
-        return foreign_origin();
-    }
     let result = state.auth.login(&form.username, form.password, from).await;
     signed_in_or_back(&state, jar, result, "/login", &form.username)
 }
@@ -73,9 +65,6 @@ pub async fn login(
 /// Signs this browser out: the session and its sockets (other tabs go to the
 /// sign-in page) end.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
-    if !state.origins.permits(&headers) {
-        return foreign_origin();
-    }
     if let Some(token) = session_token(&headers)
         && let Err(failed) = sign_out(&state, &token).await
     {
@@ -91,9 +80,6 @@ pub async fn logout_all(
     headers: HeaderMap,
     jar: CookieJar,
 ) -> Response {
-    if !state.origins.permits(&headers) {
-        return foreign_origin();
-    }
     let user = match session_token(&headers) {
         Some(token) => state.auth.authenticate(&token).await.ok(),
         None => None,
@@ -208,15 +194,12 @@ pub async fn change_display_name(
     }
 }
 
-/// Who posted a settings form: from Parley's own page, signed in; else the
-/// answer to give instead (refused, or off to sign in).
+/// Who posted a settings form, signed in (the origin was checked for every
+/// post: `refuse_foreign_writes`); else off to sign in.
 async fn signed_in_poster(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(app::model::User, crate::auth::SessionToken), Response> {
-    if !state.origins.permits(headers) {
-        return Err(foreign_origin());
-    }
     let Some(token) = session_token(headers) else {
         return Err(Redirect::to("/login").into_response());
     };
@@ -224,12 +207,4 @@ async fn signed_in_poster(
         Ok(user) => Ok((user, token)),
         Err(_) => Err(Redirect::to("/login").into_response()),
     }
-}
-
-fn foreign_origin() -> Response {
-    HttpError::from(ApiError::new(
-        ErrorCode::OriginNotAllowed,
-        "this form may only be posted from Parley's own pages",
-    ))
-    .into_response()
 }

@@ -14,7 +14,7 @@ mod security;
 
 pub use caching::cache_control;
 pub use error::{ApiJson, HttpError};
-pub use security::{Policy as SecurityPolicy, security_headers};
+pub use security::{Policy as SecurityPolicy, refuse_foreign_writes, security_headers};
 
 use crate::state::AppState;
 use axum::{

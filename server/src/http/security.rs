@@ -1,14 +1,18 @@
-//! Security headers on every response. Pages get a Content-Security-Policy
+//! Security headers on every response, and the one guard on every request
+//! that changes something ([`refuse_foreign_writes`]). Pages get a Content-Security-Policy
 //! with a fresh nonce per response: the page's one inline script (Leptos'
 //! hydration) carries it, and nothing else inline may run. WebAssembly needs
 //! `'wasm-unsafe-eval'`; the socket connects to this same origin.
 
+use super::HttpError;
+use crate::auth::OriginPolicy;
+use app::protocol::{ApiError, ErrorCode};
 use app::ui::CspNonce;
 use axum::{
     extract::{Request, State},
-    http::{HeaderName, HeaderValue, header},
+    http::{HeaderName, HeaderValue, Method, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use rand::RngCore;
@@ -94,4 +98,30 @@ mod tests {
         assert_ne!(fresh_nonce(), fresh_nonce());
         assert_eq!(STANDARD.decode(fresh_nonce()).unwrap().len(), 16);
     }
+}
+
+/// A request that changes something (any method but GET, HEAD and OPTIONS) is
+/// taken only from Parley's own pages or an allowed origin (`--allowed-origins`):
+/// a page elsewhere cannot act with someone's cookie (sign them out, post a
+/// form, upload into their chats). One layer over every route, the JSON API
+/// and the forms alike, so a new route cannot forget it. A request with no
+/// `Origin` passes: browsers send one with every cross-origin request, and
+/// bots and other programs hold their own token.
+pub async fn refuse_foreign_writes(
+    State(origins): State<OriginPolicy>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let reads = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if reads || origins.permits(request.headers()) {
+        return next.run(request).await;
+    }
+    HttpError::from(ApiError::new(
+        ErrorCode::OriginNotAllowed,
+        "only Parley's own pages may change anything here",
+    ))
+    .into_response()
 }

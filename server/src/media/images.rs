@@ -36,7 +36,18 @@ pub enum ImageError {
     #[error("the picture is larger than {MAX_EDGE} pixels a side or {MAX_PIXELS} pixels")]
     TooLarge,
     #[error("the picture cannot be read: {0}")]
-    Unreadable(#[from] image::ImageError),
+    Unreadable(image::ImageError),
+}
+
+/// A decoder's limit (a side over [`MAX_EDGE`], more than [`MAX_PIXELS`]
+/// to hold) is a picture too large (413), not one that cannot be read (415).
+impl From<image::ImageError> for ImageError {
+    fn from(error: image::ImageError) -> Self {
+        match error {
+            image::ImageError::Limits(_) => Self::TooLarge,
+            other => Self::Unreadable(other),
+        }
+    }
 }
 
 /// Re-encodes `bytes` (whose type was sniffed as `content_type`) without its
@@ -196,6 +207,15 @@ mod tests {
         bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
         assert!(process(&bomb, "image/png").is_err());
+    }
+
+    #[test]
+    fn a_picture_wider_than_the_cap_is_too_large_not_unreadable() {
+        let wide = png(MAX_EDGE + 1, 1);
+        assert!(matches!(
+            process(&wide, "image/png"),
+            Err(ImageError::TooLarge)
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! room and every member's personal room (the changer's socket too), then ack
 //! with the message as it now stands.
 
-use super::{dispatch::Ctx, views::with_status};
+use super::{dispatch::Ctx, views::Access, views::with_status};
 use crate::store::{Change, ChangeError, Changed};
 use app::{
     model::{Body, ChatId, Emoji, Message, MessageId},
@@ -17,7 +17,7 @@ pub async fn edit_message<A: Adapter>(
     request: EditMessage,
 ) -> Result<Message, ApiError> {
     let body = Body::parse(&request.body)?;
-    let member_of = ctx.member_of(request.chat_id).await?;
+    let member_of = ctx.member_of(request.chat_id, Access::Reach).await?;
     let direct = member_of.chat.kind == app::model::ChatKind::Direct;
     let mentions = ctx
         .mentions_in(&body, direct, &member_of.member_ids())
@@ -53,7 +53,7 @@ async fn change<A: Adapter>(
     message_id: MessageId,
     change: Change<'_>,
 ) -> Result<Message, ApiError> {
-    let member_of = ctx.member_of(chat_id).await?;
+    let member_of = ctx.member_of(chat_id, Access::Reach).await?;
     let me = ctx.me().id;
     let store = &ctx.realtime.store;
     // What was said before someone joined is not theirs to read or change.

@@ -5,7 +5,7 @@
 //! timeline go out as `newMessage`, and everyone before or after the change
 //! hears `chatUpdated` with their own summary.
 
-use super::{Cluster, chats::other_members, dispatch::Ctx, views::with_status};
+use super::{Cluster, chats::other_members, dispatch::Ctx, views::Access, views::with_status};
 use crate::store::{GroupChange, GroupChanged, GroupError};
 use app::{
     model::{Chat, ChatId, GroupName, UserId},
@@ -30,7 +30,7 @@ pub async fn add_members<A: Adapter>(ctx: Ctx<A>, request: AddMembers) -> Result
     }
     // Whether the chat is theirs to change comes first: a stranger learns
     // nothing about which usernames exist.
-    ctx.members_as_member(request.chat_id).await?;
+    ctx.members_as_member(request.chat_id, Access::Read).await?;
     let users = other_members(&ctx, &request.members).await?;
     let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
     change(&ctx, request.chat_id, GroupChange::Add(&ids)).await

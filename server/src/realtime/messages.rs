@@ -2,7 +2,7 @@
 //! seed's rules, commit the message with the watermarks it moves, announce, and
 //! only then ack.
 
-use super::{changes::refusal, dispatch::Ctx, views::Audience};
+use super::{changes::refusal, dispatch::Ctx, views::Access, views::Audience};
 use crate::store::{Appended, Arrival, ChangeError, NewMessage as StoredNew, StoredMessage};
 use app::{
     media::{Attachment, MAX_PER_MESSAGE},
@@ -28,16 +28,18 @@ pub async fn send_message<A: Adapter>(
     check_attachment_ids(&request.attachment_ids)?;
     let chat_id = request.chat_id;
     let me = ctx.me().id;
-    let members = ctx.members_as_member(chat_id).await?;
-    if ctx.blocked_by_any(&members) {
-        return Err(super::chats::cannot_message());
-    }
+    let members = ctx.members_as_member(chat_id, Access::Reach).await?;
     let reply_to = match request.reply_to_id {
         Some(target) => match quote(&ctx, chat_id, target).await {
             Ok(quote) => Some(quote),
             // A resend of a reply whose target has gone since: the original
             // was stored, and stands.
-            Err(refused) => match ctx.realtime.store.sent_before(me, &client_id).await? {
+            Err(refused) => match ctx
+                .realtime
+                .store
+                .sent_before(chat_id, me, &client_id)
+                .await?
+            {
                 Some(original) => return resent(&ctx, original).await,
                 None => return Err(refused),
             },
@@ -47,7 +49,12 @@ pub async fn send_message<A: Adapter>(
     let attachments = match attachments(&ctx, chat_id, &request.attachment_ids).await {
         Ok(attachments) => attachments,
         // A resend of a message whose attachments it took already.
-        Err(refused) => match ctx.realtime.store.sent_before(me, &client_id).await? {
+        Err(refused) => match ctx
+            .realtime
+            .store
+            .sent_before(chat_id, me, &client_id)
+            .await?
+        {
             Some(original) => return resent(&ctx, original).await,
             None => return Err(refused),
         },

@@ -5,7 +5,7 @@ use super::{
     Cluster,
     dispatch::Ctx,
     typing::announce_typing,
-    views::{Audience, MemberOf, receipts_for, with_statuses},
+    views::{Access, Audience, MemberOf, receipts_for, with_statuses},
 };
 use crate::store::Page;
 use app::{
@@ -18,7 +18,7 @@ use app::{
 use socketioxide::adapter::Adapter;
 
 pub async fn join_room<A: Adapter>(ctx: Ctx<A>, request: JoinRoom) -> Result<RoomJoined, ApiError> {
-    let mut member_of = ctx.member_of(request.chat_id).await?;
+    let mut member_of = ctx.member_of(request.chat_id, Access::Read).await?;
     let me = ctx.me().id;
     ctx.socket.join([
         Cluster::<A>::chat_room(request.chat_id),
@@ -73,7 +73,7 @@ pub async fn opened<A: Adapter>(
 }
 
 pub async fn leave_room<A: Adapter>(ctx: Ctx<A>, request: LeaveRoom) -> Result<Done, ApiError> {
-    ctx.members_as_member(request.chat_id).await?;
+    ctx.members_as_member(request.chat_id, Access::Read).await?;
     let me = ctx.me().id;
     ctx.socket.leave([
         Cluster::<A>::chat_room(request.chat_id),
@@ -86,7 +86,7 @@ pub async fn leave_room<A: Adapter>(ctx: Ctx<A>, request: LeaveRoom) -> Result<D
 }
 
 pub async fn mark_seen<A: Adapter>(ctx: Ctx<A>, request: MarkSeen) -> Result<Done, ApiError> {
-    let mut member_of = ctx.member_of(request.chat_id).await?;
+    let mut member_of = ctx.member_of(request.chat_id, Access::Read).await?;
     // Nobody can have seen what does not exist yet.
     let up_to = request.seq.min(member_of.chat.last_seq);
     mark_seen_up_to(&ctx, &mut member_of, up_to).await?;
@@ -143,7 +143,7 @@ fn alone(what: &str) -> ApiError {
 }
 
 pub async fn history<A: Adapter>(ctx: Ctx<A>, request: History) -> Result<Vec<Message>, ApiError> {
-    let member_of = ctx.member_of(request.chat_id).await?;
+    let member_of = ctx.member_of(request.chat_id, Access::Read).await?;
     let limit = request.limit.unwrap_or(History::DEFAULT_LIMIT);
     if limit == 0 {
         return Err(ApiError::new(

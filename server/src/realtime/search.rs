@@ -1,6 +1,6 @@
 //! `search`: the user's own messages and their chats', by words.
 
-use super::{dispatch::Ctx, views::with_status};
+use super::{dispatch::Ctx, views::Access, views::with_status};
 use crate::store::SearchCursor;
 use app::{
     protocol::{ApiError, ChatRef, ErrorCode, Search, SearchHit, SearchResults},
@@ -30,7 +30,7 @@ pub async fn search<A: Adapter>(ctx: Ctx<A>, request: Search) -> Result<SearchRe
         None => None,
     };
     if let Some(chat_id) = request.chat_id {
-        ctx.members_as_member(chat_id).await?;
+        ctx.members_as_member(chat_id, Access::Read).await?;
     }
     let store = &ctx.realtime.store;
     let (found, next) = store

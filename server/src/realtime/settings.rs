@@ -1,7 +1,7 @@
 //! `getSettings`, `updateSettings`, `blockUser` and `updateChatPrefs`: what
 //! people control about themselves.
 
-use super::{Cluster, dispatch::Ctx};
+use super::{Cluster, dispatch::Ctx, views::Access};
 use crate::store::{PrefsChange, PrefsError};
 use app::{
     model::{ChatSummary, LastSeenVisibility::Nobody, Settings},
@@ -80,7 +80,7 @@ pub async fn update_chat_prefs<A: Adapter>(
     request: UpdateChatPrefs,
 ) -> Result<ChatSummary, ApiError> {
     let me = ctx.me().id;
-    let member_of = ctx.member_of(request.chat_id).await?;
+    let member_of = ctx.member_of(request.chat_id, Access::Read).await?;
     let change = PrefsChange {
         muted: request.muted,
         pinned: request.pinned,

@@ -1,6 +1,6 @@
 //! `typing`: relayed to the chat's room, never stored.
 
-use super::{Cluster, dispatch::Ctx};
+use super::{Cluster, dispatch::Ctx, views::Access};
 use app::{
     model::ChatId,
     protocol::{ApiError, Done, ShowTyping, Typing},
@@ -8,7 +8,8 @@ use app::{
 use socketioxide::adapter::Adapter;
 
 pub async fn typing<A: Adapter>(ctx: Ctx<A>, request: Typing) -> Result<Done, ApiError> {
-    ctx.members_as_member(request.chat_id).await?;
+    ctx.members_as_member(request.chat_id, Access::Reach)
+        .await?;
     // Kept to oneself: nobody hears it (and so nothing to stop later).
     if !ctx
         .realtime

@@ -37,13 +37,29 @@ impl MemberOf {
     }
 }
 
+/// What an event does in a chat, which decides who may do it. Every event
+/// that names a chat says which, through [`Ctx::member_of`] or
+/// [`Ctx::members_as_member`]: the one place each rule is enforced (see
+/// docs/PROTOCOL.md, "Who may see and do what").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Reads the chat or changes only the reader's own view of it (join,
+    /// history, leave, search, preferences, receipts): its members.
+    Read,
+    /// Reaches its other members with something new (a message, an edit, a
+    /// delete, a reaction, typing): its members, and in a direct chat only
+    /// while the other person has not blocked them (`blocked`).
+    Reach,
+}
+
 impl<A: Adapter> Ctx<A> {
     pub fn me(&self) -> &User {
         &self.connection.user
     }
 
-    /// The chat, if it exists (`not_found`) and the user is in it (`not_member`).
-    pub async fn member_of(&self, chat_id: ChatId) -> Result<MemberOf, ApiError> {
+    /// The chat, if it exists (`not_found`) and the user may do `access` in
+    /// it (`not_member`, `blocked`).
+    pub async fn member_of(&self, chat_id: ChatId, access: Access) -> Result<MemberOf, ApiError> {
         let chat = self
             .realtime
             .store
@@ -51,20 +67,39 @@ impl<A: Adapter> Ctx<A> {
             .await?
             .ok_or_else(no_such_chat)?;
         let members = self.realtime.store.members(chat_id).await?;
-        self.check_member(members.iter().map(|member| member.user.id))?;
+        let ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
+        let direct = chat.kind == app::model::ChatKind::Direct;
+        self.check_access(&ids, direct, access)?;
         Ok(MemberOf { chat, members })
     }
 
-    /// Who is in the chat, if it exists and the user is in it: the same check
-    /// without touching the database after the chat's first read (members
-    /// are cached, see `Store::member_ids`).
-    pub async fn members_as_member(&self, chat_id: ChatId) -> Result<MemberIds, ApiError> {
+    /// Who is in the chat, if it exists and the user may do `access` in it:
+    /// the same check without touching the database after the chat's first
+    /// read (members are cached, see `Store::member_ids`).
+    pub async fn members_as_member(
+        &self,
+        chat_id: ChatId,
+        access: Access,
+    ) -> Result<MemberIds, ApiError> {
         let members = self.realtime.store.member_ids(chat_id).await?;
         if members.is_empty() {
             return Err(no_such_chat());
         }
-        self.check_member(members.iter().copied())?;
+        self.check_access(&members, members.direct, access)?;
         Ok(members)
+    }
+
+    fn check_access(
+        &self,
+        members: &[UserId],
+        direct: bool,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        self.check_member(members.iter().copied())?;
+        if access == Access::Reach && direct && self.blocked_by_any(members) {
+            return Err(super::chats::cannot_message());
+        }
+        Ok(())
     }
 
     /// The members `body` mentions with `@username`, in the order it names
@@ -91,13 +126,10 @@ impl<A: Adapter> Ctx<A> {
             .collect())
     }
 
-    /// Whether the other person of this direct chat has blocked the user.
+    /// Whether another member (of a direct chat) has blocked the user.
     /// Known without a query: blocking puts the blocked person's sockets in
     /// the blocker's `blocked-by` room, on every node (see `Cluster`).
-    pub fn blocked_by_any(&self, members: &MemberIds) -> bool {
-        if !members.direct {
-            return false;
-        }
+    fn blocked_by_any(&self, members: &[UserId]) -> bool {
         let rooms = self.socket.rooms();
         members.iter().any(|&member| {
             member != self.me().id

@@ -215,14 +215,17 @@ impl Store {
         Ok(decorate(&self.db, vec![row]).await?.pop())
     }
 
-    /// What `sender` stored under `client_id`, if anything: the original of a
-    /// resend, for when the writer's own check cannot be reached.
+    /// What `sender` stored in `chat` under `client_id`, if anything: the
+    /// original of a resend, for when the writer's own check cannot be
+    /// reached. Never another chat's message (see the writer's `Plan`).
     pub async fn sent_before(
         &self,
+        chat: ChatId,
         sender: UserId,
         client_id: &ClientId,
     ) -> Result<Option<StoredMessage>, StoreError> {
         Ok(message::Entity::find()
+            .filter(message::Column::ChatId.eq(chat.0))
             .filter(message::Column::SenderId.eq(sender.0))
             .filter(message::Column::ClientId.eq(client_id.as_str()))
             .one(&self.db)

@@ -51,6 +51,10 @@ pub enum StoreError {
     /// chat's, or sent already).
     #[error("no such attachment to send")]
     NotYours,
+    /// A message's client id is one the sender gave a message of another
+    /// chat: a resend is the same chat, sender and client id.
+    #[error("that client id belongs to a message of another chat")]
+    ClientIdElsewhere,
 }
 
 impl From<DbErr> for StoreError {

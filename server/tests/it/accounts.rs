@@ -302,3 +302,88 @@ async fn health_reports_the_database_up() {
         json!({"status": "ok", "database": "up", "redis": "not configured"})
     );
 }
+
+/// A page on another site cannot act with someone's cookie: sign them out
+/// (one session or all), change their password or name, upload into their
+/// chats. Every request that changes something checks `Origin`, the JSON API
+/// and the forms alike; the same requests from Parley's own page work.
+#[tokio::test]
+async fn a_foreign_page_cannot_sign_anyone_out_or_change_anything_with_their_cookie() {
+    let app = spawn_app().await;
+    // Harley's browser: signed in by the form, so it holds the session cookie.
+    app.post_form(
+        "/signup",
+        &[("username", "harley"), ("password", "harley password")],
+    )
+    .await;
+    let signed_in = || async {
+        app.http
+            .get(app.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(signed_in().await, StatusCode::OK);
+    let chat = uuid::Uuid::now_v7();
+    let attempts: Vec<(reqwest::Method, String, Option<serde_json::Value>)> = vec![
+        (reqwest::Method::POST, "/api/auth/logout".into(), None),
+        (reqwest::Method::POST, "/api/auth/logout-all".into(), None),
+        (reqwest::Method::POST, "/logout".into(), None),
+        (reqwest::Method::POST, "/logout-all".into(), None),
+        (
+            reqwest::Method::POST,
+            "/api/auth/password".into(),
+            Some(json!({"currentPassword": "harley password", "newPassword": "pwned password"})),
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/api/me".into(),
+            Some(json!({"displayName": "pwned"})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/chats/{chat}/attachments?name=a.png"),
+            None,
+        ),
+    ];
+    for (method, path, body) in attempts {
+        let mut request = app
+            .http
+            .request(method.clone(), app.url(&path))
+            .header(header::ORIGIN, "https://evil.example");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(
+            error_of(response).await.error.code,
+            ErrorCode::OriginNotAllowed,
+            "{method} {path}"
+        );
+        assert_eq!(signed_in().await, StatusCode::OK, "after {method} {path}");
+    }
+    let me: serde_json::Value = app
+        .http
+        .get(app.url("/api/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["displayName"], "harley", "the name stands");
+    app.login("harley", "harley password").await;
+
+    // From Parley's own page: signed out.
+    let own = app
+        .http
+        .post(app.url("/api/auth/logout"))
+        .header(header::ORIGIN, format!("http://{}", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::NO_CONTENT);
+    assert_eq!(signed_in().await, StatusCode::UNAUTHORIZED);
+}

@@ -15,9 +15,10 @@ use app::{
         Settings, SystemAction, UserId,
     },
     protocol::{
-        AddMembers, AuthReply, BlockUser, ChatUpdated, CreateChat, ErrorCode, GetSettings, History,
-        JoinRoom, LeaveChat, ListChats, NewMessage, Presence, ReceiptKind, RemoveMember, SetRole,
-        ShowTyping, StatusUpdate, Typing, UpdateChat, UpdateChatPrefs, UpdateSettings,
+        AddMembers, AuthReply, BlockUser, ChatUpdated, CreateChat, DeleteMessage, EditMessage,
+        ErrorCode, GetSettings, History, JoinRoom, LeaveChat, ListChats, MessageUpdated,
+        NewMessage, Presence, React, ReceiptKind, RemoveMember, SetRole, ShowTyping, StatusUpdate,
+        Typing, UpdateChat, UpdateChatPrefs, UpdateSettings,
     },
 };
 use uuid::Uuid;
@@ -86,6 +87,7 @@ on_both!(
     read_receipts_off_stops_ticks_at_delivered_both_ways,
     typing_and_last_seen_can_be_kept_private,
     a_blocked_person_cannot_message_and_sees_no_presence,
+    a_block_covers_every_way_to_reach_the_blocker,
     chat_preferences_follow_the_person_across_devices,
 );
 
@@ -738,6 +740,95 @@ async fn a_blocked_person_cannot_message_and_sees_no_presence(backend: Backend) 
         .emit(&send(&chat, "phone-2", "hello again"))
         .await
         .expect("allowed again");
+}
+
+/// Blocked, Harley cannot reach Mike in their direct chat by any way at all:
+/// not a message or a reply, not an edit or a delete of an old message, not a
+/// reaction, not typing (`blocked` each, one rule for every event that reaches
+/// the other person), and Mike hears none of it. Reading stays Harley's.
+async fn a_block_covers_every_way_to_reach_the_blocker(backend: Backend) {
+    let Some(running) = Running::start(backend).await else {
+        return;
+    };
+    let app = &running.app;
+    let harley = Person::join(app, "harley").await;
+    let mike = Person::join(app, "mike").await;
+    let chat = create_direct(&harley.socket, "mike").await;
+    let old = harley.says(&chat, "an old message").await;
+    let mikes = mike.says(&chat, "Mike's message").await;
+    mike.socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .unwrap();
+    mike.socket
+        .emit(&BlockUser {
+            user_id: harley.id(),
+            blocked: true,
+        })
+        .await
+        .unwrap();
+    mike.hears_update(chat.id).await;
+    // From here on, anything Mike hears comes after the block.
+    mike.socket.sync().await;
+    mike.socket.clear();
+
+    let mut reply = send(&chat, "reply-1", "a reply");
+    reply.reply_to_id = Some(mikes.id);
+    let refusals = [
+        harley.socket.emit(&reply).await.map(|_| ()),
+        harley
+            .socket
+            .emit(&EditMessage {
+                chat_id: chat.id,
+                message_id: old.id,
+                body: "new words".into(),
+            })
+            .await
+            .map(|_| ()),
+        harley
+            .socket
+            .emit(&React {
+                chat_id: chat.id,
+                message_id: mikes.id,
+                emoji: "👍".into(),
+                on: true,
+            })
+            .await
+            .map(|_| ()),
+        harley
+            .socket
+            .emit(&Typing {
+                chat_id: chat.id,
+                is_typing: true,
+            })
+            .await
+            .map(|_| ()),
+        harley
+            .socket
+            .emit(&DeleteMessage {
+                chat_id: chat.id,
+                message_id: old.id,
+            })
+            .await
+            .map(|_| ()),
+    ];
+    for (what, refused) in ["reply", "edit", "react", "typing", "delete"]
+        .iter()
+        .zip(refusals)
+    {
+        assert_eq!(refused.unwrap_err().code, ErrorCode::Blocked, "{what}");
+    }
+    mike.socket.assert_none::<NewMessage>().await;
+    mike.socket.assert_none::<MessageUpdated>().await;
+    mike.socket.assert_none::<ShowTyping>().await;
+    // The words stand as Mike last saw them; Harley still reads the chat.
+    let history = harley
+        .socket
+        .emit(&History::latest(chat.id))
+        .await
+        .expect("reading is not reaching");
+    let bodies: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, ["an old message", "Mike's message"]);
 }
 
 async fn chat_preferences_follow_the_person_across_devices(backend: Backend) {

@@ -343,3 +343,45 @@ fn a_server_whose_site_lacks_a_file_its_pages_name_refuses_to_start() {
         "{stderr}"
     );
 }
+
+/// The sign-in page's address is anyone's to write: its error code picks one
+/// of the page's own sentences and its wait is read only as a number, so a
+/// link cannot make the page say something in the server's voice.
+#[tokio::test]
+async fn the_sign_in_page_prints_no_words_from_its_address() {
+    let app = spawn_app().await;
+    let app = &app;
+    let page = |query: &'static str| async move {
+        let response = app
+            .http
+            .get(app.url(&format!("/login?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    };
+    let planted =
+        page("error=rate_limited&retry=5+minutes.+Your+account+is+locked%3A+call+0800+123").await;
+    assert!(
+        html_has(&planted, "Too many attempts. Try again later."),
+        "{planted}"
+    );
+    assert!(!planted.contains("locked"), "{planted}");
+    let throttled = page("error=rate_limited&retry=30").await;
+    assert!(
+        html_has(&throttled, "Too many attempts. Try again in 30 seconds."),
+        "{throttled}"
+    );
+    let unknown = page("error=Your+account+is+locked").await;
+    assert!(
+        html_has(&unknown, "Something went wrong. Please try again."),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("locked"), "{unknown}");
+}
+
+/// Whether the page shows `sentence` as one text node (Leptos' markers aside).
+fn html_has(html: &str, sentence: &str) -> bool {
+    html.contains(&format!(">{sentence}<"))
+}

@@ -415,6 +415,66 @@ async fn resending_with_the_same_client_id_returns_the_original_and_announces_no
     );
 }
 
+/// A resend is the same chat, sender and client id. A client id the sender
+/// gave a message of another chat is refused (`invalid_client_id`), never
+/// answered with that chat's message: someone removed from a group could
+/// otherwise read their old messages there as they stand now by "resending"
+/// into a chat they still have.
+#[tokio::test]
+async fn a_client_id_of_another_chats_message_is_refused_never_answered_with_it() {
+    let app = spawn_app().await;
+    let (_, mike, harley_socket, direct) = harley_and_mike(&app).await;
+    app.signup("sara", "sara password").await;
+    let group = create_group(&harley_socket, "Crew", &["mike", "sara"]).await;
+    let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
+    harley_socket
+        .emit(&send(&group, "g-1", "the plan"))
+        .await
+        .expect("sent");
+    mike_socket.next::<NewMessage>().await;
+
+    let refused = harley_socket
+        .emit(&send(&direct, "g-1", "hello Mike"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidClientId);
+    mike_socket.assert_none::<NewMessage>().await;
+
+    // Both at once, likely in one batch of the writer: one stands, the other
+    // is refused; neither is answered with the other's message.
+    let (crew, mike_only) = (
+        send(&group, "both", "to the crew"),
+        send(&direct, "both", "to Mike"),
+    );
+    let (to_group, to_direct) =
+        tokio::join!(harley_socket.emit(&crew), harley_socket.emit(&mike_only));
+    match (to_group, to_direct) {
+        (Ok(stored), Err(refused)) => {
+            assert_eq!(
+                (stored.chat_id, stored.body.as_str()),
+                (group.id, "to the crew")
+            );
+            assert_eq!(refused.code, ErrorCode::InvalidClientId);
+        }
+        (Err(refused), Ok(stored)) => {
+            assert_eq!(
+                (stored.chat_id, stored.body.as_str()),
+                (direct.id, "to Mike")
+            );
+            assert_eq!(refused.code, ErrorCode::InvalidClientId);
+        }
+        other => panic!("one stands and one is refused, not {other:?}"),
+    }
+    let in_direct = harley_socket
+        .emit(&History::latest(direct.id))
+        .await
+        .expect("history");
+    assert!(
+        in_direct.iter().all(|message| message.body != "the plan"),
+        "{in_direct:?}"
+    );
+}
+
 #[tokio::test]
 async fn someone_outside_the_chat_cannot_join_send_type_or_read() {
     let app = spawn_app().await;

@@ -81,8 +81,11 @@ fn batch_time() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// One message's outcome.
+pub(super) type Outcome = Result<Appended, StoreError>;
+
 /// Who waits for a message's outcome.
-type Answer = oneshot::Sender<Result<Appended, StoreError>>;
+type Answer = oneshot::Sender<Outcome>;
 
 /// A batch as what is written and who waits for each.
 fn split(batch: Vec<Queued>) -> (Vec<Pending>, Vec<Answer>) {
@@ -99,12 +102,12 @@ fn split(batch: Vec<Queued>) -> (Vec<Pending>, Vec<Answer>) {
 fn answer(
     pending: Vec<Pending>,
     answers: Vec<Answer>,
-    committed: Result<Vec<Appended>, StoreError>,
+    committed: Result<Vec<Outcome>, StoreError>,
 ) -> Vec<(Pending, Answer)> {
     match committed {
         Ok(outcomes) => {
             for (answer, outcome) in answers.into_iter().zip(outcomes) {
-                let _ = answer.send(Ok(outcome));
+                let _ = answer.send(outcome);
             }
             Vec::new()
         }
@@ -122,9 +125,11 @@ fn answer(
 }
 
 /// The outcome of a batch of one.
-fn only(committed: Result<Vec<Appended>, StoreError>) -> Result<Appended, StoreError> {
-    committed?.pop().ok_or_else(|| {
-        StoreError::Database(DbErr::Custom("a batch of one, answered by none".into()))
+fn only(committed: Result<Vec<Outcome>, StoreError>) -> Outcome {
+    committed?.pop().unwrap_or_else(|| {
+        Err(StoreError::Database(DbErr::Custom(
+            "a batch of one, answered by none".into(),
+        )))
     })
 }
 
@@ -136,6 +141,10 @@ enum Plan {
     New(StoredMessage),
     /// A resend of a message earlier in this same batch (its index).
     SameAs(usize),
+    /// A client id the sender gave a message of another chat: refused. A
+    /// resend is the same chat, sender and client id; the answer is never
+    /// another chat's message (which the sender may no longer see).
+    Elsewhere,
 }
 
 /// How many new messages each chat gets (resends, earlier or in this batch, none).
@@ -186,9 +195,17 @@ fn plan(
     for (index, pending) in batch.iter().enumerate() {
         let key = (pending.sender_id, pending.client_id.clone());
         if let Some(earlier) = stored.get(&key) {
-            plans.push(Plan::Stored(earlier.clone()));
+            plans.push(if earlier.chat_id == pending.chat_id {
+                Plan::Stored(earlier.clone())
+            } else {
+                Plan::Elsewhere
+            });
         } else if let Some(&first) = first_in_batch.get(&key) {
-            plans.push(Plan::SameAs(first));
+            plans.push(if batch[first].chat_id == pending.chat_id {
+                Plan::SameAs(first)
+            } else {
+                Plan::Elsewhere
+            });
         } else {
             first_in_batch.insert(key, index);
             let seq = next_seq.entry(pending.chat_id).or_insert(1);
@@ -296,24 +313,26 @@ fn raise_watermarks(
 fn outcomes(
     plans: Vec<Plan>,
     befores: Vec<Option<Watermarks>>,
-) -> Result<Vec<Appended>, StoreError> {
-    let mut outcomes: Vec<Appended> = Vec::with_capacity(plans.len());
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(plans.len());
     for (plan, before) in plans.into_iter().zip(befores) {
         let outcome = match plan {
-            Plan::Stored(message) => Appended::Existing(message),
-            Plan::New(message) => Appended::New(Arrival {
+            Plan::Stored(message) => Ok(Appended::Existing(message)),
+            Plan::New(message) => Ok(Appended::New(Arrival {
                 message,
                 receipts_before: before.unwrap_or_default(),
-            }),
+            })),
             Plan::SameAs(first) => match outcomes.get(first) {
-                Some(Appended::New(arrival)) => Appended::Existing(arrival.message.clone()),
-                Some(Appended::Existing(message)) => Appended::Existing(message.clone()),
+                Some(Ok(Appended::New(arrival))) => Ok(Appended::Existing(arrival.message.clone())),
+                Some(Ok(Appended::Existing(message))) => Ok(Appended::Existing(message.clone())),
+                Some(Err(refused)) => Err(refused.clone()),
                 None => {
                     return Err(StoreError::Database(DbErr::Custom(
                         "a resend before its original".into(),
                     )));
                 }
             },
+            Plan::Elsewhere => Err(StoreError::ClientIdElsewhere),
         };
         outcomes.push(outcome);
     }
@@ -350,6 +369,10 @@ mod tests {
             pending(1, 11, "c"),
             pending(1, 10, "a"), // the first one again, in the same batch
             pending(1, 10, "old"),
+            // Client ids the sender gave messages of another chat: before
+            // this batch, and earlier in it.
+            pending(2, 10, "old"),
+            pending(2, 10, "a"),
         ];
         let earlier = StoredMessage {
             id: MessageId(id(99)),
@@ -389,11 +412,20 @@ mod tests {
                 Plan::New(message) => format!("new {} v{}", message.seq, message.version),
                 Plan::SameAs(first) => format!("same as {first}"),
                 Plan::Stored(message) => format!("stored {}", message.seq),
+                Plan::Elsewhere => "refused".to_owned(),
             })
             .collect();
         assert_eq!(
             shape,
-            ["new 4 v5", "new 1 v1", "new 5 v6", "same as 0", "stored 3"]
+            [
+                "new 4 v5",
+                "new 1 v1",
+                "new 5 v6",
+                "same as 0",
+                "stored 3",
+                "refused",
+                "refused"
+            ]
         );
     }
 

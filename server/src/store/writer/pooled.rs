@@ -6,14 +6,11 @@
 //! size.
 
 use super::{
-    Bumped, MAX_BATCH, Moved, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims, count_fresh,
-    mentions_column, only, outcomes, plan, raise_watermarks, split,
+    Bumped, MAX_BATCH, Moved, Outcome, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
+    count_fresh, mentions_column, only, outcomes, plan, raise_watermarks, split,
 };
 use crate::store::{
-    StoreError,
-    chats::receipts_in_chats,
-    entity::message,
-    messages::{Appended, StoredMessage},
+    StoreError, chats::receipts_in_chats, entity::message, messages::StoredMessage,
 };
 use app::model::{ChatId, UserId};
 use chrono::{DateTime, Utc};
@@ -50,7 +47,7 @@ async fn commit_and_answer(db: &DatabaseConnection, batch: Vec<Queued>) {
 }
 
 /// One transaction for the whole batch; an outcome per message, in order.
-async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Appended>, StoreError> {
+async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Outcome>, StoreError> {
     let now = batch_time();
     let txn = db.begin().await?;
     let stored = stored_already(&txn, batch).await?;

@@ -15,13 +15,11 @@
 //! lock for a whole transaction (`BEGIN IMMEDIATE`).
 
 use super::{
-    Bumped, MAX_BATCH, Moved, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims, count_fresh,
-    mentions_column, only, outcomes, plan, raise_watermarks, split,
+    Bumped, MAX_BATCH, Moved, Outcome, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
+    count_fresh, mentions_column, only, outcomes, plan, raise_watermarks, split,
 };
 use crate::store::{
-    SQLITE_BUSY_TIMEOUT, SQLITE_PRAGMAS, StoreError,
-    entity::message,
-    messages::{Appended, StoredMessage},
+    SQLITE_BUSY_TIMEOUT, SQLITE_PRAGMAS, StoreError, entity::message, messages::StoredMessage,
     receipts::Watermarks,
 };
 use app::model::{ChatId, Receipt, UserId};
@@ -83,7 +81,7 @@ fn commit_and_answer(connection: &mut Connection, batch: Vec<Queued>) {
 
 /// One transaction for the whole batch; an outcome per message, in order.
 /// Dropped unfinished (an error), it rolls back.
-fn commit(connection: &mut Connection, batch: &[Pending]) -> Result<Vec<Appended>, StoreError> {
+fn commit(connection: &mut Connection, batch: &[Pending]) -> Result<Vec<Outcome>, StoreError> {
     let now = batch_time();
     let txn = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let stored = stored_already(&txn, batch)?;
