@@ -67,9 +67,8 @@ impl<A: Adapter> Ctx<A> {
             .await?
             .ok_or_else(no_such_chat)?;
         let members = self.realtime.store.members(chat_id).await?;
-        let ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
         let direct = chat.kind == app::model::ChatKind::Direct;
-        self.check_access(&ids, direct, access)?;
+        self.check_access(members.iter().map(|member| member.user.id), direct, access)?;
         Ok(MemberOf { chat, members })
     }
 
@@ -85,17 +84,17 @@ impl<A: Adapter> Ctx<A> {
         if members.is_empty() {
             return Err(no_such_chat());
         }
-        self.check_access(&members, members.direct, access)?;
+        self.check_access(members.iter().copied(), members.direct, access)?;
         Ok(members)
     }
 
     fn check_access(
         &self,
-        members: &[UserId],
+        members: impl Iterator<Item = UserId> + Clone,
         direct: bool,
         access: Access,
     ) -> Result<(), ApiError> {
-        self.check_member(members.iter().copied())?;
+        self.check_member(members.clone())?;
         if access == Access::Reach && direct && self.blocked_by_any(members) {
             return Err(super::chats::cannot_message());
         }
@@ -129,9 +128,9 @@ impl<A: Adapter> Ctx<A> {
     /// Whether another member (of a direct chat) has blocked the user.
     /// Known without a query: blocking puts the blocked person's sockets in
     /// the blocker's `blocked-by` room, on every node (see `Cluster`).
-    fn blocked_by_any(&self, members: &[UserId]) -> bool {
+    fn blocked_by_any(&self, mut members: impl Iterator<Item = UserId>) -> bool {
         let rooms = self.socket.rooms();
-        members.iter().any(|&member| {
+        members.any(|member| {
             member != self.me().id
                 && rooms
                     .iter()
