@@ -439,17 +439,21 @@ impl Default for Settings {
 /// A chat's change counter (see [`Message::version`]).
 pub type Version = i64;
 
-/// The message a reply answers: the first characters of its current body, or
-/// `deleted` once it is.
+/// The message a reply answers: the first characters of its current body,
+/// `deleted` once it is, or `unavailable` to a reader who may not see it (it
+/// was said before they joined): then neither its words nor its author.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplyTo {
     pub message_id: MessageId,
-    pub sender_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_id: Option<UserId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unavailable: bool,
 }
 
 impl ReplyTo {
@@ -459,9 +463,21 @@ impl ReplyTo {
     pub fn quoting(message_id: MessageId, sender_id: UserId, body: &str, deleted: bool) -> Self {
         Self {
             message_id,
-            sender_id,
+            sender_id: Some(sender_id),
             excerpt: (!deleted).then(|| body.chars().take(Self::EXCERPT_CHARS).collect()),
             deleted,
+            unavailable: false,
+        }
+    }
+
+    /// The quote as a reader who may not see its target reads it.
+    pub fn unavailable(message_id: MessageId) -> Self {
+        Self {
+            message_id,
+            sender_id: None,
+            excerpt: None,
+            deleted: false,
+            unavailable: true,
         }
     }
 }

@@ -675,6 +675,11 @@ mod tests {
             serde_json::to_value(gone).unwrap(),
             json!({"messageId": target, "senderId": USER, "deleted": true})
         );
+        // Said before the reader joined: neither its words nor its author.
+        assert_eq!(
+            serde_json::to_value(ReplyTo::unavailable(target)).unwrap(),
+            json!({"messageId": target, "unavailable": true})
+        );
     }
 
     #[test]

@@ -354,12 +354,25 @@ fn Bubble(
         view! { <span class="visually-hidden">{format!("{author}: ")}</span> }
     });
     let quote = message.reply_to.clone().map(|quote| {
-        let who = names_of(&[quote.sender_id], &members, me);
+        let who = quote
+            .sender_id
+            .map(|sender| names_of(&[sender], &members, me))
+            .unwrap_or_default();
         let target = quote.message_id;
         let text = match quote.excerpt {
+            _ if quote.unavailable => "Message unavailable".to_owned(),
             Some(excerpt) if !quote.deleted => excerpt,
             _ => "This message was deleted".to_owned(),
         };
+        if quote.unavailable {
+            // Nothing to show or jump to.
+            return view! {
+                <p class="quote unavailable" data-testid="quote">
+                    <span class="quote-text">{text}</span>
+                </p>
+            }
+            .into_any();
+        }
         let label = format!("Show the original, by {who}: {text}");
         view! {
             <button type="button" class="quote" data-testid="quote"
@@ -369,6 +382,7 @@ fn Bubble(
                 <span class="quote-text">{text}</span>
             </button>
         }
+        .into_any()
     });
     let actions = expect_context::<Actions>();
     let attachments = (!deleted && !message.attachments.is_empty()).then(|| {

@@ -1255,9 +1255,10 @@ mod tests {
             held[0].reply_to,
             Some(ReplyTo {
                 message_id: target.id,
-                sender_id: target.sender_id,
+                sender_id: Some(target.sender_id),
                 excerpt: None,
                 deleted: true,
+                unavailable: false,
             })
         );
     }

@@ -4,10 +4,13 @@
 //! room and every member's personal room (the changer's socket too), then ack
 //! with the message as it now stands.
 
-use super::{dispatch::Ctx, views::Access, views::with_status};
-use crate::store::{Change, ChangeError, Changed};
+use super::{
+    dispatch::Ctx,
+    views::{Access, MemberOf, with_status},
+};
+use crate::store::{Change, ChangeError, Changed, Member};
 use app::{
-    model::{Body, ChatId, Emoji, Message, MessageId},
+    model::{Body, Emoji, Message, MessageId, Seq, UserId},
     protocol::{ApiError, DeleteMessage, EditMessage, ErrorCode, MessageUpdated, React},
 };
 use socketioxide::adapter::Adapter;
@@ -24,7 +27,7 @@ pub async fn edit_message<A: Adapter>(
         .await?;
     change(
         &ctx,
-        request.chat_id,
+        &member_of,
         request.message_id,
         Change::Edit(&body, &mentions),
     )
@@ -35,7 +38,8 @@ pub async fn delete_message<A: Adapter>(
     ctx: Ctx<A>,
     request: DeleteMessage,
 ) -> Result<Message, ApiError> {
-    change(&ctx, request.chat_id, request.message_id, Change::Delete).await
+    let member_of = ctx.member_of(request.chat_id, Access::Reach).await?;
+    change(&ctx, &member_of, request.message_id, Change::Delete).await
 }
 
 pub async fn react<A: Adapter>(ctx: Ctx<A>, request: React) -> Result<Message, ApiError> {
@@ -44,17 +48,19 @@ pub async fn react<A: Adapter>(ctx: Ctx<A>, request: React) -> Result<Message, A
         emoji: &emoji,
         on: request.on,
     };
-    change(&ctx, request.chat_id, request.message_id, change_to).await
+    let member_of = ctx.member_of(request.chat_id, Access::Reach).await?;
+    change(&ctx, &member_of, request.message_id, change_to).await
 }
 
+/// Applies `change` by the current user, who may reach `member_of`'s chat.
 async fn change<A: Adapter>(
     ctx: &Ctx<A>,
-    chat_id: ChatId,
+    member_of: &MemberOf,
     message_id: MessageId,
     change: Change<'_>,
 ) -> Result<Message, ApiError> {
-    let member_of = ctx.member_of(chat_id, Access::Reach).await?;
     let me = ctx.me().id;
+    let chat_id = member_of.chat.id;
     let store = &ctx.realtime.store;
     // What was said before someone joined is not theirs to read or change.
     let visible_from = member_of.visible_from(me);
@@ -66,23 +72,31 @@ async fn change<A: Adapter>(
         .change_message(chat_id, message_id, me, visible_from, change)
         .await
         .map_err(refusal)?;
-    let message = with_status(message, &member_of.watermarks());
     // A deleted message's photos and files go with it.
     ctx.realtime.media.delete(removed_files).await;
+    let watermarks = member_of.watermarks();
     if changed {
-        // Only those who can read it hear of it.
-        let readers: Vec<_> = member_of
+        // Only those who can read it hear of it, and a quote of what was
+        // said before someone joined as they may read it.
+        let (seq, quoted_seq) = (message.seq, message.quoted_seq);
+        let (whole, quote_hidden): (Vec<&Member>, Vec<&Member>) = member_of
             .members
             .iter()
-            .filter(|member| member.visible_from <= message.seq)
-            .map(|member| member.user.id)
-            .collect();
-        ctx.realtime
-            .cluster
-            .emit_to_users(&readers, &MessageUpdated(message.clone()))
+            .filter(|member| member.visible_from <= seq)
+            .partition(|member| quoted_seq.is_none_or(|quoted| member.visible_from <= quoted));
+        let ids = |members: Vec<&Member>| -> Vec<UserId> {
+            members.iter().map(|member| member.user.id).collect()
+        };
+        let cluster = &ctx.realtime.cluster;
+        let hidden = message.clone().quote_as_read_from(Seq::MAX);
+        cluster
+            .emit_to_users(&ids(quote_hidden), &MessageUpdated(with_status(hidden, &watermarks)))
+            .await;
+        cluster
+            .emit_to_users(&ids(whole), &MessageUpdated(with_status(message.clone(), &watermarks)))
             .await;
     }
-    Ok(message)
+    Ok(with_status(message.quote_as_read_from(visible_from), &watermarks))
 }
 
 /// A refused change as the client sees it.

@@ -210,6 +210,31 @@ impl<A: Adapter> Cluster<A> {
         broadcast(|| Some(socket.to(rooms.clone())), event).await;
     }
 
+    /// As [`Self::emit_to_chat_except`], but the members in `apart` (every
+    /// socket of theirs, in the chat's room or not) get `theirs` instead:
+    /// how one message reaches readers who may see different parts of it.
+    pub async fn emit_to_chat_apart<E: ServerEvent>(
+        &self,
+        socket: &SocketRef<A>,
+        chat: ChatId,
+        members: &[UserId],
+        event: &E,
+        apart: &[UserId],
+        theirs: &E,
+    ) {
+        if apart.is_empty() {
+            return self.emit_to_chat_except(socket, chat, members, event).await;
+        }
+        let rooms = Self::chat_audience(chat, members);
+        let set_apart: Vec<String> = apart.iter().map(|&user| Self::user_room(user)).collect();
+        broadcast(
+            || Some(socket.to(rooms.clone()).except(set_apart.clone())),
+            event,
+        )
+        .await;
+        self.emit_to_users(apart, theirs).await;
+    }
+
     /// Emits to each user's personal room.
     pub async fn emit_to_users<E: ServerEvent>(&self, users: &[UserId], event: &E) {
         if users.is_empty() {

@@ -29,9 +29,9 @@ pub async fn send_message<A: Adapter>(
     let chat_id = request.chat_id;
     let me = ctx.me().id;
     let members = ctx.members_as_member(chat_id, Access::Reach).await?;
-    let reply_to = match request.reply_to_id {
+    let quoted = match request.reply_to_id {
         Some(target) => match quote(&ctx, chat_id, target).await {
-            Ok(quote) => Some(quote),
+            Ok(quoted) => Some(quoted),
             // A resend of a reply whose target has gone since: the original
             // was stored, and stands.
             Err(refused) => match ctx
@@ -83,7 +83,7 @@ pub async fn send_message<A: Adapter>(
         // A resend: the original, as it stands now, and nothing new announced.
         Appended::Existing(stored) => return resent(&ctx, stored).await,
     };
-    arrival.message.reply_to = reply_to;
+    arrival.message.reply_to = quoted.as_ref().map(|(_, quote)| quote.clone());
     arrival.message.attachments = attachments;
     let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
@@ -92,10 +92,24 @@ pub async fn send_message<A: Adapter>(
     let status = visible_status(&receipts, &private, me, seq);
     let message = arrival.message.with_status(status);
 
-    // Everyone but the socket that sent it: the ack brings it there.
+    // Everyone but the socket that sent it: the ack brings it there. Who
+    // joined after what it quotes reads the quote as unavailable.
+    let late = match &quoted {
+        Some((quoted_seq, _)) => ctx.realtime.store.joined_after(chat_id, *quoted_seq).await?,
+        None => Vec::new(),
+    };
+    let mut unquoted = message.clone();
+    unquoted.reply_to = message.reply_to.as_ref().map(|quote| ReplyTo::unavailable(quote.message_id));
     ctx.realtime
         .cluster
-        .emit_to_chat_except(&ctx.socket, chat_id, &members, &NewMessage(message.clone()))
+        .emit_to_chat_apart(
+            &ctx.socket,
+            chat_id,
+            &members,
+            &NewMessage(message.clone()),
+            &late,
+            &NewMessage(unquoted),
+        )
         .await;
     for moved in moves {
         // A member who was up to date had only this message to catch up on: only
@@ -154,12 +168,13 @@ async fn attachments<A: Adapter>(
     Ok(found)
 }
 
-/// How a reply quotes `target`: it must be a message of this chat, not deleted.
+/// How a reply quotes `target`, and its seq: it must be a message of this
+/// chat, not deleted.
 async fn quote<A: Adapter>(
     ctx: &Ctx<A>,
     chat_id: ChatId,
     target: MessageId,
-) -> Result<ReplyTo, ApiError> {
+) -> Result<(Seq, ReplyTo), ApiError> {
     let store = &ctx.realtime.store;
     // Only what the replier may read: not what was said before they joined.
     let visible_from = store
@@ -174,7 +189,7 @@ async fn quote<A: Adapter>(
     if target.deleted_at.is_some() {
         return Err(refusal(ChangeError::Deleted));
     }
-    Ok(target.quoted())
+    Ok((target.seq, target.quoted()))
 }
 
 /// Where the message lands for each other member, by the seed's rules: in the

@@ -318,6 +318,20 @@ impl Store {
         Ok(members)
     }
 
+    /// The members who joined after seq `seq` (may not read it): one
+    /// indexed read, asked only for a reply.
+    pub async fn joined_after(&self, chat_id: ChatId, seq: Seq) -> Result<Vec<UserId>, StoreError> {
+        let ids: Vec<Uuid> = chat_member::Entity::find()
+            .select_only()
+            .column(chat_member::Column::UserId)
+            .filter(chat_member::Column::ChatId.eq(chat_id.0))
+            .filter(chat_member::Column::VisibleFromSeq.gt(seq))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
     /// Every member's watermarks, in the order they joined, and who keeps
     /// their reading private; empty when there is no such chat (a chat
     /// always has members).

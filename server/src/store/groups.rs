@@ -330,6 +330,7 @@ impl Timeline {
             deleted_at: None,
             reply_to_id: None,
             reply_to: None,
+            quoted_seq: None,
             reactions: Vec::new(),
             attachments: Vec::new(),
             system: Some(SystemEvent {

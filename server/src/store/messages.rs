@@ -31,6 +31,9 @@ pub struct StoredMessage {
     pub reply_to_id: Option<MessageId>,
     /// The quote of `reply_to_id` as it now stands (filled in by [`decorate`]).
     pub reply_to: Option<ReplyTo>,
+    /// The seq of the message it quotes (filled in by [`decorate`]): who
+    /// joined after it may not read the quote (see [`Self::quote_as_read_from`]).
+    pub quoted_seq: Option<Seq>,
     /// Filled in by [`decorate`].
     pub reactions: Vec<Reaction>,
     /// What happened to the group, for a system message.
@@ -68,6 +71,17 @@ impl StoredMessage {
         }
     }
 
+    /// The message as a reader who may read from seq `visible_from` sees
+    /// it: a quote of something said before that is "unavailable", without
+    /// its words or its author. (The message itself is theirs to read: the
+    /// caller made sure.)
+    pub fn quote_as_read_from(mut self, visible_from: Seq) -> Self {
+        if self.quoted_seq.is_some_and(|quoted| quoted < visible_from) {
+            self.reply_to = self.reply_to_id.map(ReplyTo::unavailable);
+        }
+        self
+    }
+
     /// How a reply quotes this message now.
     pub fn quoted(&self) -> ReplyTo {
         ReplyTo::quoting(
@@ -94,6 +108,7 @@ impl From<message::Model> for StoredMessage {
             deleted_at: row.deleted_at,
             reply_to_id: row.reply_to_id.map(MessageId),
             reply_to: None,
+            quoted_seq: None,
             reactions: Vec::new(),
             // Written by the server alone; unreadable would be a bug, and
             // then the line shows as an ordinary empty message.
@@ -200,7 +215,11 @@ impl Store {
         from: Seq,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let messages = messages_page(&self.db, chat_id, page, limit, from).await?;
-        decorate(&self.db, messages).await
+        Ok(decorate(&self.db, messages)
+            .await?
+            .into_iter()
+            .map(|message| message.quote_as_read_from(from))
+            .collect())
     }
 
     /// One message of the chat, with its quote and reactions.
@@ -426,7 +445,7 @@ pub(super) async fn decorate(
         .iter()
         .filter_map(|message| message.reply_to_id.map(|id| id.0))
         .collect();
-    let quotes: HashMap<MessageId, ReplyTo> = if targets.is_empty() {
+    let quotes: HashMap<MessageId, (Seq, ReplyTo)> = if targets.is_empty() {
         HashMap::new()
     } else {
         message::Entity::find()
@@ -436,16 +455,16 @@ pub(super) async fn decorate(
             .into_iter()
             .map(|row| {
                 let target = StoredMessage::from(row);
-                (target.id, target.quoted())
+                (target.id, (target.seq, target.quoted()))
             })
             .collect()
     };
     for message in &mut messages {
         message.reactions = reactions.remove(&message.id).unwrap_or_default();
         message.attachments = attachments.remove(&message.id).unwrap_or_default();
-        message.reply_to = message
-            .reply_to_id
-            .and_then(|target| quotes.get(&target).cloned());
+        let quote = message.reply_to_id.and_then(|target| quotes.get(&target));
+        message.quoted_seq = quote.map(|(seq, _)| *seq);
+        message.reply_to = quote.map(|(_, quote)| quote.clone());
     }
     Ok(messages)
 }

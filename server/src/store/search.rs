@@ -10,7 +10,7 @@ use super::{
     messages::{StoredMessage, decorate},
 };
 use app::{
-    model::{ChatId, UserId},
+    model::{ChatId, Seq, UserId},
     search::SearchQuery,
 };
 use sea_orm::{DbBackend, FromQueryResult, Statement, entity::prelude::*};
@@ -54,11 +54,14 @@ pub struct Found {
 struct Hit {
     position: i64,
     id: Uuid,
+    /// Where the searcher's reading of the hit's chat starts (for its quote).
+    visible_from: Seq,
 }
 
 #[derive(FromQueryResult)]
 struct HitById {
     id: Uuid,
+    visible_from: Seq,
 }
 
 impl Store {
@@ -74,20 +77,24 @@ impl Store {
         before: Option<SearchCursor>,
     ) -> Result<(Vec<Found>, Option<SearchCursor>), StoreError> {
         let backend = self.db.get_database_backend();
-        let (ids, positions): (Vec<Uuid>, Vec<SearchCursor>) = match backend {
+        let hits: Vec<(Uuid, Seq, SearchCursor)> = match backend {
             DbBackend::Postgres => self
                 .search_postgres(user, query, chat, limit, before)
                 .await?
                 .into_iter()
-                .map(|id| (id, SearchCursor::Id(id)))
-                .unzip(),
+                .map(|hit| (hit.id, hit.visible_from, SearchCursor::Id(hit.id)))
+                .collect(),
             _ => self
                 .search_sqlite(user, query, chat, limit, before)
                 .await?
                 .into_iter()
-                .map(|hit| (hit.id, SearchCursor::Row(hit.position)))
-                .unzip(),
+                .map(|hit| (hit.id, hit.visible_from, SearchCursor::Row(hit.position)))
+                .collect(),
         };
+        let ids: Vec<Uuid> = hits.iter().map(|(id, ..)| *id).collect();
+        let positions: Vec<SearchCursor> = hits.iter().map(|(.., at)| *at).collect();
+        let visible_from: HashMap<Uuid, Seq> =
+            hits.iter().map(|(id, from, _)| (*id, *from)).collect();
         let next = (ids.len() as u64 == limit)
             .then(|| positions.last().copied())
             .flatten();
@@ -100,7 +107,14 @@ impl Store {
             .map(|row| (row.id, StoredMessage::from(row)))
             .collect();
         let messages: Vec<StoredMessage> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-        let messages = decorate(&self.db, messages).await?;
+        let messages: Vec<StoredMessage> = decorate(&self.db, messages)
+            .await?
+            .into_iter()
+            .map(|message| {
+                let from = visible_from.get(&message.id.0).copied().unwrap_or(Seq::MAX);
+                message.quote_as_read_from(from)
+            })
+            .collect();
         let chat_ids: Vec<Uuid> = messages.iter().map(|m| m.chat_id.0).collect();
         let chats: HashMap<ChatId, ChatRecord> = chat::Entity::find()
             .filter(chat::Column::Id.is_in(chat_ids))
@@ -140,7 +154,8 @@ impl Store {
             // reorders it): matches come newest first and the scan stops at
             // `limit`. Joined the other way, each candidate message would
             // run the whole full-text query again.
-            "SELECT m.rowid AS position, m.id AS id FROM messages_fts f \
+            "SELECT m.rowid AS position, m.id AS id, cm.visible_from_seq AS visible_from \
+             FROM messages_fts f \
              CROSS JOIN messages m ON m.rowid = f.rowid \
              CROSS JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ? \
              WHERE messages_fts MATCH ? AND m.seq >= cm.visible_from_seq \
@@ -167,7 +182,7 @@ impl Store {
         chat: Option<ChatId>,
         limit: u64,
         before: Option<SearchCursor>,
-    ) -> Result<Vec<Uuid>, StoreError> {
+    ) -> Result<Vec<HitById>, StoreError> {
         // Words are letters and digits only, so this is always a valid tsquery.
         let matching = query
             .terms()
@@ -177,7 +192,7 @@ impl Store {
             .join(" & ");
         let mut values: Vec<sea_orm::Value> = vec![user.0.into(), matching.into()];
         let mut sql = String::from(
-            "SELECT m.id AS id FROM messages m \
+            "SELECT m.id AS id, cm.visible_from_seq AS visible_from FROM messages m \
              JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $1 \
              WHERE m.search @@ to_tsquery('simple', parley_fold($2)) \
              AND m.seq >= cm.visible_from_seq \
@@ -194,11 +209,6 @@ impl Store {
         values.push((limit as i64).into());
         sql.push_str(&format!(" ORDER BY m.id DESC LIMIT ${}", values.len()));
         let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
-        Ok(HitById::find_by_statement(statement)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|hit| hit.id)
-            .collect())
+        Ok(HitById::find_by_statement(statement).all(&self.db).await?)
     }
 }

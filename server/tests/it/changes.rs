@@ -233,7 +233,7 @@ async fn a_reply_quotes_its_target_as_it_stands() {
     let quote = reply.reply_to.clone().expect("a quote");
     assert_eq!(
         (quote.message_id, quote.sender_id, quote.deleted),
-        (question.id, p.harley.user.id, false)
+        (question.id, Some(p.harley.user.id), false)
     );
     assert_eq!(quote.excerpt.as_deref(), Some("x".repeat(100).as_str()));
     let NewMessage(received) = p

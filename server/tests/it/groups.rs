@@ -11,8 +11,8 @@ use crate::{
 };
 use app::{
     model::{
-        Chat, ChatId, ChatSummary, LastSeenVisibility, Message, MessageKind, MessageStatus, Role,
-        Settings, SystemAction, UserId,
+        Chat, ChatId, ChatSummary, LastSeenVisibility, Message, MessageKind, MessageStatus,
+        ReplyTo, Role, Settings, SystemAction, UserId,
     },
     protocol::{
         AddMembers, AuthReply, BlockUser, ChatUpdated, CreateChat, DeleteMessage, EditMessage,
@@ -81,6 +81,7 @@ macro_rules! on_both {
 on_both!(
     admins_manage_a_group_and_everyone_reads_it_in_the_timeline,
     someone_added_later_reads_from_their_joining_on,
+    someone_added_later_never_reads_earlier_words_through_a_quote,
     a_removed_member_is_out_at_once,
     the_last_admin_leaving_hands_the_group_on,
     direct_chats_refuse_group_changes,
@@ -350,6 +351,78 @@ async fn someone_added_later_reads_from_their_joining_on(backend: Backend) {
     assert_ne!(old.status, MessageStatus::Sent);
     let list = sara.chats().await;
     assert_eq!(list[0].last_message.as_ref().map(|m| m.id), Some(after.id));
+}
+
+/// A reply to something said before Sara joined quotes it for those who
+/// were there, and as "unavailable" (neither words nor author) for her:
+/// live, in history, in her chat list and in search, and after an edit.
+async fn someone_added_later_never_reads_earlier_words_through_a_quote(backend: Backend) {
+    let Some(running) = Running::start(backend).await else {
+        return;
+    };
+    let app = &running.app;
+    let harley = Person::join(app, "harley").await;
+    let mike = Person::join(app, "mike").await;
+    let sara = Person::join(app, "sara").await;
+    let group = create_group(&harley.socket, "Crew", &["mike"]).await;
+    let secret = harley.says(&group, "the surprise is for sara").await;
+    harley
+        .socket
+        .emit(&AddMembers {
+            chat_id: group.id,
+            members: vec!["sara".into()],
+        })
+        .await
+        .unwrap();
+    sara.hears_line(group.id, SystemAction::Added).await;
+    let unavailable = Some(ReplyTo::unavailable(secret.id));
+    let whole = Some(ReplyTo::quoting(secret.id, harley.id(), &secret.body, false));
+
+    let mut reply = send(&group, "reply-1", "agreed, keep it quiet");
+    reply.reply_to_id = Some(secret.id);
+    let sent = mike.socket.emit(&reply).await.unwrap();
+    assert_eq!(sent.reply_to, whole, "the replier reads what he answered");
+    let heard = |NewMessage(m): &NewMessage| m.id == sent.id;
+    assert_eq!(harley.socket.next_where(heard).await.0.reply_to, whole);
+    let hers = sara.socket.next_where(heard).await.0;
+    assert_eq!(hers.reply_to, unavailable, "live");
+
+    let joined = sara.socket.emit(&JoinRoom { chat_id: group.id }).await.unwrap();
+    let in_history = joined.messages.iter().find(|m| m.id == sent.id).unwrap();
+    assert_eq!(in_history.reply_to, unavailable, "in history");
+    let list = sara.chats().await;
+    let preview = list[0].last_message.as_ref().unwrap();
+    assert_eq!((preview.id, &preview.reply_to), (sent.id, &unavailable), "in the chat list");
+    let found = sara
+        .socket
+        .emit(&app::protocol::Search {
+            query: "quiet".into(),
+            chat_id: None,
+            limit: None,
+            before: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.results.len(), 1);
+    assert_eq!(found.results[0].message.reply_to, unavailable, "in search");
+    let harleys = harley.socket.emit(&History::latest(group.id)).await.unwrap();
+    let theirs = harleys.iter().find(|m| m.id == sent.id).unwrap();
+    assert_eq!(theirs.reply_to, whole, "those who were there still read it");
+
+    mike.socket
+        .emit(&EditMessage {
+            chat_id: group.id,
+            message_id: sent.id,
+            body: "agreed, keep it very quiet".into(),
+        })
+        .await
+        .unwrap();
+    let updated = |MessageUpdated(m): &MessageUpdated| m.id == sent.id;
+    let hers = sara.socket.next_where(updated).await.0;
+    assert_eq!(hers.body, "agreed, keep it very quiet");
+    assert_eq!(hers.reply_to, unavailable, "after an edit");
+    let his = harley.socket.next_where(updated).await.0;
+    assert_eq!(his.reply_to, whole, "after an edit, for those who were there");
 }
 
 async fn a_removed_member_is_out_at_once(backend: Backend) {
