@@ -1,6 +1,11 @@
 //! Every knob in one struct, read from flags or the environment (`parley --help`).
 
-use crate::{auth::Throttling, media::Location, store::Rule};
+use crate::{
+    auth::Throttling,
+    media::Location,
+    realtime::{RateLimit, Shares},
+    store::Rule,
+};
 use clap::Parser;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -44,6 +49,12 @@ pub struct Settings {
     /// Events a socket may send in a burst above the sustained rate.
     #[arg(long, env = "PARLEY_EVENT_BURST", default_value_t = 60.0)]
     pub event_burst: f64,
+
+    /// Sockets one person may hold on a node (more are refused at the
+    /// handshake with `too_many_sockets`). All of a person's sockets on a
+    /// node also share one event budget: twice one socket's.
+    #[arg(long, env = "PARLEY_MAX_SOCKETS_PER_PERSON", default_value_t = 50)]
+    pub max_sockets_per_person: usize,
 
     /// Failed sign-ins an account gets (per 15 minutes) before it is refused
     /// with `rate_limited` for a back-off that doubles with each further one;
@@ -181,6 +192,28 @@ impl Settings {
             window: Duration::from_secs(60),
             first_block: Duration::from_secs(10),
             max_block: Duration::from_secs(5 * 60),
+        }
+    }
+
+    /// What one socket may send.
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit {
+            per_second: self.events_per_second,
+            burst: self.event_burst,
+        }
+    }
+
+    /// What one person may hold of a node: their sockets, and one event
+    /// budget for all of them, twice one socket's (a second tab costs
+    /// nothing; a fiftieth buys nothing).
+    pub fn shares(&self) -> Shares {
+        let socket = self.rate_limit();
+        Shares {
+            max_sockets: self.max_sockets_per_person.max(1),
+            events: RateLimit {
+                per_second: socket.per_second * 2.0,
+                burst: socket.burst * 2.0,
+            },
         }
     }
 

@@ -7,7 +7,7 @@ use crate::{
     media::Media,
     metrics::Metrics,
     realtime::{
-        self, Cluster, Lifecycle, RateLimit, RealtimeConfig, ReconnectingRedisDriver,
+        self, Cluster, Lifecycle, RealtimeConfig, ReconnectingRedisDriver,
         SessionSockets, resp3_url,
     },
     site::{self, Site},
@@ -68,10 +68,8 @@ impl Application {
             store: store.clone(),
             auth: auth.clone(),
             origins: OriginPolicy::new(&settings.allowed_origins),
-            rate_limit: RateLimit {
-                per_second: settings.events_per_second,
-                burst: settings.event_burst,
-            },
+            rate_limit: settings.rate_limit(),
+            shares: settings.shares(),
             metrics: metrics.clone(),
             lifecycle: lifecycle.clone(),
             presence_recheck: settings.presence_recheck(),

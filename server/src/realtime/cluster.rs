@@ -64,8 +64,14 @@ impl<A: Adapter> Cluster<A> {
         format!("session:{token_hash}")
     }
 
+    /// The sockets of everyone `blocker` blocked.
     pub fn blocked_by_room(blocker: UserId) -> String {
         format!("blocked-by:{blocker}")
+    }
+
+    /// The sockets of everyone who blocked `blocked`.
+    pub fn blocking_room(blocked: UserId) -> String {
+        format!("blocking:{blocked}")
     }
 
     /// Puts `user`'s sockets in `rooms` (or takes them out), on every node.
@@ -190,6 +196,28 @@ impl<A: Adapter> Cluster<A> {
         rooms
     }
 
+    /// What `from` announces about themselves (a receipt) to the chat's
+    /// audience or to `users`, except to anyone who blocked them: a block
+    /// covers every way to reach the blocker.
+    pub async fn emit_from<E: ServerEvent>(
+        &self,
+        from: UserId,
+        to: Listeners<'_>,
+        event: &E,
+    ) {
+        let rooms = match to {
+            Listeners::Chat { chat, members } => Self::chat_audience(chat, members),
+            Listeners::Users(users) if users.is_empty() => return,
+            Listeners::Users(users) => users.iter().map(|&user| Self::user_room(user)).collect(),
+        };
+        let blockers = Self::blocking_room(from);
+        broadcast(
+            || Some(self.namespace()?.to(rooms.clone()).except(blockers.clone())),
+            event,
+        )
+        .await;
+    }
+
     /// Emits to the chat's room and to each member's personal room; a socket in
     /// several of them gets the event once.
     pub async fn emit_to_chat<E: ServerEvent>(&self, chat: ChatId, members: &[UserId], event: &E) {
@@ -286,6 +314,18 @@ async fn broadcast<A: Adapter, E: ServerEvent>(
     if let Some(operators) = operators() {
         let _ = operators.local().emit(E::NAME, event).await;
     }
+}
+
+/// Who hears of something (see [`Cluster::emit_from`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Listeners<'a> {
+    /// The chat's room and every member's personal room.
+    Chat {
+        chat: ChatId,
+        members: &'a [UserId],
+    },
+    /// These people's personal rooms.
+    Users(&'a [UserId]),
 }
 
 /// Whose sockets to end.

@@ -2,31 +2,45 @@
 //! rate-limit bucket, and where it is typing. It lives with the socket on the
 //! node that holds the socket, which is where every event of that socket lands.
 
-use super::rate_limit::{RateLimit, TokenBucket};
+use super::{
+    people::Seat,
+    rate_limit::{RateLimit, TokenBucket},
+};
 use app::model::{ChatId, User};
 use std::{collections::HashSet, sync::Mutex};
 
 pub struct Connection {
     pub user: User,
     bucket: Mutex<TokenBucket>,
+    /// Its place in its person's share of the node (released with it).
+    seat: Seat,
     typing_in: Mutex<HashSet<ChatId>>,
 }
 
 impl Connection {
-    pub fn new(user: User, rate_limit: RateLimit) -> Self {
+    pub fn new(user: User, rate_limit: RateLimit, seat: Seat) -> Self {
         Self {
             user,
             bucket: Mutex::new(TokenBucket::new(rate_limit)),
+            seat,
             typing_in: Mutex::default(),
         }
     }
 
-    /// Takes one event's worth from the bucket; false when the client is too fast.
+    /// Takes one event's worth from the socket's bucket and its person's;
+    /// false when either is spent (the client, or the person, is too fast).
     pub fn admit(&self) -> bool {
-        self.bucket
+        let socket = self
+            .bucket
             .lock()
             .map(|mut bucket| bucket.take())
-            .unwrap_or(true)
+            .unwrap_or(true);
+        socket && self.seat.admit()
+    }
+
+    /// The socket is gone: its place in its person's share is free.
+    pub fn release_seat(&self) {
+        self.seat.release();
     }
 
     /// Records whether this socket is typing in `chat`.

@@ -1,7 +1,7 @@
 //! The Socket.IO handshake: who is connecting (the `parley_session` cookie, or
 //! `auth: {token}`), and from which page (`Origin`). A refusal reaches the
 //! client as `connect_error` with the message `unauthorized`,
-//! `origin_not_allowed` or `unavailable`.
+//! `origin_not_allowed`, `too_many_sockets` or `unavailable`.
 
 use crate::auth::{AuthError, AuthService, OriginPolicy, SessionToken, session_token};
 use app::model::User;
@@ -26,6 +26,9 @@ pub enum HandshakeError {
     OriginNotAllowed,
     #[error("unavailable")]
     Unavailable,
+    /// The person holds as many sockets on this node as one may.
+    #[error("too_many_sockets")]
+    TooManySockets,
 }
 
 /// Who is connecting, and under which sign-in (its sockets end with it).

@@ -12,6 +12,7 @@
 //! | `search.rs`   | `search` |
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
+//! | `people.rs`   | each person's share of a node: sockets, one event budget |
 
 mod changes;
 mod chats;
@@ -21,6 +22,7 @@ mod dispatch;
 mod groups;
 mod handshake;
 mod messages;
+mod people;
 mod presence;
 mod rate_limit;
 mod redis_driver;
@@ -32,6 +34,7 @@ mod views;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use handshake::own_request_head;
+pub use people::Shares;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
 
@@ -66,6 +69,8 @@ pub struct Realtime<A: Adapter> {
     pub lifecycle: Lifecycle,
     /// Where attachments' bytes are (a deleted message's are deleted).
     pub media: crate::media::Media,
+    /// Each person's share of this node's sockets and events.
+    pub people: Arc<people::People>,
 }
 
 /// The real-time side's background work, and whether the server is shutting
@@ -117,6 +122,7 @@ impl<A: Adapter> Clone for Realtime<A> {
             presence: self.presence.clone(),
             lifecycle: self.lifecycle.clone(),
             media: self.media.clone(),
+            people: self.people.clone(),
         }
     }
 }
@@ -128,6 +134,8 @@ pub struct RealtimeConfig {
     pub auth: AuthService,
     pub origins: OriginPolicy,
     pub rate_limit: RateLimit,
+    /// What one person may hold of a node.
+    pub shares: Shares,
     pub metrics: Arc<Metrics>,
     pub lifecycle: Lifecycle,
     /// How often users recorded online are checked against their sockets.
@@ -150,6 +158,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
         presence: desk,
         lifecycle: config.lifecycle.clone(),
         media: config.media.clone(),
+        people: people::People::new(config.shares),
     };
     let pages_view = realtime.clone();
     let lifecycle = &config.lifecycle;
@@ -165,12 +174,17 @@ pub fn register<A: Adapter + DefinedAdapter>(
             async move {
                 let signed_in =
                     handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await?;
-                let blockers = realtime
+                let seat = realtime
+                    .people
+                    .seat(signed_in.user.id)
+                    .map_err(|_| handshake::HandshakeError::TooManySockets)?;
+                let blocks = realtime
                     .store
-                    .blockers(signed_in.user.id)
+                    .blocks_of(signed_in.user.id)
                     .await
                     .map_err(|_| handshake::HandshakeError::Unavailable)?;
-                set_up(&realtime, &socket, signed_in, &blockers, config.rate_limit);
+                let connection = Connection::new(signed_in.user, config.rate_limit, seat);
+                set_up(&realtime, &socket, connection, &signed_in.token_hash, &blocks);
                 Ok::<(), handshake::HandshakeError>(())
             }
         }
@@ -199,21 +213,19 @@ pub fn register<A: Adapter + DefinedAdapter>(
 fn set_up<A: Adapter>(
     realtime: &Realtime<A>,
     socket: &SocketRef<A>,
-    signed_in: handshake::SignedIn,
-    blockers: &[app::model::UserId],
-    rate_limit: RateLimit,
+    connection: Connection,
+    token_hash: &str,
+    blocks: &crate::store::Blocks,
 ) {
-    let connection = Arc::new(Connection::new(signed_in.user, rate_limit));
+    let connection = Arc::new(connection);
     socket.join([
         Cluster::<A>::user_room(connection.user.id),
-        Cluster::<A>::session_room(&signed_in.token_hash),
+        Cluster::<A>::session_room(token_hash),
     ]);
-    socket.join(
-        blockers
-            .iter()
-            .map(|&blocker| Cluster::<A>::blocked_by_room(blocker))
-            .collect::<Vec<_>>(),
-    );
+    // Where blocks are known without a query (see `Cluster`).
+    let blocked_by = blocks.blockers.iter().map(|&them| Cluster::<A>::blocked_by_room(them));
+    let blocking = blocks.blocked.iter().map(|&them| Cluster::<A>::blocking_room(them));
+    socket.join(blocked_by.chain(blocking).collect::<Vec<_>>());
     realtime.metrics.socket_connected(connection.user.id);
 
     on::<protocol::CreateChat, A, _, _>(socket, realtime, &connection, chats::create_chat);
@@ -252,6 +264,7 @@ fn set_up<A: Adapter>(
         let realtime = realtime.clone();
         let connection = connection.clone();
         move |socket: SocketRef<A>| async move {
+            connection.release_seat();
             presence::went_away(Ctx {
                 realtime,
                 connection,

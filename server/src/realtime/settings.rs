@@ -53,6 +53,8 @@ pub async fn block_user<A: Adapter>(ctx: Ctx<A>, request: BlockUser) -> Result<D
     let cluster = &ctx.realtime.cluster;
     let room = vec![Cluster::<A>::blocked_by_room(me)];
     cluster.move_user_sockets(them, room, request.blocked).await;
+    let room = vec![Cluster::<A>::blocking_room(them)];
+    cluster.move_user_sockets(me, room, request.blocked).await;
     // What they see of me changes at once: hidden when blocked, as it is
     // when unblocked.
     let online = !request.blocked && cluster.is_online(me).await;

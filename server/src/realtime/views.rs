@@ -2,7 +2,7 @@
 //! presence, messages with their status, and the authorization every event
 //! starts with.
 
-use super::{Cluster, Realtime, dispatch::Ctx};
+use super::{Cluster, Realtime, cluster::Listeners, dispatch::Ctx};
 use crate::store::{ChatRecord, Member, MemberIds, StoredMessage, Watermarks};
 use app::{
     model::{
@@ -194,7 +194,8 @@ impl<A: Adapter> Realtime<A> {
         }
     }
 
-    /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`. A
+    /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`, to
+    /// nobody who blocked them. A
     /// "seen" is announced as what each listener may know: "delivered" when
     /// `user_id` keeps their reading private, or to a listener who keeps
     /// their own (`private`, see `Watermarks`).
@@ -217,28 +218,28 @@ impl<A: Adapter> Realtime<A> {
             Audience::Chat { members } => members,
             Audience::Sender(sender) => std::slice::from_ref(sender),
         };
+        // Never to whoever blocked `user_id` (see `Cluster::emit_from`).
+        let cluster = &self.cluster;
         let seen = status == ReceiptKind::Seen;
         if !seen || private.is_empty() {
-            match audience {
-                Audience::Chat { members } => {
-                    self.cluster
-                        .emit_to_chat(chat_id, members, &update(status))
-                        .await
-                }
-                Audience::Sender(sender) => {
-                    self.cluster.emit_to_users(&[sender], &update(status)).await
-                }
-            }
+            let to = match audience {
+                Audience::Chat { members } => Listeners::Chat {
+                    chat: chat_id,
+                    members,
+                },
+                Audience::Sender(_) => Listeners::Users(listeners),
+            };
+            cluster.emit_from(user_id, to, &update(status)).await;
             return;
         }
         let (blind, told): (Vec<UserId>, Vec<UserId>) = listeners
             .iter()
             .partition(|&&listener| private.contains(&listener) || private.contains(&user_id));
-        self.cluster
-            .emit_to_users(&told, &update(ReceiptKind::Seen))
+        cluster
+            .emit_from(user_id, Listeners::Users(&told), &update(ReceiptKind::Seen))
             .await;
-        self.cluster
-            .emit_to_users(&blind, &update(ReceiptKind::Delivered))
+        cluster
+            .emit_from(user_id, Listeners::Users(&blind), &update(ReceiptKind::Delivered))
             .await;
     }
 }

@@ -22,7 +22,7 @@ pub use changes::{Change, ChangeError, Changed};
 pub use chats::{ChatPrefs, ChatRecord, Member, MemberIds, Membership};
 pub use groups::{GroupChange, GroupChanged, GroupError};
 pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage, Unread};
-pub use privacy::{PrefsChange, PrefsError};
+pub use privacy::{Blocks, PrefsChange, PrefsError};
 pub use receipts::Watermarks;
 pub use search::{Found, SearchCursor};
 pub use sessions::NewSession;

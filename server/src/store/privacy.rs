@@ -41,6 +41,15 @@ impl From<DbErr> for PrefsError {
     }
 }
 
+/// The blocks one person is in, either way.
+#[derive(Debug, Default)]
+pub struct Blocks {
+    /// Who blocked them.
+    pub blockers: Vec<UserId>,
+    /// Whom they blocked.
+    pub blocked: Vec<UserId>,
+}
+
 impl Store {
     /// `blocker` blocks (or unblocks) `blocked`. Doing what is already so is
     /// no change.
@@ -97,15 +106,6 @@ impl Store {
         .await
     }
 
-    /// Everyone who has blocked `user`.
-    pub async fn blockers(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
-        self.blocks(
-            block::Column::BlockerId,
-            block::Column::BlockedId.eq(user.0),
-        )
-        .await
-    }
-
     /// Everyone `user` has blocked.
     pub async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
         self.blocks(
@@ -113,6 +113,32 @@ impl Store {
             block::Column::BlockerId.eq(user.0),
         )
         .await
+    }
+
+    /// Who has blocked `user`, and whom `user` has blocked: one read, for a
+    /// socket's handshake.
+    pub async fn blocks_of(&self, user: UserId) -> Result<Blocks, StoreError> {
+        let rows: Vec<(Uuid, Uuid)> = block::Entity::find()
+            .select_only()
+            .column(block::Column::BlockerId)
+            .column(block::Column::BlockedId)
+            .filter(
+                block::Column::BlockerId
+                    .eq(user.0)
+                    .or(block::Column::BlockedId.eq(user.0)),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut blocks = Blocks::default();
+        for (blocker, blocked) in rows {
+            if blocker == user.0 {
+                blocks.blocked.push(UserId(blocked));
+            } else {
+                blocks.blockers.push(UserId(blocker));
+            }
+        }
+        Ok(blocks)
     }
 
     /// One side (`side`) of the blocks that match `filter`.

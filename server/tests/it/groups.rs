@@ -877,9 +877,21 @@ async fn a_block_covers_every_way_to_reach_the_blocker(backend: Backend) {
     for (what, code) in refusals {
         assert_eq!(code, Some(ErrorCode::Blocked), "{what}");
     }
+    // Nor do Harley's receipts: reading Mike's message tells Mike nothing.
+    let opened = harley.socket.emit(&JoinRoom { chat_id: chat.id }).await.unwrap();
+    assert!(opened.messages.iter().any(|m| m.id == mikes.id));
+    harley
+        .socket
+        .emit(&app::protocol::MarkSeen {
+            chat_id: chat.id,
+            seq: mikes.seq,
+        })
+        .await
+        .expect("reading is not reaching");
     mike.socket.assert_none::<NewMessage>().await;
     mike.socket.assert_none::<MessageUpdated>().await;
     mike.socket.assert_none::<ShowTyping>().await;
+    mike.socket.assert_none::<StatusUpdate>().await;
     // The words stand as Mike last saw them; Harley still reads the chat.
     let history = harley
         .socket

@@ -27,6 +27,7 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         session_days: 30,
         events_per_second: 20.0,
         event_burst: 60.0,
+        max_sockets_per_person: 50,
         login_attempts: 5,
         login_backoff_seconds: 2.0,
         signups_per_hour: 200,

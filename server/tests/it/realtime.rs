@@ -635,6 +635,70 @@ async fn a_client_flooding_the_server_is_rate_limited_but_stays_connected() {
         .expect("served again after a pause");
 }
 
+/// One account cannot hold a node's sockets: past its share the handshake
+/// says `too_many_sockets`; others connect as ever, and a socket closed
+/// gives its place back.
+#[tokio::test]
+async fn one_account_cannot_open_sockets_without_end() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |settings| {
+        settings.max_sockets_per_person = 3;
+    })
+    .await;
+    let harley = app.signup("harley", "harley password").await;
+    let mike = app.signup("mike", "mike password").await;
+    let mut tabs = Vec::new();
+    for _ in 0..3 {
+        tabs.push(SocketClient::connect(app.addr, &harley.token).await);
+    }
+    let refused =
+        SocketClient::try_connect(app.addr, Credentials::Token(&harley.token), None).await;
+    // The connect_error's payload is {"message": "too_many_sockets"}.
+    let refusal = refused.err().unwrap_or_default();
+    assert!(refusal.contains(r#"\"message\":\"too_many_sockets\""#), "{refusal}");
+    let _mike = SocketClient::connect(app.addr, &mike.token).await;
+    tabs.pop().expect("three").disconnect().await;
+    app.disconnects_handled(1).await;
+    let again = SocketClient::try_connect(app.addr, Credentials::Token(&harley.token), None).await;
+    assert!(again.is_ok(), "a closed socket's place is free again");
+}
+
+/// More sockets buy no more events: all of a person's sockets on a node
+/// draw from one budget (twice one socket's), so four sockets that each
+/// stay under their own limit are still refused past the person's.
+#[tokio::test]
+async fn one_account_spread_over_many_sockets_is_rate_limited_as_one() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |settings| {
+        // Nothing refills during the test: only the bursts count.
+        settings.events_per_second = 0.001;
+        settings.event_burst = 5.0;
+    })
+    .await;
+    let (harley, mike, _, chat) = harley_and_mike(&app).await;
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        sockets.push(SocketClient::connect(app.addr, &harley.token).await);
+    }
+    // harley_and_mike's socket spent a little of her budget (of 10); the
+    // three new ones may send 5 each on their own, 15 in all.
+    let mut answered = 0;
+    let mut limited = 0;
+    for socket in &sockets {
+        for _ in 0..5 {
+            match socket.emit(&History::latest(chat.id)).await {
+                Ok(_) => answered += 1,
+                Err(error) => {
+                    assert_eq!(error.code, ErrorCode::RateLimited);
+                    limited += 1;
+                }
+            }
+        }
+    }
+    assert!(answered <= 10, "at most the person's burst: {answered} answered");
+    assert_eq!(answered + limited, 15);
+    let mike = SocketClient::connect(app.addr, &mike.token).await;
+    mike.emit(&History::latest(chat.id)).await.expect("others are not held back");
+}
+
 #[tokio::test]
 async fn presence_follows_the_last_socket_of_a_user() {
     let app = spawn_app().await;
