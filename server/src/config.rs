@@ -121,6 +121,11 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_MAX_UPLOAD_MB", default_value_t = 25)]
     pub max_upload_mb: u64,
 
+    /// Megabytes of uploads one person may hold unsent (uploaded, not yet in
+    /// a message; more gets `too_large` until they send or remove some).
+    #[arg(long, env = "PARLEY_UNSENT_UPLOAD_MB", default_value_t = 200)]
+    pub unsent_upload_mb: u64,
+
     /// Uploads one person may start per minute (more gets `rate_limited`).
     #[arg(long, env = "PARLEY_UPLOADS_PER_MINUTE", default_value_t = 30)]
     pub uploads_per_minute: u32,
@@ -183,6 +188,10 @@ impl Settings {
 
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_upload_mb.saturating_mul(1_000_000)
+    }
+
+    pub fn unsent_upload_bytes(&self) -> u64 {
+        self.unsent_upload_mb.saturating_mul(1_000_000)
     }
 
     /// Uploads per person: `uploads_per_minute`, then refused for a while.

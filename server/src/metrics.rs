@@ -10,6 +10,15 @@ use prometheus::{
 };
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
+/// An upload being read (see [`Metrics::upload_receiving`]).
+pub struct Receiving<'a>(&'a IntGauge);
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 pub struct Metrics {
     registry: Registry,
     sockets_connected: IntGauge,
@@ -25,6 +34,7 @@ pub struct Metrics {
     db_connections: IntGaugeVec,
     db_unavailable: IntCounter,
     redis_up: IntGauge,
+    uploads_receiving: IntGauge,
 }
 
 /// Registers `metric` and hands it back. Every name here is a literal that
@@ -141,8 +151,21 @@ impl Metrics {
                     "1 when the Redis adapter answers, 0 when it does not, -1 when not configured",
                 ),
             ),
+            uploads_receiving: registered(
+                r,
+                IntGauge::new(
+                    "uploads_receiving",
+                    "Uploads whose bytes this node is reading now (each person's wait their turn)",
+                ),
+            ),
             registry,
         }
+    }
+
+    /// An upload's bytes are being read, until the guard drops.
+    pub fn upload_receiving(&self) -> Receiving<'_> {
+        self.uploads_receiving.inc();
+        Receiving(&self.uploads_receiving)
     }
 
     /// Adds a collector kept elsewhere (the store's batch sizes).

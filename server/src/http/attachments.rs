@@ -51,12 +51,25 @@ pub async fn upload(
         return Err(ApiError::from(crate::media::MediaError::TooLarge(media.max_bytes())).into());
     }
     let id = AttachmentId(Uuid::now_v7());
-    // A deadline, so a client trickling bytes cannot hold a place for ever.
-    let received =
-        tokio::time::timeout(UPLOAD_DEADLINE, media.receive(id, body.into_data_stream()))
-            .await
-            .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the upload took too long"))?
-            .map_err(ApiError::from)?;
+    // A deadline, so a client trickling bytes cannot hold a turn for ever.
+    let received = tokio::time::timeout(UPLOAD_DEADLINE, async {
+        let _turn = media.turn(user.id).await;
+        let _receiving = state.metrics.upload_receiving();
+        let quota = state.settings.unsent_upload_bytes();
+        let unsent = state.store.unsent_bytes(user.id).await?;
+        if unsent + declared.unwrap_or(0) > quota {
+            return Err(over_quota(quota));
+        }
+        let received = media.receive(id, body.into_data_stream()).await?;
+        // Others of theirs may have landed meanwhile.
+        if state.store.unsent_bytes(user.id).await? + received.size > quota {
+            media.delete(received.keys()).await;
+            return Err(over_quota(quota));
+        }
+        Ok(received)
+    })
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the upload took too long"))??;
     let name = clean_name(&file_name(query.as_deref()));
     let added = state
         .store
@@ -65,11 +78,21 @@ pub async fn upload(
     match added {
         Ok(attachment) => Ok((StatusCode::CREATED, Json(attachment))),
         Err(error) => {
-            let keys = std::iter::once(received.object_key).chain(received.thumbnail_key);
-            media.delete(keys).await;
+            media.delete(received.keys()).await;
             Err(error.into())
         }
     }
+}
+
+/// A person's unsent uploads would pass `quota` bytes.
+fn over_quota(quota: u64) -> ApiError {
+    ApiError::new(
+        ErrorCode::TooLarge,
+        format!(
+            "your unsent uploads would pass {} MB; send or remove some first",
+            quota / 1_000_000
+        ),
+    )
 }
 
 fn new_attachment<'a>(

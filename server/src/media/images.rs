@@ -14,12 +14,22 @@ use image::{
         webp::WebPEncoder,
     },
 };
-use std::io::Cursor;
+use std::{
+    io::Cursor,
+    time::{Duration, Instant},
+};
 
 /// The longest side a picture may have.
 const MAX_EDGE: u32 = 12_000;
-/// Pixels a picture (all of an animation's frames together) may have.
+/// Pixels a still picture may have.
 const MAX_PIXELS: u64 = 50_000_000;
+/// Pixels an animation may have, all of its frames together (each frame is
+/// the whole canvas once decoded, and re-encoding costs per pixel): 100
+/// frames of 480 × 270 fit, and take well under a second.
+const MAX_ANIMATION_PIXELS: u64 = 16_000_000;
+/// The most time an animation's decoding and re-encoding may take, whatever
+/// its size says (a safety net: the pixel budget refuses first).
+const ANIMATION_TIME: Duration = Duration::from_secs(3);
 const JPEG_QUALITY: u8 = 88;
 
 /// A photo as it will be served, and its thumbnail.
@@ -91,16 +101,25 @@ pub fn process(bytes: &[u8], content_type: &str) -> Result<Processed, ImageError
     })
 }
 
-/// An animation keeps its frames (and loops); the thumbnail is its first frame.
+/// An animation keeps its frames (and loops); the thumbnail is its first
+/// frame. Refused (too large) as soon as its frames pass the pixel budget or
+/// the work passes its time, whichever comes first.
 fn process_gif(bytes: &[u8]) -> Result<Processed, ImageError> {
+    let started = Instant::now();
     let mut decoder = GifDecoder::new(Cursor::new(bytes))?;
     decoder.set_limits(limits())?;
     let (width, height) = decoder.dimensions();
     check_size(width, height, 1)?;
+    let canvas = u64::from(width) * u64::from(height);
+    let in_budget = |frames: usize| {
+        canvas * frames as u64 <= MAX_ANIMATION_PIXELS && started.elapsed() <= ANIMATION_TIME
+    };
     let mut frames: Vec<Frame> = Vec::new();
     for frame in decoder.into_frames() {
         frames.push(frame?);
-        check_size(width, height, frames.len() as u64)?;
+        if !in_budget(frames.len()) {
+            return Err(ImageError::TooLarge);
+        }
     }
     let first = frames
         .first()
@@ -110,7 +129,12 @@ fn process_gif(bytes: &[u8]) -> Result<Processed, ImageError> {
     {
         let mut encoder = GifEncoder::new(&mut image);
         encoder.set_repeat(Repeat::Infinite)?;
-        encoder.encode_frames(frames)?;
+        for (encoded, frame) in frames.into_iter().enumerate() {
+            encoder.encode_frame(frame)?;
+            if !in_budget(encoded + 1) {
+                return Err(ImageError::TooLarge);
+            }
+        }
     }
     let (thumbnail, thumbnail_type) = thumbnail_of(&first)?;
     Ok(Processed {

@@ -1,11 +1,16 @@
 //! Photos and files: where their bytes live (a local directory, or an
 //! S3-compatible store that several nodes share, through `object_store`),
-//! how an upload is received (sniffed, capped, streamed; photos re-encoded),
+//! how an upload is received (sniffed and parsed, capped, streamed, each
+//! person's at most three at a time; photos re-encoded),
 //! and how the bytes are read back and deleted. What they belong to lives in
 //! the database (`store::attachments`).
 
+mod containers;
 mod images;
 mod sniff;
+mod turns;
+
+pub use turns::Turn;
 
 use crate::store::StoredAttachment;
 use app::{
@@ -36,11 +41,14 @@ pub enum Location {
     },
 }
 
-/// How many photos may be held in memory at once, each up to the upload cap
-/// (anything else streams through), and how many of them are decoded and
-/// re-encoded at once (each with its pixels besides).
-const IMAGES_HELD: usize = 8;
+/// How many photos are decoded and re-encoded at once (each with its pixels
+/// besides its bytes). A photo takes its place only once its bytes are all
+/// in, so a slow upload holds nobody's place but its own.
 const IMAGES_DECODED: usize = 2;
+/// How many uploads one person may send at once (on a node); more wait their
+/// turn. Together with the upload cap this bounds what one person's photos
+/// hold in memory.
+const UPLOADS_AT_ONCE: usize = 3;
 /// Parts of a streamed upload: what one upload holds in memory at most.
 const PART_BYTES: usize = 5 * 1024 * 1024;
 
@@ -49,8 +57,8 @@ pub struct Media {
     objects: Arc<dyn ObjectStore>,
     /// The upload cap, in bytes.
     max_bytes: u64,
-    held: Arc<Semaphore>,
     decoding: Arc<Semaphore>,
+    turns: Arc<turns::Turns>,
 }
 
 impl std::fmt::Debug for Media {
@@ -68,6 +76,15 @@ pub struct Received {
     pub height: Option<u32>,
     pub object_key: String,
     pub thumbnail_key: Option<String>,
+}
+
+impl Received {
+    /// Where its bytes are stored.
+    pub fn keys(&self) -> Vec<String> {
+        std::iter::once(self.object_key.clone())
+            .chain(self.thumbnail_key.clone())
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -146,13 +163,18 @@ impl Media {
         Ok(Self {
             objects,
             max_bytes,
-            held: Arc::new(Semaphore::new(IMAGES_HELD)),
             decoding: Arc::new(Semaphore::new(IMAGES_DECODED)),
+            turns: turns::Turns::new(UPLOADS_AT_ONCE),
         })
     }
 
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
+    }
+
+    /// Waits for one of `user`'s upload turns (see [`UPLOADS_AT_ONCE`]).
+    pub async fn turn(&self, user: app::model::UserId) -> Turn {
+        self.turns.take(user).await
     }
 
     /// Receives an upload's bytes: what it is comes from its first bytes; a
@@ -164,15 +186,20 @@ impl Media {
         S: Stream<Item = Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let mut body = body.map(|chunk| chunk.map_err(|e| MediaError::BrokenOff(e.to_string())));
+        let mut body = body
+            .map(|chunk| chunk.map_err(|e| MediaError::BrokenOff(e.to_string())))
+            .fuse();
         let mut head = BytesMut::new();
-        while head.len() < sniff::NEEDED {
-            match body.next().await {
-                Some(chunk) => head.extend_from_slice(&chunk?),
-                None => break,
+        let whole = read_head(&mut body, &mut head, sniff::NEEDED).await?;
+        let content_type = sniff::sniff(&head).ok_or(MediaError::Unsupported)?;
+        // Audio and video are what their container's header says, which may
+        // take more than the signature (an ID3 tag, the box after `ftyp`).
+        if !app::media::is_image(content_type) {
+            let whole = whole || read_head(&mut body, &mut head, containers::PROBE).await?;
+            if !containers::parses(content_type, &head, whole) {
+                return Err(MediaError::Unsupported);
             }
         }
-        let content_type = sniff::sniff(&head).ok_or(MediaError::Unsupported)?;
         if head.len() as u64 > self.max_bytes {
             return Err(self.refuse(body, head.len()).await);
         }
@@ -196,8 +223,6 @@ impl Media {
         S: Stream<Item = Result<Bytes, MediaError>> + Send + Unpin,
     {
         let stopping = |_| MediaError::BrokenOff("the server is stopping".into());
-        // Held from here: at most IMAGES_HELD pictures are in memory.
-        let _held = self.held.acquire().await.map_err(stopping)?;
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             if (bytes.len() + chunk.len()) as u64 > self.max_bytes {
@@ -317,6 +342,21 @@ impl Media {
             }
         }
     }
+}
+
+/// Reads `body` into `head` until it holds at least `enough` bytes; true
+/// when the body ended first (`head` is the whole file).
+async fn read_head<S>(body: &mut S, head: &mut BytesMut, enough: usize) -> Result<bool, MediaError>
+where
+    S: Stream<Item = Result<Bytes, MediaError>> + Unpin,
+{
+    while head.len() < enough {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => return Ok(true),
+        }
+    }
+    Ok(false)
 }
 
 /// Deletes uploads no message took within `age`: their rows, then their bytes.

@@ -11,7 +11,12 @@ use app::{
     model::{AttachmentId, ChatId, MessageId, UserId},
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, entity::prelude::*};
+use sea_orm::{
+    ActiveValue::Set,
+    ConnectionTrait, QueryOrder, QuerySelect,
+    entity::prelude::*,
+    sea_query::{Expr, Func},
+};
 use std::collections::HashMap;
 
 /// A new upload, its bytes already stored.
@@ -88,6 +93,24 @@ impl Store {
             .exec_with_returning(&*self.writing().await)
             .await?;
         Ok(StoredAttachment::from(row).attachment)
+    }
+
+    /// How many bytes of uploads `uploader` has not sent yet (anywhere).
+    pub async fn unsent_bytes(&self, uploader: UserId) -> Result<u64, StoreError> {
+        let total: Option<i64> = attachment::Entity::find()
+            .select_only()
+            // PostgreSQL sums bigints as numeric: cast back.
+            .column_as(
+                Expr::from(Func::cast_as(Func::sum(Expr::col(attachment::Column::Size)), "BIGINT")),
+                "total",
+            )
+            .filter(attachment::Column::UploaderId.eq(uploader.0))
+            .filter(attachment::Column::MessageId.is_null())
+            .into_tuple::<Option<i64>>()
+            .one(&self.db)
+            .await?
+            .flatten();
+        Ok(total.map_or(0, |total| total.max(0) as u64))
     }
 
     /// Those of `ids` that `uploader` uploaded to `chat_id` and has not sent

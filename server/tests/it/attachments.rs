@@ -19,6 +19,7 @@ use image::{
     DynamicImage, ImageEncoder, RgbImage, codecs::jpeg::JpegEncoder, codecs::png::PngEncoder,
 };
 use reqwest::{StatusCode, header};
+use futures::StreamExt;
 use std::net::SocketAddr;
 use uuid::Uuid;
 
@@ -440,6 +441,142 @@ async fn the_bytes_decide_the_type_not_the_name() {
     )
     .await;
     assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+/// A web page that starts as audio or video would (`ID3`, `ftyp` at byte
+/// 4, an Ogg or WebM signature) is refused: media are what their container
+/// parses as, and markup is never media. Real containers are taken.
+#[tokio::test]
+async fn a_web_page_dressed_as_audio_or_video_is_refused() {
+    let app = spawn_app().await;
+    let pair = pair(&app).await;
+    let page = b"<html><body><form action=https://evil.example>pay here</form></body></html>";
+    let dressed: [(&str, Vec<u8>); 5] = [
+        ("invoice.html", [b"\0\0\0 ftyp".as_slice(), page].concat()),
+        ("invoice.mp4", [b"\0\0\0\x18ftypmp42\0\0\0\0isommp42".as_slice(), page].concat()),
+        ("song.mp3", [b"ID3\x04\0\0\0\0\0\0".as_slice(), page].concat()),
+        ("voice.ogg", [b"OggS\0\x02".as_slice(), page].concat()),
+        ("clip.webm", [b"\x1A\x45\xDF\xA3".as_slice(), page].concat()),
+    ];
+    for (name, bytes) in dressed {
+        let refused = upload_to(app.addr, &pair.harley.token, &pair.chat, name, "video/mp4", bytes)
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}");
+        assert_eq!(error_of(refused).await, ErrorCode::UnsupportedType, "{name}");
+    }
+    // An MP3 (two MPEG-1 layer III frames after an ID3 tag) and an MP4 (an
+    // ftyp box, then a free and an mdat box) are taken as what they are.
+    let mut frame = vec![0xFF, 0xFB, 0x90, 0x00];
+    frame.resize(417, 0);
+    let title = b"TIT2\0\0\0\x06\0\0\x03Song!";
+    let mp3 = [b"ID3\x04\0\0\0\0\0\x10".as_slice(), title, &frame, &frame].concat();
+    let song = pair.harley_uploads("song.mp3", "audio/mpeg", mp3).await;
+    assert_eq!(song.content_type, "audio/mpeg");
+    let mut mp4 = b"\0\0\0\x18ftypmp42\0\0\0\0isommp42\0\0\0\x08free".to_vec();
+    mp4.extend_from_slice(b"\0\0\0\x10mdat01234567");
+    let clip = pair.harley_uploads("clip.mp4", "video/mp4", mp4).await;
+    assert_eq!(clip.content_type, "video/mp4");
+}
+
+/// A GIF of `frames` one-pixel frames on a `side` × `side` canvas: a few
+/// bytes that decode to the whole canvas per frame.
+fn sparse_gif(side: u16, frames: usize) -> Vec<u8> {
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&side.to_le_bytes());
+    gif.extend_from_slice(&side.to_le_bytes());
+    gif.extend_from_slice(&[0, 0, 0]);
+    for _ in 0..frames {
+        // At (0, 0), 1 × 1, a two-colour local table, one LZW-coded pixel.
+        gif.extend_from_slice(&[0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0x80]);
+        gif.extend_from_slice(&[0, 0, 0, 0xFF, 0xFF, 0xFF]);
+        gif.extend_from_slice(&[2, 2, 0x44, 0x01, 0]);
+    }
+    gif.push(0x3B);
+    gif
+}
+
+/// 204 bytes that would decode to 50 million pixels (8 frames of a 2500 ×
+/// 2500 canvas) are refused as too large; a small animation is taken.
+#[tokio::test]
+async fn an_animation_is_budgeted_by_all_its_frames() {
+    let app = spawn_app().await;
+    let pair = pair(&app).await;
+    let bomb = sparse_gif(2500, 8);
+    assert!(bomb.len() < 300);
+    let refused = upload_to(app.addr, &pair.harley.token, &pair.chat, "a.gif", "image/gif", bomb)
+        .await;
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_of(refused).await, ErrorCode::TooLarge);
+    let small = pair
+        .harley_uploads("b.gif", "image/gif", sparse_gif(100, 10))
+        .await;
+    assert_eq!((small.content_type.as_str(), small.width), ("image/gif", Some(100)));
+}
+
+/// Uploads that trickle hold only their sender's turns: with Harley's eight
+/// photos stalled after their first bytes, Mike's photo is taken at once.
+#[tokio::test]
+async fn one_person_trickling_uploads_does_not_stall_anyone_elses() {
+    let app = spawn_app().await;
+    let pair = pair(&app).await;
+    let client = reqwest::Client::new();
+    let stalled: Vec<_> = (0..8)
+        .map(|_| {
+            let first = png(64, 64)[..40].to_vec();
+            let trickle = futures::stream::once(async move { Ok::<_, std::io::Error>(first) })
+                .chain(futures::stream::pending());
+            let request = client
+                .post(format!("http://{}{}", app.addr, app::media::upload_path(pair.chat.id)))
+                .query(&[("name", "slow.png")])
+                .bearer_auth(&pair.harley.token)
+                .body(reqwest::Body::wrap_stream(trickle))
+                .send();
+            tokio::spawn(request)
+        })
+        .collect();
+    // Three of Harley's are being read (her turns), the others wait theirs.
+    app.metric_reaches("parley_uploads_receiving", 3).await;
+    let mikes = upload_to(
+        app.addr,
+        &pair.mike.token,
+        &pair.chat,
+        "mine.png",
+        "image/png",
+        png(32, 32),
+    )
+    .await;
+    assert_eq!(mikes.status(), StatusCode::CREATED);
+    for upload in stalled {
+        upload.abort();
+    }
+}
+
+/// Uploads nobody sends cannot pile up: past the person's quota of unsent
+/// bytes an upload is too large, until they send (or remove) some.
+#[tokio::test]
+async fn unsent_uploads_have_a_quota_per_person() {
+    let app = spawn_app_with(tempfile::tempdir().unwrap(), |settings| {
+        settings.unsent_upload_mb = 1;
+    })
+    .await;
+    let pair = pair(&app).await;
+    let first = pair.harley_uploads("a.pdf", "application/pdf", pdf(600_000)).await;
+    let refused = upload_to(
+        app.addr,
+        &pair.harley.token,
+        &pair.chat,
+        "b.pdf",
+        "application/pdf",
+        pdf(600_000),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_of(refused).await, ErrorCode::TooLarge);
+    // Mike's quota is his own.
+    let mikes = upload_to(app.addr, &pair.mike.token, &pair.chat, "c.pdf", "application/pdf", pdf(600_000)).await;
+    assert_eq!(mikes.status(), StatusCode::CREATED);
+    pair.harley_sends("here", &[&first]).await;
+    pair.harley_uploads("b.pdf", "application/pdf", pdf(600_000)).await;
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         media_secret_key: None,
         max_upload_mb: 25,
         uploads_per_minute: 30,
+        unsent_upload_mb: 200,
         // The names of the site's files as the binary the tests start reads
         // them: hashed beside a release build (what `.ci/test` builds).
         hash_files: None,
@@ -186,7 +187,7 @@ impl TestApp {
         .await;
     }
 
-    async fn metric_reaches(&self, series: &str, count: u32) {
+    pub async fn metric_reaches(&self, series: &str, count: u32) {
         let wanted = f64::from(count);
         self.metric_until(series, |value| value >= wanted, &format!("reach {count}"))
             .await;
