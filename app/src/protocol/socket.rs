@@ -476,7 +476,18 @@ macro_rules! client_events {
         })*
         /// Every client → server event name.
         pub const CLIENT_EVENTS: &[&str] = &[$($name),*];
+
+        /// Calls `visitor` once with each client → server event's type (for
+        /// what must hold of every event, such as its decoding).
+        pub fn visit_client_events(visitor: &mut impl ClientEventVisitor) {
+            $(visitor.visit::<$event>();)*
+        }
     };
+}
+
+/// Something done for each client event type (see [`visit_client_events`]).
+pub trait ClientEventVisitor {
+    fn visit<E: ClientEvent>(&mut self);
 }
 
 macro_rules! server_events {

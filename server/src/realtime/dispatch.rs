@@ -138,7 +138,8 @@ fn decode<E: ClientEvent>(payload: Value) -> Result<E, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::protocol::{ListChats, SendMessage};
+    use app::protocol::{ClientEventVisitor, ListChats, SendMessage, visit_client_events};
+    use proptest::prelude::*;
     use serde_json::json;
 
     #[test]
@@ -151,6 +152,62 @@ mod tests {
         let error = decode::<SendMessage>(json!({"chatId": "nope", "clientId": "c", "body": "hi"}))
             .unwrap_err();
         assert_eq!(error.code, ErrorCode::NotFound);
+    }
+
+    /// Any JSON, shaped like an event's payload or not: objects with the
+    /// keys events use, holding anything.
+    fn payloads() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+            Just(Value::from("00000000-0000-0000-0000-000000000001")),
+        ];
+        let any_json = leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::hash_map(".{0,8}", inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        });
+        const KEYS: &[&str] = &[
+            "chatId", "clientId", "body", "messageId", "replyToId", "attachmentIds", "emoji",
+            "on", "seq", "isTyping", "kind", "name", "members", "userId", "role", "blocked",
+            "query", "limit", "before", "after", "beforeSeq", "aroundSeq", "changedAfter",
+            "readReceipts", "typingIndicators", "lastSeen", "muted", "pinned", "archived",
+        ];
+        let shaped = prop::collection::vec((prop::sample::select(KEYS), any_json.clone()), 0..8)
+            .prop_map(|fields| {
+                Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            });
+        prop_oneof![any_json, shaped]
+    }
+
+    /// Decodes one payload as every event.
+    struct DecodeAll(Value);
+
+    impl ClientEventVisitor for DecodeAll {
+        fn visit<E: ClientEvent>(&mut self) {
+            if let Err(error) = decode::<E>(self.0.clone()) {
+                assert!(
+                    matches!(error.code, ErrorCode::BadRequest | ErrorCode::NotFound),
+                    "{}: {error:?}",
+                    E::NAME
+                );
+                assert!(!error.message.is_empty());
+            }
+        }
+    }
+
+    proptest! {
+        /// Whatever arrives, every event's decoder answers with a value or a
+        /// coded error, and never panics.
+        #[test]
+        fn any_json_decodes_or_is_a_coded_error(payload in payloads()) {
+            visit_client_events(&mut DecodeAll(payload));
+        }
     }
 
     #[test]
