@@ -16,6 +16,12 @@ pub struct Settings {
     #[arg(long, env = "PARLEY_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
+    /// Where `GET /metrics` is served: its own listener, never the public
+    /// one. Unset: 127.0.0.1:9464 when that port is free (a second node on
+    /// the same machine serves none, and says so); set, it must bind.
+    #[arg(long, env = "PARLEY_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Database: `sqlite://FILE?mode=rwc` or `postgres://USER:PASS@HOST/DB`.
     #[arg(
         long,

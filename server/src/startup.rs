@@ -31,6 +31,9 @@ type CloseSockets = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// `/metrics`, apart from the public listener (none when the default
+    /// address was taken).
+    metrics: Option<(TcpListener, Router)>,
     close_sockets: CloseSockets,
     sweeper: JoinHandle<()>,
 }
@@ -59,6 +62,7 @@ impl Application {
             None => None,
         };
         let listener = TcpListener::bind(settings.addr).await?;
+        let metrics_listener = bind_metrics(settings.metrics_addr).await?;
         let leptos_options = site.leptos_options(listener.local_addr()?);
         let auth = AuthService::new(store.clone(), settings.session_ttl(), settings.throttling());
         let metrics = Arc::new(Metrics::new());
@@ -90,12 +94,15 @@ impl Application {
             leptos_options,
         };
         let sweeper = tokio::spawn(sweep_every_hour(state.clone()));
+        let metrics = metrics_listener
+            .map(|listener| (listener, http::metrics_routes().with_state(state.clone())));
         let router = (mounted.layer)(router(state));
         // Outside Socket.IO's layer, so it sees the handshake requests first.
         let router = router.layer(middleware::map_request(realtime::own_request_head));
         Ok(Self {
             listener,
             router,
+            metrics,
             close_sockets: mounted.close_sockets,
             sweeper,
         })
@@ -103,6 +110,13 @@ impl Application {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// Serves until `shutdown` resolves, then closes every socket (their
@@ -114,6 +128,12 @@ impl Application {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
         let close_sockets = self.close_sockets;
         let sweeper = self.sweeper;
+        let metrics = self.metrics.map(|(listener, router)| {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!("metrics on http://{addr}/metrics");
+            }
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         // On the signal the listener stops at once (a page reconnecting must
         // reach the next server, not this one on its way out), while the
         // sockets are told and closed alongside; that finishes before we return.
@@ -121,6 +141,9 @@ impl Application {
         let shutdown = async move {
             shutdown.await;
             sweeper.abort();
+            if let Some(metrics) = metrics {
+                metrics.abort();
+            }
             let _ = closing_tx.send(tokio::spawn(close_sockets()));
         };
         // Small frames go out at once: without TCP_NODELAY, Nagle holds a
@@ -142,6 +165,25 @@ impl Application {
             let _ = closing.await;
         }
         Ok(())
+    }
+}
+
+/// The metrics' own listener: `addr` if given (it must bind), else the
+/// default loopback port if it is free.
+async fn bind_metrics(addr: Option<SocketAddr>) -> anyhow::Result<Option<TcpListener>> {
+    const DEFAULT: &str = "127.0.0.1:9464";
+    if let Some(addr) = addr {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+        return Ok(Some(listener));
+    }
+    match TcpListener::bind(DEFAULT).await {
+        Ok(listener) => Ok(Some(listener)),
+        Err(error) => {
+            tracing::warn!(%error, "no metrics: {DEFAULT} is taken (give --metrics-addr)");
+            Ok(None)
+        }
     }
 }
 

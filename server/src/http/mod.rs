@@ -37,7 +37,12 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(forms::change_password))
         .route("/account/profile", post(forms::change_display_name))
         .route("/healthz", get(health::check))
-        .route("/metrics", get(metrics::render))
+}
+
+/// What the metrics listener serves (see `--metrics-addr`): the figures of
+/// this node, for whoever can reach that address.
+pub fn metrics_routes() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics::render))
 }
 
 /// Attachments' bytes. Kept out of the pages' layers: they are served with

@@ -10,6 +10,8 @@ use tokio::{sync::oneshot, task::JoinHandle};
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is (its own listener).
+    pub metrics_addr: SocketAddr,
     /// A client that keeps cookies but does not follow redirects, so tests see them.
     pub http: reqwest::Client,
     pub db_dir: TempDir,
@@ -20,6 +22,7 @@ pub struct TestApp {
 pub fn settings_for(db_file: PathBuf) -> Settings {
     Settings {
         addr: "127.0.0.1:0".parse().expect("a literal address"),
+        metrics_addr: Some("127.0.0.1:0".parse().expect("a literal address")),
         database_url: format!("sqlite://{}?mode=rwc", db_file.display()),
         redis_url: None,
         allowed_origins: vec![],
@@ -71,6 +74,7 @@ pub async fn spawn_app_with(db_dir: TempDir, configure: impl FnOnce(&mut Setting
     configure(&mut settings);
     let application = Application::build(settings).await.expect("server starts");
     let addr = application.local_addr().expect("bound");
+    let metrics_addr = application.metrics_addr().expect("metrics bound");
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until_stopped(async {
         let _ = stopped.await;
@@ -82,6 +86,7 @@ pub async fn spawn_app_with(db_dir: TempDir, configure: impl FnOnce(&mut Setting
         .expect("http client");
     TestApp {
         addr,
+        metrics_addr,
         http,
         db_dir,
         stop: Some(stop),
@@ -149,7 +154,7 @@ impl TestApp {
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self
             .http
-            .get(self.url("/metrics"))
+            .get(format!("http://{}/metrics", self.metrics_addr))
             .send()
             .await
             .expect("request")

@@ -83,3 +83,22 @@ async fn metrics_count_a_sent_message_and_the_sockets() {
     app.disconnects_handled(1).await;
     assert_eq!(app.metric("parley_sockets_connected").await, 0.0);
 }
+
+/// What the node knows of its people (who is online, how much they send)
+/// is not for whoever can reach the chat: `/metrics` is only on its own
+/// listener (`--metrics-addr`).
+#[tokio::test]
+async fn metrics_are_not_served_on_the_public_listener() {
+    let app = spawn_app().await;
+    let public = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), reqwest::StatusCode::NOT_FOUND);
+    assert_ne!(app.metrics_addr, app.addr);
+    let private = app
+        .http
+        .get(format!("http://{}/metrics", app.metrics_addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(private.status(), reqwest::StatusCode::OK);
+    assert!(private.text().await.unwrap().contains("parley_sockets_connected"));
+}
