@@ -35,6 +35,7 @@ pub struct Metrics {
     db_unavailable: IntCounter,
     redis_up: IntGauge,
     uploads_receiving: IntGauge,
+    room_lookups: IntCounter,
 }
 
 /// Registers `metric` and hands it back. Every name here is a literal that
@@ -158,8 +159,20 @@ impl Metrics {
                     "Uploads whose bytes this node is reading now (each person's wait their turn)",
                 ),
             ),
+            room_lookups: registered(
+                r,
+                IntCounter::new(
+                    "room_lookups_total",
+                    "Times this node counted a room's sockets (is someone online, in a chat)",
+                ),
+            ),
             registry,
         }
+    }
+
+    /// The counter the cluster counts its room look-ups on.
+    pub fn room_lookups(&self) -> IntCounter {
+        self.room_lookups.clone()
     }
 
     /// An upload's bytes are being read, until the guard drops.

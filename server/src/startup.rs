@@ -218,21 +218,21 @@ async fn with_socket_io(
     match redis {
         None => {
             let (layer, io) = socket_io().build_layer();
-            let lifecycle = config.lifecycle.clone();
+            let (lifecycle, lookups) = (config.lifecycle.clone(), config.metrics.room_lookups());
             let ((), chats) = realtime::register(&io, config);
-            Ok(mounted(layer, io, lifecycle, chats))
+            Ok(mounted(layer, io, lifecycle, chats, lookups))
         }
         Some(driver) => {
             let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
             let (layer, io) = socket_io()
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
-            let lifecycle = config.lifecycle.clone();
+            let (lifecycle, lookups) = (config.lifecycle.clone(), config.metrics.room_lookups());
             let (adapter_ready, chats) = realtime::register(&io, config);
             adapter_ready
                 .await
                 .context("cannot set up the Redis adapter")?;
-            Ok(mounted(layer, io, lifecycle, chats))
+            Ok(mounted(layer, io, lifecycle, chats, lookups))
         }
     }
 }
@@ -242,11 +242,12 @@ fn mounted<A: socketioxide::adapter::Adapter>(
     io: SocketIo<A>,
     lifecycle: Lifecycle,
     chats: Arc<dyn app::ui::ChatSource>,
+    lookups: prometheus::IntCounter,
 ) -> Mounted {
     Mounted {
         layer: Box::new(move |router: Router| router.layer(layer)),
         chats,
-        sockets: Arc::new(Cluster::new(io.clone())),
+        sockets: Arc::new(Cluster::new(io.clone(), lookups)),
         // The background work stops first: nothing then announces into a
         // namespace that is closing.
         close_sockets: Box::new(move || {

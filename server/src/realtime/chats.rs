@@ -8,7 +8,7 @@ use app::{
     protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined},
 };
 use socketioxide::adapter::Adapter;
-use std::cmp::Reverse;
+use std::{cmp::Reverse, collections::HashSet};
 
 pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result<Chat, ApiError> {
     let others = other_members(&ctx, &request.members).await?;
@@ -45,11 +45,12 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
         }
     };
     let members = store.members(chat.id).await?;
+    let online = ctx.realtime.online_in(&members).await;
     if created {
         for member in &members {
             let view = ctx
                 .realtime
-                .chat_view(&chat, &members, member.user.id)
+                .chat_view_given(&chat, &members, member.user.id, &online)
                 .await;
             ctx.realtime
                 .cluster
@@ -60,7 +61,10 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
                 .await;
         }
     }
-    Ok(ctx.realtime.chat_view(&chat, &members, me).await)
+    Ok(ctx
+        .realtime
+        .chat_view_given(&chat, &members, me, &online)
+        .await)
 }
 
 /// What a blocked person is told: no more than that.
@@ -121,7 +125,10 @@ impl<A: Adapter> Realtime<A> {
         let mut listed = Vec::with_capacity(chats.len());
         for (chat, mine) in chats {
             let members = self.store.members(chat.id).await?;
-            let summary = self.summary(&chat, &members, user, Some(mine)).await?;
+            let online = self.online_in(&members).await;
+            let summary = self
+                .summary(&chat, &members, user, Some(mine), &online)
+                .await?;
             // A message stored after the chats were read is newer activity
             // than the chat's row says.
             let activity = summary
@@ -145,8 +152,9 @@ impl<A: Adapter> Realtime<A> {
         members: &[Member],
         user: UserId,
         mine: Option<Membership>,
+        online: &HashSet<UserId>,
     ) -> Result<ChatSummary, ApiError> {
-        let view = self.chat_view(chat, members, user).await;
+        let view = self.chat_view_given(chat, members, user, online).await;
         let Some(mine) = mine else {
             return Ok(ChatSummary::new(view, None, 0));
         };
@@ -191,6 +199,7 @@ impl<A: Adapter> Realtime<A> {
     /// Tells each of `users` (all their devices) how the chat now stands for
     /// them, with `chatUpdated`.
     pub async fn announce_chat(&self, chat: &ChatRecord, members: &[Member], users: &[UserId]) {
+        let online = self.online_in(members).await;
         for &user in users {
             let mine = match self.store.membership(chat.id, user).await {
                 Ok(mine) => mine,
@@ -199,7 +208,7 @@ impl<A: Adapter> Realtime<A> {
                     continue;
                 }
             };
-            match self.summary(chat, members, user, mine).await {
+            match self.summary(chat, members, user, mine, &online).await {
                 Ok(summary) => {
                     self.cluster
                         .emit_to_users(&[user], &ChatUpdated(summary))

@@ -10,6 +10,8 @@
 //! - `session:<tokenHash>`: the sockets of one sign-in, so signing out ends them.
 //! - `blocked-by:<userId>`: the sockets of everyone that user has blocked, so
 //!   a send is refused without asking the database.
+//! - `blocking:<userId>`: the sockets of everyone who blocked that user, so
+//!   what the user announces of themselves passes them by.
 
 use app::{
     model::{ChatId, UserId},
@@ -25,12 +27,16 @@ const REMOTE_PATIENCE: Duration = Duration::from_secs(1);
 
 pub struct Cluster<A: Adapter> {
     io: SocketIo<A>,
+    /// Counts how many times a room's sockets were counted (the cost of
+    /// "who is online", which must grow with members, not their square).
+    lookups: prometheus::IntCounter,
 }
 
 impl<A: Adapter> Clone for Cluster<A> {
     fn clone(&self) -> Self {
         Self {
             io: self.io.clone(),
+            lookups: self.lookups.clone(),
         }
     }
 }
@@ -44,8 +50,8 @@ pub struct Whereabouts {
 }
 
 impl<A: Adapter> Cluster<A> {
-    pub fn new(io: SocketIo<A>) -> Self {
-        Self { io }
+    pub fn new(io: SocketIo<A>, lookups: prometheus::IntCounter) -> Self {
+        Self { io, lookups }
     }
 
     pub fn user_room(user: UserId) -> String {
@@ -136,6 +142,7 @@ impl<A: Adapter> Cluster<A> {
     /// be asked (Redis down), this node's own sockets are the answer: it errs
     /// towards "offline", which only delays a tick.
     async fn sockets_in(&self, room: String) -> usize {
+        self.lookups.inc();
         let Some(namespace) = self.namespace() else {
             return 0;
         };

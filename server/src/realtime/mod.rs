@@ -153,7 +153,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
     let (desk, queue) = presence::PresenceDesk::new(config.metrics.clone());
     let realtime = Realtime {
         store: Arc::new(config.store.clone()),
-        cluster: Cluster::new(io.clone()),
+        cluster: Cluster::new(io.clone(), config.metrics.room_lookups()),
         metrics: config.metrics.clone(),
         presence: desk,
         lifecycle: config.lifecycle.clone(),

@@ -100,8 +100,9 @@ pub async fn update_chat_prefs<A: Adapter>(
         .announce_chat(&member_of.chat, &member_of.members, &[me])
         .await;
     let mine = store.membership(request.chat_id, me).await?;
+    let online = realtime.online_in(&member_of.members).await;
     realtime
-        .summary(&member_of.chat, &member_of.members, me, mine)
+        .summary(&member_of.chat, &member_of.members, me, mine, &online)
         .await
 }
 

@@ -11,6 +11,7 @@ use app::{
     protocol::{ApiError, ErrorCode, ReceiptKind, StatusUpdate},
 };
 use socketioxide::adapter::Adapter;
+use std::collections::HashSet;
 
 /// A chat the current user belongs to, with everyone's watermarks.
 pub struct MemberOf {
@@ -159,8 +160,26 @@ impl<A: Adapter> Realtime<A> {
     /// less what each keeps from them (a last seen kept to oneself; presence
     /// and last seen hidden from someone they blocked).
     pub async fn chat_view(&self, chat: &ChatRecord, members: &[Member], viewer: UserId) -> Chat {
+        let online = self.online_in(members).await;
+        self.chat_view_given(chat, members, viewer, &online).await
+    }
+
+    /// Which members are online: asked once for a chat, however many
+    /// members' views are then built from it.
+    pub async fn online_in(&self, members: &[Member]) -> HashSet<UserId> {
         let ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
-        let online = self.cluster.online_among(&ids).await;
+        self.cluster.online_among(&ids).await
+    }
+
+    /// [`Self::chat_view`], with who is `online` already known.
+    pub async fn chat_view_given(
+        &self,
+        chat: &ChatRecord,
+        members: &[Member],
+        viewer: UserId,
+        online: &HashSet<UserId>,
+    ) -> Chat {
+        let ids: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
         let blockers = self
             .store
             .blockers_of(viewer, &ids)

@@ -1098,3 +1098,34 @@ async fn a_display_name_can_be_changed_and_others_see_it() {
         "Harley Q"
     );
 }
+
+/// Making a group of 30 and adding 10 more costs look-ups of who is online
+/// in proportion to the members, not to their square (each member's copy of
+/// the group used to ask about every member again).
+#[tokio::test]
+async fn a_big_group_costs_online_look_ups_in_proportion_to_its_members() {
+    let app = spawn_app().await;
+    let harley = Person::join(&app, "harley").await;
+    let names: Vec<String> = (0..39).map(|i| format!("member{i}")).collect();
+    for name in &names {
+        app.signup(name, "a good password").await;
+    }
+    let first: Vec<&str> = names[..29].iter().map(String::as_str).collect();
+    let lookups = || app.metric("parley_room_lookups_total");
+    let before = lookups().await;
+    let group = create_group(&harley.socket, "Everyone", &first).await;
+    let creating = lookups().await - before;
+    assert!(creating <= 3.0 * 30.0, "{creating} look-ups to make a group of 30");
+
+    let before = lookups().await;
+    harley
+        .socket
+        .emit(&AddMembers {
+            chat_id: group.id,
+            members: names[29..].to_vec(),
+        })
+        .await
+        .unwrap();
+    let adding = lookups().await - before;
+    assert!(adding <= 3.0 * 40.0, "{adding} look-ups to add 10 to a group of 30");
+}
