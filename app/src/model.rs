@@ -415,6 +415,35 @@ impl LastSeenVisibility {
     }
 }
 
+/// Who may put a person into a group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupAdds {
+    #[default]
+    Everyone,
+    /// People they share a direct chat with where they have written.
+    Contacts,
+    Nobody,
+}
+
+impl GroupAdds {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Everyone => "everyone",
+            Self::Contacts => "contacts",
+            Self::Nobody => "nobody",
+        }
+    }
+
+    /// The stored spelling back; anything unknown is the most private choice.
+    pub fn parse(raw: &str) -> Self {
+        [Self::Everyone, Self::Contacts]
+            .into_iter()
+            .find(|choice| choice.as_str() == raw)
+            .unwrap_or(Self::Nobody)
+    }
+}
+
 /// A person's privacy choices; all open by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -424,6 +453,9 @@ pub struct Settings {
     /// Off: nobody is told when you type.
     pub typing_indicators: bool,
     pub last_seen: LastSeenVisibility,
+    /// Who may add them to groups.
+    #[serde(default)]
+    pub group_adds: GroupAdds,
 }
 
 impl Default for Settings {
@@ -432,6 +464,7 @@ impl Default for Settings {
             read_receipts: true,
             typing_indicators: true,
             last_seen: LastSeenVisibility::Everyone,
+            group_adds: GroupAdds::Everyone,
         }
     }
 }

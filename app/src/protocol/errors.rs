@@ -35,6 +35,9 @@ pub enum ErrorCode {
     NotGroup,
     /// The other person does not take messages from you.
     Blocked,
+    /// Someone named does not let you add them to groups (their
+    /// `groupAdds` setting); the message names them.
+    CannotAdd,
     /// At most `ChatSummary::MAX_PINNED` chats are pinned.
     TooManyPinned,
     /// An upload over the size cap (HTTP 413).
@@ -71,6 +74,7 @@ impl ErrorCode {
             Self::NotAdmin => "not_admin",
             Self::NotGroup => "not_group",
             Self::Blocked => "blocked",
+            Self::CannotAdd => "cannot_add",
             Self::TooManyPinned => "too_many_pinned",
             Self::TooLarge => "too_large",
             Self::UnsupportedType => "unsupported_type",

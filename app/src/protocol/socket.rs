@@ -41,7 +41,7 @@
 
 use super::{ClientEvent, ServerEvent};
 use crate::model::{
-    AttachmentId, Chat, ChatId, ChatKind, ChatSummary, LastSeenVisibility, Message, MessageId,
+    AttachmentId, Chat, ChatId, ChatKind, ChatSummary, GroupAdds, LastSeenVisibility, Message, MessageId,
     Receipt, Role, Seq, Settings, UserId, Version,
 };
 use chrono::{DateTime, Utc};
@@ -365,6 +365,8 @@ pub struct UpdateSettings {
     pub typing_indicators: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<LastSeenVisibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_adds: Option<GroupAdds>,
 }
 
 /// Blocks (`blocked: true`) or unblocks someone: a blocked person cannot start

@@ -1,10 +1,11 @@
-//! The privacy part of the settings page: read receipts, typing indicators
-//! and last seen, saved as soon as they change (over the socket).
+//! The privacy part of the settings page: read receipts, typing indicators,
+//! last seen and who may add you to groups, saved as soon as they change
+//! (over the socket).
 
 use super::live::Live;
 use crate::{
     client::ConnectionState,
-    model::{LastSeenVisibility, Settings},
+    model::{GroupAdds, LastSeenVisibility, Settings},
     protocol::{GetSettings, UpdateSettings},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -68,6 +69,26 @@ pub fn PrivacySettings(user: crate::model::User) -> impl IntoView {
                     }>
                     <option value="everyone" prop:selected=move || settings.with(|s| s.as_ref().is_some_and(|s| s.last_seen == LastSeenVisibility::Everyone))>"Everyone"</option>
                     <option value="nobody" prop:selected=move || settings.with(|s| s.as_ref().is_some_and(|s| s.last_seen == LastSeenVisibility::Nobody))>"Nobody"</option>
+                </select>
+            </label>
+            <label class="select">
+                <span>"Who may add you to groups"</span>
+                <select data-testid="group-adds" prop:disabled=disabled
+                    on:change=move |ev| {
+                        let group_adds = GroupAdds::parse(&event_target_value(&ev));
+                        save(UpdateSettings { group_adds: Some(group_adds), ..Default::default() })
+                    }>
+                    {[
+                        (GroupAdds::Everyone, "Everyone"),
+                        (GroupAdds::Contacts, "People I have written to"),
+                        (GroupAdds::Nobody, "Nobody"),
+                    ]
+                        .map(|(choice, label)| view! {
+                            <option value=choice.as_str()
+                                prop:selected=move || settings.with(|s| s.as_ref().is_some_and(|s| s.group_adds == choice))>
+                                {label}
+                            </option>
+                        })}
                 </select>
             </label>
             <p class="hint" role="status" data-testid="settings-status">{move || status.get()}</p>

@@ -54,7 +54,11 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidGroupName
         | ErrorCode::InvalidMembers
         | ErrorCode::InvalidEmoji => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::NotMember | ErrorCode::NotAuthor | ErrorCode::NotAdmin | ErrorCode::Blocked => {
+        ErrorCode::NotMember
+        | ErrorCode::NotAuthor
+        | ErrorCode::NotAdmin
+        | ErrorCode::Blocked
+        | ErrorCode::CannotAdd => {
             StatusCode::FORBIDDEN
         }
         ErrorCode::NotGroup => StatusCode::UNPROCESSABLE_ENTITY,

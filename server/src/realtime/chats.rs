@@ -38,6 +38,7 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
                     ),
                 ));
             }
+            super::groups::consent_to_join(&ctx, &others).await?;
             let members: Vec<UserId> = std::iter::once(me)
                 .chain(others.iter().map(|user| user.id))
                 .collect();

@@ -8,7 +8,7 @@
 use super::{Cluster, chats::other_members, dispatch::Ctx, views::Access, views::with_status};
 use crate::store::{GroupChange, GroupChanged, GroupError};
 use app::{
-    model::{Chat, ChatId, GroupName, UserId},
+    model::{Chat, ChatId, GroupName, User, UserId},
     protocol::{
         AddMembers, ApiError, Done, ErrorCode, LeaveChat, NewMessage, RemoveMember, SetRole,
         UpdateChat,
@@ -32,8 +32,36 @@ pub async fn add_members<A: Adapter>(ctx: Ctx<A>, request: AddMembers) -> Result
     // nothing about which usernames exist.
     ctx.members_as_member(request.chat_id, Access::Read).await?;
     let users = other_members(&ctx, &request.members).await?;
+    consent_to_join(&ctx, &users).await?;
     let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
     change(&ctx, request.chat_id, GroupChange::Add(&ids)).await
+}
+
+/// Everyone in `users` lets the current user add them to groups (their
+/// `groupAdds`), or `cannot_add` names who does not. The one check behind
+/// making a group and adding to one.
+pub async fn consent_to_join<A: Adapter>(ctx: &Ctx<A>, users: &[User]) -> Result<(), ApiError> {
+    let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
+    let unwilling = ctx
+        .realtime
+        .store
+        .unwilling_to_join(ctx.me().id, &ids)
+        .await?;
+    if unwilling.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = users
+        .iter()
+        .filter(|user| unwilling.contains(&user.id))
+        .map(|user| user.username.as_str())
+        .collect();
+    Err(ApiError::new(
+        ErrorCode::CannotAdd,
+        format!(
+            "{} cannot be added to groups by you (their privacy settings)",
+            names.join(", ")
+        ),
+    ))
 }
 
 pub async fn remove_member<A: Adapter>(

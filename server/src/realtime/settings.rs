@@ -32,6 +32,9 @@ pub async fn update_settings<A: Adapter>(
     if let Some(last_seen) = request.last_seen {
         settings.last_seen = last_seen;
     }
+    if let Some(group_adds) = request.group_adds {
+        settings.group_adds = group_adds;
+    }
     store.set_settings(me, settings).await?;
     Ok(settings)
 }

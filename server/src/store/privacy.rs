@@ -4,15 +4,15 @@
 use super::{
     Store, StoreError,
     chats::ChatPrefs,
-    entity::{block, chat_member},
+    entity::{block, chat, chat_member, message, user},
 };
-use app::model::{ChatId, ChatSummary, UserId};
+use app::model::{ChatId, ChatKind, ChatSummary, GroupAdds, UserId};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
     PaginatorTrait, QuerySelect,
     entity::prelude::*,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 
 /// A change to a member's preferences for a chat; `None` leaves one as it is.
@@ -113,6 +113,69 @@ impl Store {
             block::Column::BlockerId.eq(user.0),
         )
         .await
+    }
+
+    /// Those of `candidates` who do not let `actor` add them to groups: their
+    /// `groupAdds` is `nobody`, or `contacts` and they have never written to
+    /// `actor` in a direct chat. Two reads, whatever the number of people.
+    pub async fn unwilling_to_join(
+        &self,
+        actor: UserId,
+        candidates: &[UserId],
+    ) -> Result<Vec<UserId>, StoreError> {
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let choices: Vec<(Uuid, String)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::GroupAdds)
+            .filter(user::Column::Id.is_in(candidates.iter().map(|id| id.0)))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut unwilling = Vec::new();
+        let mut contacts_only = Vec::new();
+        for (id, choice) in choices {
+            match GroupAdds::parse(&choice) {
+                GroupAdds::Everyone => {}
+                GroupAdds::Contacts => contacts_only.push(id),
+                GroupAdds::Nobody => unwilling.push(UserId(id)),
+            }
+        }
+        if contacts_only.is_empty() {
+            return Ok(unwilling);
+        }
+        // The actor's direct chats...
+        let directs = Query::select()
+            .column((chat_member::Entity, chat_member::Column::ChatId))
+            .from(chat_member::Entity)
+            .inner_join(
+                chat::Entity,
+                Expr::col((chat::Entity, chat::Column::Id))
+                    .equals((chat_member::Entity, chat_member::Column::ChatId)),
+            )
+            .and_where(Expr::col((chat_member::Entity, chat_member::Column::UserId)).eq(actor.0))
+            .and_where(Expr::col((chat::Entity, chat::Column::Kind)).eq(ChatKind::Direct.as_str()))
+            .to_owned();
+        // ...where they wrote.
+        let wrote: Vec<Uuid> = message::Entity::find()
+            .select_only()
+            .column(message::Column::SenderId)
+            .distinct()
+            .filter(message::Column::SenderId.is_in(contacts_only.iter().copied()))
+            .filter(message::Column::System.is_null())
+            .filter(message::Column::ChatId.in_subquery(directs))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        unwilling.extend(
+            contacts_only
+                .into_iter()
+                .filter(|id| !wrote.contains(id))
+                .map(UserId),
+        );
+        Ok(unwilling)
     }
 
     /// Who has blocked `user`, and whom `user` has blocked: one read, for a

@@ -1,7 +1,7 @@
 //! People's accounts.
 
 use super::{Store, StoreError, entity::user};
-use app::model::{DisplayName, LastSeenVisibility, Settings, User, UserId, Username};
+use app::model::{DisplayName, GroupAdds, LastSeenVisibility, Settings, User, UserId, Username};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, QuerySelect, entity::prelude::*, sea_query::Expr};
 
@@ -42,6 +42,7 @@ fn settings_of(row: &user::Model) -> Settings {
         read_receipts: row.read_receipts,
         typing_indicators: row.typing_indicators,
         last_seen: LastSeenVisibility::parse(&row.last_seen_visibility),
+        group_adds: GroupAdds::parse(&row.group_adds),
     }
 }
 
@@ -59,6 +60,7 @@ impl Store {
             read_receipts: Set(true),
             typing_indicators: Set(true),
             last_seen_visibility: Set(LastSeenVisibility::Everyone.as_str().to_owned()),
+            group_adds: Set(GroupAdds::Everyone.as_str().to_owned()),
         }
         .insert(&*self.writing().await)
         .await?;
@@ -171,6 +173,7 @@ impl Store {
             read_receipts: Set(settings.read_receipts),
             typing_indicators: Set(settings.typing_indicators),
             last_seen_visibility: Set(settings.last_seen.as_str().to_owned()),
+            group_adds: Set(settings.group_adds.as_str().to_owned()),
             ..Default::default()
         }
         .update(&*self.writing().await)

@@ -12,7 +12,7 @@ use crate::{
 use app::{
     model::{
         Chat, ChatId, ChatSummary, LastSeenVisibility, Message, MessageKind, MessageStatus,
-        ReplyTo, Role, Settings, SystemAction, UserId,
+        GroupAdds, ReplyTo, Role, Settings, SystemAction, UserId,
     },
     protocol::{
         AddMembers, AuthReply, BlockUser, ChatUpdated, CreateChat, DeleteMessage, EditMessage,
@@ -90,6 +90,7 @@ on_both!(
     a_blocked_person_cannot_message_and_sees_no_presence,
     a_block_covers_every_way_to_reach_the_blocker,
     chat_preferences_follow_the_person_across_devices,
+    nobody_is_put_in_a_group_against_their_settings,
 );
 
 /// A person signed up and connected.
@@ -1128,4 +1129,51 @@ async fn a_big_group_costs_online_look_ups_in_proportion_to_its_members() {
         .unwrap();
     let adding = lookups().await - before;
     assert!(adding <= 3.0 * 40.0, "{adding} look-ups to add 10 to a group of 30");
+}
+
+/// `groupAdds`: Sara says who may put her in a group. `nobody` refuses
+/// everyone; `contacts` lets in only those she has written to in a direct
+/// chat. A refusal names her, and nothing is created or changed.
+async fn nobody_is_put_in_a_group_against_their_settings(backend: Backend) {
+    let Some(running) = Running::start(backend).await else {
+        return;
+    };
+    let app = &running.app;
+    let harley = Person::join(app, "harley").await;
+    let mike = Person::join(app, "mike").await;
+    let sara = Person::join(app, "sara").await;
+    let choose = |group_adds| UpdateSettings {
+        group_adds: Some(group_adds),
+        ..Default::default()
+    };
+    let saved = sara.socket.emit(&choose(GroupAdds::Nobody)).await.unwrap();
+    assert_eq!(saved.group_adds, GroupAdds::Nobody);
+    let make = |members: &[&str]| CreateChat {
+        kind: app::model::ChatKind::Group,
+        name: Some("Plans".into()),
+        members: members.iter().map(|&name| name.into()).collect(),
+    };
+    let refused = harley.socket.emit(&make(&["mike", "sara"])).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::CannotAdd);
+    assert!(refused.message.starts_with("sara "), "{}", refused.message);
+    assert!(harley.chats().await.is_empty(), "no group was made");
+    let group = harley.socket.emit(&make(&["mike"])).await.expect("Mike lets anyone");
+    let add_sara = AddMembers {
+        chat_id: group.id,
+        members: vec!["sara".into()],
+    };
+    let refused = harley.socket.emit(&add_sara).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::CannotAdd);
+
+    // Contacts: people she has written to in a direct chat.
+    sara.socket.emit(&choose(GroupAdds::Contacts)).await.unwrap();
+    let direct = create_direct(&harley.socket, "sara").await;
+    harley.says(&direct, "hi Sara").await;
+    let refused = harley.socket.emit(&add_sara).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::CannotAdd, "Harley wrote; she did not");
+    sara.says(&direct, "hi Harley").await;
+    let added = harley.socket.emit(&add_sara).await.expect("she wrote to Harley");
+    assert!(added.members.iter().any(|member| member.id == sara.id()));
+    let refused = mike.socket.emit(&make(&["sara"])).await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::CannotAdd, "but never to Mike");
 }

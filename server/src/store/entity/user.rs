@@ -18,6 +18,8 @@ pub struct Model {
     pub typing_indicators: bool,
     /// `everyone` or `nobody`.
     pub last_seen_visibility: String,
+    /// `everyone`, `contacts` or `nobody`.
+    pub group_adds: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261127_000003_presence;
 mod m20261128_000001_groups_and_privacy;
 mod m20261128_000002_search_and_mentions;
 mod m20261128_000003_attachments;
+mod m20261206_000001_group_adds;
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_groups_and_privacy::Migration),
             Box::new(m20261128_000002_search_and_mentions::Migration),
             Box::new(m20261128_000003_attachments::Migration),
+            Box::new(m20261206_000001_group_adds::Migration),
         ]
     }
 }
