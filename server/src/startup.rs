@@ -7,8 +7,8 @@ use crate::{
     media::Media,
     metrics::Metrics,
     realtime::{
-        self, Cluster, Lifecycle, RealtimeConfig, ReconnectingRedisDriver,
-        SessionSockets, resp3_url,
+        self, Cluster, Lifecycle, RealtimeConfig, ReconnectingRedisDriver, SessionSockets,
+        resp3_url,
     },
     site::{self, Site},
     state::AppState,

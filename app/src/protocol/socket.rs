@@ -41,8 +41,8 @@
 
 use super::{ClientEvent, ServerEvent};
 use crate::model::{
-    AttachmentId, Chat, ChatId, ChatKind, ChatSummary, GroupAdds, LastSeenVisibility, Message, MessageId,
-    Receipt, Role, Seq, Settings, UserId, Version,
+    AttachmentId, Chat, ChatId, ChatKind, ChatSummary, GroupAdds, LastSeenVisibility, Message,
+    MessageId, Receipt, Role, Seq, Settings, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -790,8 +790,12 @@ mod tests {
         assert_eq!(settings.read_receipts, None);
         assert_eq!(
             serde_json::to_value(Settings::default()).unwrap(),
-            json!({"readReceipts": true, "typingIndicators": true, "lastSeen": "everyone"})
+            json!({"readReceipts": true, "typingIndicators": true, "lastSeen": "everyone",
+                   "groupAdds": "everyone"})
         );
+        let adds: UpdateSettings =
+            serde_json::from_value(json!({"groupAdds": "contacts"})).unwrap();
+        assert_eq!(adds.group_adds, Some(GroupAdds::Contacts));
         let prefs: UpdateChatPrefs =
             serde_json::from_value(json!({"chatId": CHAT, "pinned": true})).unwrap();
         assert_eq!(

@@ -25,7 +25,14 @@ pub fn parses(content_type: &str, head: &[u8], whole: bool) -> bool {
 /// HTML, SVG or script anywhere in the head: never media.
 fn holds_markup(head: &[u8]) -> bool {
     const MARKUP: [&[u8]; 8] = [
-        b"<html", b"<!doctype", b"<script", b"<svg", b"<body", b"<head", b"<iframe", b"<?php",
+        b"<html",
+        b"<!doctype",
+        b"<script",
+        b"<svg",
+        b"<body",
+        b"<head",
+        b"<iframe",
+        b"<?php",
     ];
     head.windows(2).enumerate().any(|(at, pair)| {
         pair[0] == b'<'
@@ -93,7 +100,10 @@ fn id3_frames_parse(head: &[u8]) -> bool {
         if name.iter().all(|&byte| byte == 0) {
             return frames > 0;
         }
-        if !name.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if !name
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             return false;
         }
         // v2.4 writes sizes in seven-bit bytes, v2.2 and v2.3 in eight.
@@ -125,7 +135,9 @@ fn mpeg_frame_length(bytes: &[u8]) -> Option<usize> {
     if version == 1 || layer != 1 || bitrate_index == 0 || bitrate_index == 15 || rate_index == 3 {
         return None;
     }
-    const MPEG1: [usize; 15] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+    const MPEG1: [usize; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
     const MPEG2: [usize; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
     const RATES: [usize; 3] = [44_100, 48_000, 32_000];
     let (kbps, rate, per_frame) = match version {
@@ -251,7 +263,11 @@ mod tests {
     fn id3(frames: &[u8]) -> Vec<u8> {
         let size = frames.len();
         let mut tag = b"ID3\x04\x00\x00".to_vec();
-        tag.extend((0..4).rev().map(|shift| ((size >> (7 * shift)) & 0x7F) as u8));
+        tag.extend(
+            (0..4)
+                .rev()
+                .map(|shift| ((size >> (7 * shift)) & 0x7F) as u8),
+        );
         tag.extend_from_slice(frames);
         tag
     }
@@ -264,12 +280,19 @@ mod tests {
         let tagged = [id3(title), frames.clone()].concat();
         assert!(parses("audio/mpeg", &tagged, true));
         // "ID3" and then a web page.
-        let page = [id3(title), b"<html><script>steal()</script></html>".to_vec()].concat();
+        let page = [
+            id3(title),
+            b"<html><script>steal()</script></html>".to_vec(),
+        ]
+        .concat();
         assert!(!parses("audio/mpeg", &page, true));
         assert!(!parses("audio/mpeg", b"ID3 is what I wrote about", true));
         let mut broken = frames;
         broken[417] = b'<';
-        assert!(!parses("audio/mpeg", &broken, true), "the second frame must follow");
+        assert!(
+            !parses("audio/mpeg", &broken, true),
+            "the second frame must follow"
+        );
     }
 
     #[test]

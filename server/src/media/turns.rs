@@ -78,7 +78,10 @@ mod tests {
         let (harley, mike) = (UserId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)));
         let first = turns.take(harley).await;
         let second = turns.take(harley).await;
-        assert!(turns.take(harley).now_or_never().is_none(), "her third waits");
+        assert!(
+            turns.take(harley).now_or_never().is_none(),
+            "her third waits"
+        );
         let mikes = turns.take(mike).now_or_never();
         assert!(mikes.is_some(), "his first does not wait for her");
         drop(first);

@@ -90,13 +90,22 @@ async fn change<A: Adapter>(
         let cluster = &ctx.realtime.cluster;
         let hidden = message.clone().quote_as_read_from(Seq::MAX);
         cluster
-            .emit_to_users(&ids(quote_hidden), &MessageUpdated(with_status(hidden, &watermarks)))
+            .emit_to_users(
+                &ids(quote_hidden),
+                &MessageUpdated(with_status(hidden, &watermarks)),
+            )
             .await;
         cluster
-            .emit_to_users(&ids(whole), &MessageUpdated(with_status(message.clone(), &watermarks)))
+            .emit_to_users(
+                &ids(whole),
+                &MessageUpdated(with_status(message.clone(), &watermarks)),
+            )
             .await;
     }
-    Ok(with_status(message.quote_as_read_from(visible_from), &watermarks))
+    Ok(with_status(
+        message.quote_as_read_from(visible_from),
+        &watermarks,
+    ))
 }
 
 /// A refused change as the client sees it.

@@ -206,12 +206,7 @@ impl<A: Adapter> Cluster<A> {
     /// What `from` announces about themselves (a receipt) to the chat's
     /// audience or to `users`, except to anyone who blocked them: a block
     /// covers every way to reach the blocker.
-    pub async fn emit_from<E: ServerEvent>(
-        &self,
-        from: UserId,
-        to: Listeners<'_>,
-        event: &E,
-    ) {
+    pub async fn emit_from<E: ServerEvent>(&self, from: UserId, to: Listeners<'_>, event: &E) {
         let rooms = match to {
             Listeners::Chat { chat, members } => Self::chat_audience(chat, members),
             Listeners::Users(users) if users.is_empty() => return,
@@ -327,10 +322,7 @@ async fn broadcast<A: Adapter, E: ServerEvent>(
 #[derive(Clone, Copy, Debug)]
 pub enum Listeners<'a> {
     /// The chat's room and every member's personal room.
-    Chat {
-        chat: ChatId,
-        members: &'a [UserId],
-    },
+    Chat { chat: ChatId, members: &'a [UserId] },
     /// These people's personal rooms.
     Users(&'a [UserId]),
 }

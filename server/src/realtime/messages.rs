@@ -95,11 +95,19 @@ pub async fn send_message<A: Adapter>(
     // Everyone but the socket that sent it: the ack brings it there. Who
     // joined after what it quotes reads the quote as unavailable.
     let late = match &quoted {
-        Some((quoted_seq, _)) => ctx.realtime.store.joined_after(chat_id, *quoted_seq).await?,
+        Some((quoted_seq, _)) => {
+            ctx.realtime
+                .store
+                .joined_after(chat_id, *quoted_seq)
+                .await?
+        }
         None => Vec::new(),
     };
     let mut unquoted = message.clone();
-    unquoted.reply_to = message.reply_to.as_ref().map(|quote| ReplyTo::unavailable(quote.message_id));
+    unquoted.reply_to = message
+        .reply_to
+        .as_ref()
+        .map(|quote| ReplyTo::unavailable(quote.message_id));
     ctx.realtime
         .cluster
         .emit_to_chat_apart(

@@ -184,7 +184,13 @@ pub fn register<A: Adapter + DefinedAdapter>(
                     .await
                     .map_err(|_| handshake::HandshakeError::Unavailable)?;
                 let connection = Connection::new(signed_in.user, config.rate_limit, seat);
-                set_up(&realtime, &socket, connection, &signed_in.token_hash, &blocks);
+                set_up(
+                    &realtime,
+                    &socket,
+                    connection,
+                    &signed_in.token_hash,
+                    &blocks,
+                );
                 Ok::<(), handshake::HandshakeError>(())
             }
         }
@@ -223,8 +229,14 @@ fn set_up<A: Adapter>(
         Cluster::<A>::session_room(token_hash),
     ]);
     // Where blocks are known without a query (see `Cluster`).
-    let blocked_by = blocks.blockers.iter().map(|&them| Cluster::<A>::blocked_by_room(them));
-    let blocking = blocks.blocked.iter().map(|&them| Cluster::<A>::blocking_room(them));
+    let blocked_by = blocks
+        .blockers
+        .iter()
+        .map(|&them| Cluster::<A>::blocked_by_room(them));
+    let blocking = blocks
+        .blocked
+        .iter()
+        .map(|&them| Cluster::<A>::blocking_room(them));
     socket.join(blocked_by.chain(blocking).collect::<Vec<_>>());
     realtime.metrics.socket_connected(connection.user.id);
 

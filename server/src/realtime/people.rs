@@ -132,7 +132,10 @@ mod tests {
         let first = people.seat(harley).unwrap();
         let _second = people.seat(harley).unwrap();
         assert!(people.seat(harley).is_err());
-        assert!(people.seat(mike).is_ok(), "others are not counted against her");
+        assert!(
+            people.seat(mike).is_ok(),
+            "others are not counted against her"
+        );
         first.release();
         let third = people.seat(harley).unwrap();
         drop(first);
@@ -147,6 +150,9 @@ mod tests {
         let harley = UserId(Uuid::from_u128(1));
         let (one, two) = (people.seat(harley).unwrap(), people.seat(harley).unwrap());
         assert!(one.admit() && two.admit() && one.admit());
-        assert!(!two.admit(), "three events between two sockets spend a burst of three");
+        assert!(
+            !two.admit(),
+            "three events between two sockets spend a burst of three"
+        );
     }
 }

@@ -258,7 +258,11 @@ impl<A: Adapter> Realtime<A> {
             .emit_from(user_id, Listeners::Users(&told), &update(ReceiptKind::Seen))
             .await;
         cluster
-            .emit_from(user_id, Listeners::Users(&blind), &update(ReceiptKind::Delivered))
+            .emit_from(
+                user_id,
+                Listeners::Users(&blind),
+                &update(ReceiptKind::Delivered),
+            )
             .await;
     }
 }

@@ -101,7 +101,10 @@ impl Store {
             .select_only()
             // PostgreSQL sums bigints as numeric: cast back.
             .column_as(
-                Expr::from(Func::cast_as(Func::sum(Expr::col(attachment::Column::Size)), "BIGINT")),
+                Expr::from(Func::cast_as(
+                    Func::sum(Expr::col(attachment::Column::Size)),
+                    "BIGINT",
+                )),
                 "total",
             )
             .filter(attachment::Column::UploaderId.eq(uploader.0))

@@ -15,11 +15,11 @@ use app::{
         AuthReply, DeleteMessage, ErrorCode, ErrorReply, JoinRoom, NewMessage, SendMessage,
     },
 };
+use futures::StreamExt;
 use image::{
     DynamicImage, ImageEncoder, RgbImage, codecs::jpeg::JpegEncoder, codecs::png::PngEncoder,
 };
 use reqwest::{StatusCode, header};
-use futures::StreamExt;
 use std::net::SocketAddr;
 use uuid::Uuid;
 
@@ -453,16 +453,37 @@ async fn a_web_page_dressed_as_audio_or_video_is_refused() {
     let page = b"<html><body><form action=https://evil.example>pay here</form></body></html>";
     let dressed: [(&str, Vec<u8>); 5] = [
         ("invoice.html", [b"\0\0\0 ftyp".as_slice(), page].concat()),
-        ("invoice.mp4", [b"\0\0\0\x18ftypmp42\0\0\0\0isommp42".as_slice(), page].concat()),
-        ("song.mp3", [b"ID3\x04\0\0\0\0\0\0".as_slice(), page].concat()),
+        (
+            "invoice.mp4",
+            [b"\0\0\0\x18ftypmp42\0\0\0\0isommp42".as_slice(), page].concat(),
+        ),
+        (
+            "song.mp3",
+            [b"ID3\x04\0\0\0\0\0\0".as_slice(), page].concat(),
+        ),
         ("voice.ogg", [b"OggS\0\x02".as_slice(), page].concat()),
         ("clip.webm", [b"\x1A\x45\xDF\xA3".as_slice(), page].concat()),
     ];
     for (name, bytes) in dressed {
-        let refused = upload_to(app.addr, &pair.harley.token, &pair.chat, name, "video/mp4", bytes)
-            .await;
-        assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}");
-        assert_eq!(error_of(refused).await, ErrorCode::UnsupportedType, "{name}");
+        let refused = upload_to(
+            app.addr,
+            &pair.harley.token,
+            &pair.chat,
+            name,
+            "video/mp4",
+            bytes,
+        )
+        .await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}"
+        );
+        assert_eq!(
+            error_of(refused).await,
+            ErrorCode::UnsupportedType,
+            "{name}"
+        );
     }
     // An MP3 (two MPEG-1 layer III frames after an ID3 tag) and an MP4 (an
     // ftyp box, then a free and an mdat box) are taken as what they are.
@@ -503,14 +524,24 @@ async fn an_animation_is_budgeted_by_all_its_frames() {
     let pair = pair(&app).await;
     let bomb = sparse_gif(2500, 8);
     assert!(bomb.len() < 300);
-    let refused = upload_to(app.addr, &pair.harley.token, &pair.chat, "a.gif", "image/gif", bomb)
-        .await;
+    let refused = upload_to(
+        app.addr,
+        &pair.harley.token,
+        &pair.chat,
+        "a.gif",
+        "image/gif",
+        bomb,
+    )
+    .await;
     assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_of(refused).await, ErrorCode::TooLarge);
     let small = pair
         .harley_uploads("b.gif", "image/gif", sparse_gif(100, 10))
         .await;
-    assert_eq!((small.content_type.as_str(), small.width), ("image/gif", Some(100)));
+    assert_eq!(
+        (small.content_type.as_str(), small.width),
+        ("image/gif", Some(100))
+    );
 }
 
 /// Uploads that trickle hold only their sender's turns: with Harley's eight
@@ -526,7 +557,11 @@ async fn one_person_trickling_uploads_does_not_stall_anyone_elses() {
             let trickle = futures::stream::once(async move { Ok::<_, std::io::Error>(first) })
                 .chain(futures::stream::pending());
             let request = client
-                .post(format!("http://{}{}", app.addr, app::media::upload_path(pair.chat.id)))
+                .post(format!(
+                    "http://{}{}",
+                    app.addr,
+                    app::media::upload_path(pair.chat.id)
+                ))
                 .query(&[("name", "slow.png")])
                 .bearer_auth(&pair.harley.token)
                 .body(reqwest::Body::wrap_stream(trickle))
@@ -560,7 +595,9 @@ async fn unsent_uploads_have_a_quota_per_person() {
     })
     .await;
     let pair = pair(&app).await;
-    let first = pair.harley_uploads("a.pdf", "application/pdf", pdf(600_000)).await;
+    let first = pair
+        .harley_uploads("a.pdf", "application/pdf", pdf(600_000))
+        .await;
     let refused = upload_to(
         app.addr,
         &pair.harley.token,
@@ -573,10 +610,19 @@ async fn unsent_uploads_have_a_quota_per_person() {
     assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_of(refused).await, ErrorCode::TooLarge);
     // Mike's quota is his own.
-    let mikes = upload_to(app.addr, &pair.mike.token, &pair.chat, "c.pdf", "application/pdf", pdf(600_000)).await;
+    let mikes = upload_to(
+        app.addr,
+        &pair.mike.token,
+        &pair.chat,
+        "c.pdf",
+        "application/pdf",
+        pdf(600_000),
+    )
+    .await;
     assert_eq!(mikes.status(), StatusCode::CREATED);
     pair.harley_sends("here", &[&first]).await;
-    pair.harley_uploads("b.pdf", "application/pdf", pdf(600_000)).await;
+    pair.harley_uploads("b.pdf", "application/pdf", pdf(600_000))
+        .await;
 }
 
 #[tokio::test]

@@ -11,8 +11,8 @@ use crate::{
 };
 use app::{
     model::{
-        Chat, ChatId, ChatSummary, LastSeenVisibility, Message, MessageKind, MessageStatus,
-        GroupAdds, ReplyTo, Role, Settings, SystemAction, UserId,
+        Chat, ChatId, ChatSummary, GroupAdds, LastSeenVisibility, Message, MessageKind,
+        MessageStatus, ReplyTo, Role, Settings, SystemAction, UserId,
     },
     protocol::{
         AddMembers, AuthReply, BlockUser, ChatUpdated, CreateChat, DeleteMessage, EditMessage,
@@ -264,24 +264,52 @@ async fn admins_manage_a_group_and_everyone_reads_it_in_the_timeline(backend: Ba
     assert_eq!(outside.code, ErrorCode::NotMember);
 }
 
+/// Harley and Mike in a group; Harley says something; then Sara is added.
+struct SaraLater {
+    harley: Person,
+    mike: Person,
+    sara: Person,
+    group: Chat,
+    /// What Harley said before Sara came.
+    before: Message,
+}
+
+impl SaraLater {
+    async fn after(app: &TestApp, said_before: &str) -> Self {
+        let harley = Person::join(app, "harley").await;
+        let mike = Person::join(app, "mike").await;
+        let sara = Person::join(app, "sara").await;
+        let group = create_group(&harley.socket, "Crew", &["mike"]).await;
+        let before = harley.says(&group, said_before).await;
+        harley
+            .socket
+            .emit(&AddMembers {
+                chat_id: group.id,
+                members: vec!["sara".into()],
+            })
+            .await
+            .unwrap();
+        Self {
+            harley,
+            mike,
+            sara,
+            group,
+            before,
+        }
+    }
+}
+
 async fn someone_added_later_reads_from_their_joining_on(backend: Backend) {
     let Some(running) = Running::start(backend).await else {
         return;
     };
-    let app = &running.app;
-    let harley = Person::join(app, "harley").await;
-    let mike = Person::join(app, "mike").await;
-    let sara = Person::join(app, "sara").await;
-    let group = create_group(&harley.socket, "Crew", &["mike"]).await;
-    let before = harley.says(&group, "before sara came").await;
-    harley
-        .socket
-        .emit(&AddMembers {
-            chat_id: group.id,
-            members: vec!["sara".into()],
-        })
-        .await
-        .unwrap();
+    let SaraLater {
+        harley,
+        mike,
+        sara,
+        group,
+        before,
+    } = SaraLater::after(&running.app, "before sara came").await;
     let after = mike.says(&group, "welcome sara").await;
 
     let joined = sara
@@ -361,23 +389,21 @@ async fn someone_added_later_never_reads_earlier_words_through_a_quote(backend: 
     let Some(running) = Running::start(backend).await else {
         return;
     };
-    let app = &running.app;
-    let harley = Person::join(app, "harley").await;
-    let mike = Person::join(app, "mike").await;
-    let sara = Person::join(app, "sara").await;
-    let group = create_group(&harley.socket, "Crew", &["mike"]).await;
-    let secret = harley.says(&group, "the surprise is for sara").await;
-    harley
-        .socket
-        .emit(&AddMembers {
-            chat_id: group.id,
-            members: vec!["sara".into()],
-        })
-        .await
-        .unwrap();
+    let SaraLater {
+        harley,
+        mike,
+        sara,
+        group,
+        before: secret,
+    } = SaraLater::after(&running.app, "the surprise is for sara").await;
     sara.hears_line(group.id, SystemAction::Added).await;
     let unavailable = Some(ReplyTo::unavailable(secret.id));
-    let whole = Some(ReplyTo::quoting(secret.id, harley.id(), &secret.body, false));
+    let whole = Some(ReplyTo::quoting(
+        secret.id,
+        harley.id(),
+        &secret.body,
+        false,
+    ));
 
     let mut reply = send(&group, "reply-1", "agreed, keep it quiet");
     reply.reply_to_id = Some(secret.id);
@@ -388,12 +414,20 @@ async fn someone_added_later_never_reads_earlier_words_through_a_quote(backend: 
     let hers = sara.socket.next_where(heard).await.0;
     assert_eq!(hers.reply_to, unavailable, "live");
 
-    let joined = sara.socket.emit(&JoinRoom { chat_id: group.id }).await.unwrap();
+    let joined = sara
+        .socket
+        .emit(&JoinRoom { chat_id: group.id })
+        .await
+        .unwrap();
     let in_history = joined.messages.iter().find(|m| m.id == sent.id).unwrap();
     assert_eq!(in_history.reply_to, unavailable, "in history");
     let list = sara.chats().await;
     let preview = list[0].last_message.as_ref().unwrap();
-    assert_eq!((preview.id, &preview.reply_to), (sent.id, &unavailable), "in the chat list");
+    assert_eq!(
+        (preview.id, &preview.reply_to),
+        (sent.id, &unavailable),
+        "in the chat list"
+    );
     let found = sara
         .socket
         .emit(&app::protocol::Search {
@@ -406,7 +440,11 @@ async fn someone_added_later_never_reads_earlier_words_through_a_quote(backend: 
         .unwrap();
     assert_eq!(found.results.len(), 1);
     assert_eq!(found.results[0].message.reply_to, unavailable, "in search");
-    let harleys = harley.socket.emit(&History::latest(group.id)).await.unwrap();
+    let harleys = harley
+        .socket
+        .emit(&History::latest(group.id))
+        .await
+        .unwrap();
     let theirs = harleys.iter().find(|m| m.id == sent.id).unwrap();
     assert_eq!(theirs.reply_to, whole, "those who were there still read it");
 
@@ -423,7 +461,10 @@ async fn someone_added_later_never_reads_earlier_words_through_a_quote(backend: 
     assert_eq!(hers.body, "agreed, keep it very quiet");
     assert_eq!(hers.reply_to, unavailable, "after an edit");
     let his = harley.socket.next_where(updated).await.0;
-    assert_eq!(his.reply_to, whole, "after an edit, for those who were there");
+    assert_eq!(
+        his.reply_to, whole,
+        "after an edit, for those who were there"
+    );
 }
 
 async fn a_removed_member_is_out_at_once(backend: Backend) {
@@ -879,7 +920,11 @@ async fn a_block_covers_every_way_to_reach_the_blocker(backend: Backend) {
         assert_eq!(code, Some(ErrorCode::Blocked), "{what}");
     }
     // Nor do Harley's receipts: reading Mike's message tells Mike nothing.
-    let opened = harley.socket.emit(&JoinRoom { chat_id: chat.id }).await.unwrap();
+    let opened = harley
+        .socket
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .unwrap();
     assert!(opened.messages.iter().any(|m| m.id == mikes.id));
     harley
         .socket
@@ -1116,7 +1161,10 @@ async fn a_big_group_costs_online_look_ups_in_proportion_to_its_members() {
     let before = lookups().await;
     let group = create_group(&harley.socket, "Everyone", &first).await;
     let creating = lookups().await - before;
-    assert!(creating <= 3.0 * 30.0, "{creating} look-ups to make a group of 30");
+    assert!(
+        creating <= 3.0 * 30.0,
+        "{creating} look-ups to make a group of 30"
+    );
 
     let before = lookups().await;
     harley
@@ -1128,7 +1176,10 @@ async fn a_big_group_costs_online_look_ups_in_proportion_to_its_members() {
         .await
         .unwrap();
     let adding = lookups().await - before;
-    assert!(adding <= 3.0 * 40.0, "{adding} look-ups to add 10 to a group of 30");
+    assert!(
+        adding <= 3.0 * 40.0,
+        "{adding} look-ups to add 10 to a group of 30"
+    );
 }
 
 /// `groupAdds`: Sara says who may put her in a group. `nobody` refuses
@@ -1153,11 +1204,19 @@ async fn nobody_is_put_in_a_group_against_their_settings(backend: Backend) {
         name: Some("Plans".into()),
         members: members.iter().map(|&name| name.into()).collect(),
     };
-    let refused = harley.socket.emit(&make(&["mike", "sara"])).await.unwrap_err();
+    let refused = harley
+        .socket
+        .emit(&make(&["mike", "sara"]))
+        .await
+        .unwrap_err();
     assert_eq!(refused.code, ErrorCode::CannotAdd);
     assert!(refused.message.starts_with("sara "), "{}", refused.message);
     assert!(harley.chats().await.is_empty(), "no group was made");
-    let group = harley.socket.emit(&make(&["mike"])).await.expect("Mike lets anyone");
+    let group = harley
+        .socket
+        .emit(&make(&["mike"]))
+        .await
+        .expect("Mike lets anyone");
     let add_sara = AddMembers {
         chat_id: group.id,
         members: vec!["sara".into()],
@@ -1166,13 +1225,24 @@ async fn nobody_is_put_in_a_group_against_their_settings(backend: Backend) {
     assert_eq!(refused.code, ErrorCode::CannotAdd);
 
     // Contacts: people she has written to in a direct chat.
-    sara.socket.emit(&choose(GroupAdds::Contacts)).await.unwrap();
+    sara.socket
+        .emit(&choose(GroupAdds::Contacts))
+        .await
+        .unwrap();
     let direct = create_direct(&harley.socket, "sara").await;
     harley.says(&direct, "hi Sara").await;
     let refused = harley.socket.emit(&add_sara).await.unwrap_err();
-    assert_eq!(refused.code, ErrorCode::CannotAdd, "Harley wrote; she did not");
+    assert_eq!(
+        refused.code,
+        ErrorCode::CannotAdd,
+        "Harley wrote; she did not"
+    );
     sara.says(&direct, "hi Harley").await;
-    let added = harley.socket.emit(&add_sara).await.expect("she wrote to Harley");
+    let added = harley
+        .socket
+        .emit(&add_sara)
+        .await
+        .expect("she wrote to Harley");
     assert!(added.members.iter().any(|member| member.id == sara.id()));
     let refused = mike.socket.emit(&make(&["sara"])).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::CannotAdd, "but never to Mike");

@@ -100,5 +100,11 @@ async fn metrics_are_not_served_on_the_public_listener() {
         .await
         .unwrap();
     assert_eq!(private.status(), reqwest::StatusCode::OK);
-    assert!(private.text().await.unwrap().contains("parley_sockets_connected"));
+    assert!(
+        private
+            .text()
+            .await
+            .unwrap()
+            .contains("parley_sockets_connected")
+    );
 }

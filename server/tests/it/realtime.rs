@@ -654,7 +654,10 @@ async fn one_account_cannot_open_sockets_without_end() {
         SocketClient::try_connect(app.addr, Credentials::Token(&harley.token), None).await;
     // The connect_error's payload is {"message": "too_many_sockets"}.
     let refusal = refused.err().unwrap_or_default();
-    assert!(refusal.contains(r#"\"message\":\"too_many_sockets\""#), "{refusal}");
+    assert!(
+        refusal.contains(r#"\"message\":\"too_many_sockets\""#),
+        "{refusal}"
+    );
     let _mike = SocketClient::connect(app.addr, &mike.token).await;
     tabs.pop().expect("three").disconnect().await;
     app.disconnects_handled(1).await;
@@ -693,10 +696,15 @@ async fn one_account_spread_over_many_sockets_is_rate_limited_as_one() {
             }
         }
     }
-    assert!(answered <= 10, "at most the person's burst: {answered} answered");
+    assert!(
+        answered <= 10,
+        "at most the person's burst: {answered} answered"
+    );
     assert_eq!(answered + limited, 15);
     let mike = SocketClient::connect(app.addr, &mike.token).await;
-    mike.emit(&History::latest(chat.id)).await.expect("others are not held back");
+    mike.emit(&History::latest(chat.id))
+        .await
+        .expect("others are not held back");
 }
 
 #[tokio::test]
