@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { bubble, person, send, signUp, startDirectChat, startGroup } from './helpers';
+import { bubble, messageAction, person, send, signUp, startDirectChat, startGroup } from './helpers';
 
 test('Harley runs a group: Sara added later reads from her joining on, Mike removed loses it live', async ({ browser, server }, testInfo) => {
   const harley = await person(browser);
@@ -36,6 +36,17 @@ test('Harley runs a group: Sara added later reads from her joining on, Mike remo
   await expect(bubble(mike.page, 'Hi all')).toBeVisible();
   await expect(sara.page.getByTestId('message')).toHaveCount(1);
   await expect(bubble(sara.page, 'Before Sara came')).toHaveCount(0);
+
+  // Mike answers what was said before Sara came: she reads his answer, and
+  // of what it quotes neither the words nor who said them.
+  await messageAction(mike.page, 'Before Sara came', 'Reply');
+  await send(mike.page, 'Agreed');
+  await expect(bubble(sara.page, 'Agreed').getByTestId('quote')).toHaveText('Message unavailable');
+  await expect(bubble(harley.page, 'Agreed').getByTestId('quote')).toHaveAccessibleName(
+    'Show the original, by You: Before Sara came',
+  );
+  await sara.page.reload();
+  await expect(bubble(sara.page, 'Agreed').getByTestId('quote')).toHaveText('Message unavailable');
 
   // Harley removes Mike: the group leaves Mike's list at once.
   await harley.page.getByRole('button', { name: 'Group info' }).click();

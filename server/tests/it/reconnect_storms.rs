@@ -42,18 +42,29 @@ async fn many_sockets_of_one_person_make_one_announcement_per_change() {
 #[tokio::test]
 async fn a_burst_of_connects_larger_than_the_pool_is_answered_in_full() {
     let app = spawn_app().await;
-    let harley = app.signup("harley", "harley password").await;
     app.signup("mike", "mike password").await;
-    let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
-    create_direct(&harley_socket, "mike").await;
+    // Five people, each with a chat (each may hold 50 sockets on a node).
+    let mut people = Vec::new();
+    for n in 0..5 {
+        let name = format!("person{n}");
+        let person = app.signup(&name, "a good password").await;
+        let socket = SocketClient::connect(app.addr, &person.token).await;
+        create_direct(&socket, "mike").await;
+        socket.disconnect().await;
+        people.push(person);
+    }
 
     // 200 sockets connect together and each asks for its chats at once, as
     // pages do after a restart (the read pool has far fewer connections).
-    let answers = join_all((0..200).map(|_| async {
-        let socket = SocketClient::connect(app.addr, &harley.token).await;
-        let chats = socket.emit(&ListChats {}).await;
-        socket.disconnect().await;
-        chats
+    let answers = join_all((0..200).map(|i| {
+        let token = people[i % people.len()].token.clone();
+        let addr = app.addr;
+        async move {
+            let socket = SocketClient::connect(addr, &token).await;
+            let chats = socket.emit(&ListChats {}).await;
+            socket.disconnect().await;
+            chats
+        }
     }))
     .await;
     let failed: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
