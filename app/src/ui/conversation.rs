@@ -182,6 +182,10 @@ struct Actions {
     viewing: RwSignal<Option<AttachmentId>>,
 }
 
+/// How far from the window's top a message's menu needs to open upwards
+/// (its height with the emoji row, and the header above it), in CSS pixels.
+const MENU_ROOM: f64 = 360.0;
+
 /// The quick reactions, and the rest of the picker.
 const QUICK_EMOJI: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
 const MORE_EMOJI: [&str; 30] = [
@@ -579,8 +583,13 @@ fn MessageMenu(message: Message, mine: bool, group: bool) -> impl IntoView {
             {move || open().then(|| {
                 let emoji_button = emoji_button.clone();
                 let (reply, edit, delete) = (reply.clone(), edit.clone(), delete.clone());
+                // Near the top of the window it opens downwards: upwards it
+                // would go under the conversation's header.
+                let below = button
+                    .get_untracked()
+                    .is_some_and(|button| button.get_bounding_client_rect().top() < MENU_ROOM);
                 view! {
-                    <div class="menu" role="menu" aria-label="Message actions" node_ref=menu>
+                    <div class="menu" class:below=below role="menu" aria-label="Message actions" node_ref=menu>
                         {move || picking.get().then(|| {
                             let emoji_button = emoji_button.clone();
                             view! {
