@@ -88,13 +88,15 @@ async fn change<A: Adapter>(
             members.iter().map(|member| member.user.id).collect()
         };
         let cluster = &ctx.realtime.cluster;
-        let hidden = message.clone().quote_as_read_from(Seq::MAX);
-        cluster
-            .emit_to_users(
-                &ids(quote_hidden),
-                &MessageUpdated(with_status(hidden, &watermarks)),
-            )
-            .await;
+        if !quote_hidden.is_empty() {
+            let hidden = message.clone().quote_as_read_from(Seq::MAX);
+            cluster
+                .emit_to_users(
+                    &ids(quote_hidden),
+                    &MessageUpdated(with_status(hidden, &watermarks)),
+                )
+                .await;
+        }
         cluster
             .emit_to_users(
                 &ids(whole),

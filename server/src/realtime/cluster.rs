@@ -252,9 +252,6 @@ impl<A: Adapter> Cluster<A> {
         apart: &[UserId],
         theirs: &E,
     ) {
-        if apart.is_empty() {
-            return self.emit_to_chat_except(socket, chat, members, event).await;
-        }
         let rooms = Self::chat_audience(chat, members);
         let set_apart: Vec<String> = apart.iter().map(|&user| Self::user_room(user)).collect();
         broadcast(

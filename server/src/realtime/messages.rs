@@ -103,22 +103,29 @@ pub async fn send_message<A: Adapter>(
         }
         None => Vec::new(),
     };
-    let mut unquoted = message.clone();
-    unquoted.reply_to = message
-        .reply_to
-        .as_ref()
-        .map(|quote| ReplyTo::unavailable(quote.message_id));
-    ctx.realtime
-        .cluster
-        .emit_to_chat_apart(
-            &ctx.socket,
-            chat_id,
-            &members,
-            &NewMessage(message.clone()),
-            &late,
-            &NewMessage(unquoted),
-        )
-        .await;
+    let cluster = &ctx.realtime.cluster;
+    let announced = NewMessage(message.clone());
+    if late.is_empty() {
+        cluster
+            .emit_to_chat_except(&ctx.socket, chat_id, &members, &announced)
+            .await;
+    } else {
+        let mut unquoted = message.clone();
+        unquoted.reply_to = message
+            .reply_to
+            .as_ref()
+            .map(|quote| ReplyTo::unavailable(quote.message_id));
+        cluster
+            .emit_to_chat_apart(
+                &ctx.socket,
+                chat_id,
+                &members,
+                &announced,
+                &late,
+                &NewMessage(unquoted),
+            )
+            .await;
+    }
     for moved in moves {
         // A member who was up to date had only this message to catch up on: only
         // its sender's ticks change, so only they need to hear of it. (In a
