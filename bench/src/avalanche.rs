@@ -135,7 +135,7 @@ async fn keep_connected(addr: SocketAddr, token: String, tally: Arc<Tally>) {
             Ok((socket, mut inbox)) => {
                 attempt = 0;
                 let asked = Instant::now();
-                match socket.emit(&ListChats {}).await {
+                match socket.emit(&ListChats::first()).await {
                     Ok(Ok(_)) => {
                         if let Ok(mut round_trips) = tally.round_trips.lock()
                             && let Some(round_trips) = round_trips.as_mut()

@@ -6,7 +6,7 @@
 //! | event | payload | ok reply |
 //! |---|---|---|
 //! | `createChat`  | [`CreateChat`]  | [`Chat`] |
-//! | `listChats`   | [`ListChats`]   | `[ChatSummary]`, newest activity first |
+//! | `listChats`   | [`ListChats`]   | [`ChatPage`]: pinned first (first page only), then newest activity first |
 //! | `joinRoom`    | [`JoinRoom`]    | [`RoomJoined`] |
 //! | `leaveRoom`   | [`LeaveRoom`]   | [`Done`] |
 //! | `sendMessage` | [`SendMessage`] | [`Message`] |
@@ -63,8 +63,45 @@ pub struct CreateChat {
     pub members: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListChats {}
+/// A page of the asker's chat list. The first page (no `before`) holds every
+/// pinned chat, then the `limit` chats of newest activity; each later page,
+/// asked with the previous page's `next`, the `limit` after those.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListChats {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl ListChats {
+    pub const DEFAULT_LIMIT: u32 = 25;
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// The first page.
+    pub fn first() -> Self {
+        Self::default()
+    }
+
+    /// The page after the one whose `next` this is.
+    pub fn after(next: impl Into<String>) -> Self {
+        Self {
+            before: Some(next.into()),
+            limit: None,
+        }
+    }
+}
+
+/// One page of a chat list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatPage {
+    pub chats: Vec<ChatSummary>,
+    /// Pass back as `before` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
 
 /// Opens a chat: the socket enters its room (so messages arriving are "seen")
 /// and everything in it is marked seen.
@@ -504,7 +541,7 @@ macro_rules! server_events {
 
 client_events! {
     CreateChat => "createChat", Chat;
-    ListChats => "listChats", Vec<ChatSummary>;
+    ListChats => "listChats", ChatPage;
     JoinRoom => "joinRoom", RoomJoined;
     LeaveRoom => "leaveRoom", Done;
     SendMessage => "sendMessage", Message;
@@ -742,7 +779,9 @@ mod tests {
             (None, None, None)
         );
         let list: ListChats = serde_json::from_value(json!({})).unwrap();
-        assert_eq!(list, ListChats {});
+        assert_eq!(list, ListChats::first());
+        let list: ListChats = serde_json::from_value(json!({"before": "x", "limit": 5})).unwrap();
+        assert_eq!((list.before.as_deref(), list.limit), (Some("x"), Some(5)));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     client::ConnectionState,
     model::{ChatId, ChatKind, ChatSummary, Message, User},
-    protocol::{RoomJoined, UpdateChatPrefs},
+    protocol::{ChatPage, RoomJoined, UpdateChatPrefs},
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -40,7 +40,7 @@ pub fn ChatListPage() -> impl IntoView {
             #[cfg(feature = "ssr")]
             return super::session::first_chats().await;
             #[cfg(not(feature = "ssr"))]
-            Ok::<_, ServerFnError>(Vec::new())
+            Ok::<_, ServerFnError>(ChatPage::default())
         },
     );
     #[cfg(feature = "ssr")]
@@ -72,7 +72,7 @@ pub fn ChatListPage() -> impl IntoView {
 }
 
 #[component]
-fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> impl IntoView {
+fn Chats(user: User, first: ChatPage, opened: Option<RoomJoined>) -> impl IntoView {
     let live = expect_context::<Live>();
     // Before the socket has said anything, the rows the server rendered
     // (titled as this person sees them: the other one's name).
@@ -80,7 +80,8 @@ fn Chats(user: User, first: Vec<ChatSummary>, opened: Option<RoomJoined>) -> imp
         live.me.set(Some(user.clone()));
     }
     if live.chats.with_untracked(Vec::is_empty) {
-        live.chats.set(first);
+        live.chats.set(first.chats);
+        live.chats_more.set(first.next);
     }
     if let Some(opened) = opened {
         live.seed_conversation(opened);
@@ -231,8 +232,22 @@ fn ChatRows(open: Memo<Option<ChatId>>) -> impl IntoView {
                 </div>
             }
         >
-            // A chat list is short: every change redraws it whole.
-            <ul class="chat-rows" aria-label="Chats" data-testid="chat-rows-main">{move || rows(false)}</ul>
+            // A page of the list is short: every change redraws it whole.
+            // Scrolled near its end, the list loads its next page (the
+            // button does the same, by keyboard too).
+            <ul class="chat-rows" aria-label="Chats" data-testid="chat-rows-main"
+                on:scroll=move |ev| if near_the_end(&ev) { live.more_chats() }>
+                {move || rows(false)}
+                {move || live.chats_more.with(Option::is_some).then(|| view! {
+                    <li class="more-chats">
+                        <button type="button" class="link-button" data-testid="more-chats"
+                            aria-busy=move || live.loading_chats.get().to_string()
+                            on:click=move |_| live.more_chats()>
+                            {move || if live.loading_chats.get() { "Loading more chats…" } else { "Show more chats" }}
+                        </button>
+                    </li>
+                })}
+            </ul>
             {move || (archived_count() > 0).then(|| view! {
                 <button type="button" class="archived-toggle" data-testid="archived-toggle"
                     aria-expanded=move || show_archived.get().to_string()
@@ -247,6 +262,17 @@ fn ChatRows(open: Memo<Option<ChatId>>) -> impl IntoView {
             })}
         </Show>
     }
+}
+
+/// Whether a scrolled list is within a few rows of its end.
+fn near_the_end(ev: &leptos::ev::Event) -> bool {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|list| {
+            let left = list.scroll_height() - list.scroll_top() - list.client_height();
+            left < 4 * 72
+        })
 }
 
 /// The chat row whose menu is open (one at a time).

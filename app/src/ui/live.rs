@@ -81,7 +81,13 @@ pub struct Conversation {
 pub struct Live {
     pub me: RwSignal<Option<User>>,
     pub connection: RwSignal<ConnectionState>,
+    /// The chat list as far as it is loaded: pinned first, then newest
+    /// activity first.
     pub chats: RwSignal<Vec<ChatSummary>>,
+    /// Where the rest of the list starts (`None`: it is all here).
+    pub chats_more: RwSignal<Option<String>>,
+    /// A further page of the list is on its way.
+    pub loading_chats: RwSignal<bool>,
     pub typing: RwSignal<Vec<TypingEntry>>,
     /// The chat the route shows.
     pub open: RwSignal<Option<ChatId>>,
@@ -233,6 +239,46 @@ pub fn listed_with(
     chats
 }
 
+/// The list after a fresh first `page` (and `next`, where the rest starts)
+/// replaces the first part of the `held` one, loaded down to `held_more`:
+/// what was held below it stays (a chat pushed down by newer ones, or one of
+/// a later page), and so does how far the list was loaded. Every pinned chat
+/// is on the first page: one held that is not there is pinned no more.
+pub fn with_first_page(
+    held: Vec<ChatSummary>,
+    held_more: Option<String>,
+    page: Vec<ChatSummary>,
+    next: Option<String>,
+) -> (Vec<ChatSummary>, Option<String>) {
+    if next.is_none() {
+        return (page, None);
+    }
+    let below: Vec<ChatSummary> = held
+        .into_iter()
+        .filter(|summary| !page.iter().any(|p| p.chat.id == summary.chat.id))
+        .map(|summary| ChatSummary {
+            pinned: false,
+            ..summary
+        })
+        .collect();
+    if below.is_empty() {
+        return (page, next);
+    }
+    let mut chats = page;
+    chats.extend(below);
+    (chats, held_more)
+}
+
+/// A later page goes below what is held, without what is held already (a
+/// chat that moved up since was taken from a newer message).
+pub fn append_page(chats: &mut Vec<ChatSummary>, page: Vec<ChatSummary>) {
+    for summary in page {
+        if !chats.iter().any(|held| held.chat.id == summary.chat.id) {
+            chats.push(summary);
+        }
+    }
+}
+
 /// A chat changed (`chatUpdated`): the summary replaces the one held, in
 /// place, or the chat leaves the list when it no longer lists `me` (they
 /// left or were removed). Whether it left.
@@ -300,6 +346,8 @@ impl Live {
             me: RwSignal::new(None),
             connection: RwSignal::new(ConnectionState::Connecting),
             chats: RwSignal::new(Vec::new()),
+            chats_more: RwSignal::new(None),
+            loading_chats: RwSignal::new(false),
             typing: RwSignal::new(Vec::new()),
             open: RwSignal::new(None),
             conversation: Conversation {
@@ -815,23 +863,53 @@ impl Live {
         }
     }
 
-    /// Asks for the whole chat list; messages taken while the answer was on
-    /// its way stay taken.
+    /// Asks for the list's first page again (after a reconnect, or for a
+    /// chat this page does not hold); messages taken while the answer was on
+    /// its way stay taken, and the pages loaded below it stay.
     async fn list_chats(self) {
         self.listing.update_value(|listing| listing.asked += 1);
-        let answer = self.emit(ListChats {}).await;
-        if let Ok(chats) = answer {
+        let answer = self.emit(ListChats::first()).await;
+        if let Ok(page) = answer {
             let me = self.my_id();
-            let chats = self
+            let fresh = self
                 .listing
-                .with_value(|listing| listed_with(chats, &listing.taken, me));
+                .with_value(|listing| listed_with(page.chats, &listing.taken, me));
+            let held = self.chats.get_untracked();
+            let (chats, more) =
+                with_first_page(held, self.chats_more.get_untracked(), fresh, page.next);
             self.chats.set(chats);
+            self.chats_more.set(more);
         }
         self.listing.update_value(|listing| {
             listing.asked -= 1;
             if listing.asked == 0 {
                 listing.taken.clear();
             }
+        });
+    }
+
+    /// Loads the next page of the chat list, if there is one and it is not
+    /// already on its way.
+    pub fn more_chats(self) {
+        let Some(before) = self.chats_more.get_untracked() else {
+            return;
+        };
+        if self.loading_chats.get_untracked() {
+            return;
+        }
+        self.loading_chats.set(true);
+        spawn_local(async move {
+            match self.emit(ListChats::after(before.clone())).await {
+                // Unless the list was asked for afresh meanwhile.
+                Ok(page) if self.chats_more.get_untracked() == Some(before) => {
+                    self.chats.update(|chats| append_page(chats, page.chats));
+                    self.chats_more.set(page.next);
+                }
+                Ok(_) | Err(EmitError::Offline) => {}
+                // The button stays: another try is one click (or scroll) away.
+                Err(error) => self.list_error.set(Some(error.message())),
+            }
+            self.loading_chats.set(false);
         });
     }
 
@@ -1175,6 +1253,41 @@ mod tests {
         let chats = listed_with(vec![summary(1, false), mike], &taken, None);
         assert_eq!(ids(&chats), [1, 100]);
         assert_eq!(chats[1].unread_count, 2);
+    }
+
+    #[test]
+    fn a_fresh_first_page_keeps_the_pages_loaded_below_it() {
+        // Held: pinned 1, then 2 3 (page one), 4 5 (page two, loaded down
+        // to "c5"). Meanwhile 5 got news and 1 was unpinned elsewhere.
+        let held = vec![
+            summary(1, true),
+            summary(2, false),
+            summary(3, false),
+            summary(4, false),
+            summary(5, false),
+        ];
+        let page = vec![summary(5, false), summary(2, false)];
+        let (chats, more) = with_first_page(held, Some("c5".into()), page, Some("c2".into()));
+        assert_eq!(ids(&chats), [5, 2, 1, 3, 4]);
+        assert!(!chats[2].pinned, "every pinned chat is on the first page");
+        assert_eq!(more.as_deref(), Some("c5"));
+    }
+
+    #[test]
+    fn a_first_page_that_is_the_whole_list_replaces_it() {
+        let held = vec![summary(1, false), summary(2, false)];
+        let (chats, more) = with_first_page(held, Some("c2".into()), vec![summary(2, false)], None);
+        assert_eq!((ids(&chats), more), (vec![2], None));
+        let (chats, more) =
+            with_first_page(Vec::new(), None, vec![summary(3, false)], Some("c3".into()));
+        assert_eq!((ids(&chats), more.as_deref()), (vec![3], Some("c3")));
+    }
+
+    #[test]
+    fn a_later_page_adds_only_chats_not_held() {
+        let mut chats = vec![summary(7, false), summary(1, false)];
+        append_page(&mut chats, vec![summary(7, false), summary(2, false)]);
+        assert_eq!(ids(&chats), [7, 1, 2]);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! request (see the server's `auth::middleware`) and leaves the answer in the
 //! request's extensions as a [`Viewer`]; pages read it through [`signed_in`].
 
-#[cfg(feature = "ssr")]
-use crate::model::ChatSummary;
 use crate::model::User;
+#[cfg(feature = "ssr")]
+use crate::protocol::ChatPage;
 use leptos::prelude::*;
 
 /// The signed-in person of this request, if any. Server only.
@@ -21,7 +21,8 @@ pub type PageData<'a, T> =
 /// and the chat they open, rendered before any WebAssembly runs. Server only.
 #[cfg(feature = "ssr")]
 pub trait ChatSource: Send + Sync + 'static {
-    fn chats_of(&self, user: crate::model::UserId) -> PageData<'_, Vec<ChatSummary>>;
+    /// The first page of their chat list, as `listChats` answers it.
+    fn first_chats(&self, user: crate::model::UserId) -> PageData<'_, ChatPage>;
 
     /// The chat as `joinRoom` would answer it, without marking anything seen
     /// (`None`: not theirs).
@@ -96,14 +97,17 @@ pub fn signed_in() -> Resource<Result<Option<User>, ServerFnError>> {
     )
 }
 
-/// The signed-in person's chats as the list shows them (empty for nobody):
+/// The first page of the signed-in person's chat list (empty for nobody):
 /// rendered into the first HTML, then kept live by the socket.
 #[cfg(feature = "ssr")]
-pub async fn first_chats() -> Result<Vec<ChatSummary>, ServerFnError> {
+pub async fn first_chats() -> Result<ChatPage, ServerFnError> {
     let Some((user, PageChats(source))) = page_source()? else {
-        return Ok(Vec::new());
+        return Ok(ChatPage::default());
     };
-    source.chats_of(user.id).await.map_err(ServerFnError::new)
+    source
+        .first_chats(user.id)
+        .await
+        .map_err(ServerFnError::new)
 }
 
 /// The chat `/chats/:id` opens, with its latest messages and their ticks, for

@@ -1,14 +1,20 @@
 //! `createChat` and `listChats`, and the chat summaries everything else
 //! announces with `chatUpdated`.
 
-use super::{Realtime, dispatch::Ctx, views::with_status};
-use crate::store::{ChatRecord, Member, Membership, Page, Unread};
+use super::{
+    Realtime,
+    dispatch::Ctx,
+    views::{chat_view_with, watermarks_of, with_status},
+};
+use crate::store::{ChatCursor, ChatRecord, Member, Membership, Unread};
 use app::{
-    model::{Chat, ChatId, ChatKind, ChatSummary, GroupName, User, UserId, Username},
-    protocol::{ApiError, ChatCreated, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined},
+    model::{Chat, ChatId, ChatKind, ChatSummary, GroupName, Seq, User, UserId, Username},
+    protocol::{
+        ApiError, ChatCreated, ChatPage, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined,
+    },
 };
 use socketioxide::adapter::Adapter;
-use std::{cmp::Reverse, collections::HashSet};
+use std::collections::HashSet;
 
 pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result<Chat, ApiError> {
     let others = other_members(&ctx, &request.members).await?;
@@ -109,39 +115,71 @@ pub async fn other_members<A: Adapter>(
     Ok(found)
 }
 
-/// The user's chats: pinned ones first, then by newest activity; archived
-/// ones too (flagged: the list shows them under "Archived").
-pub async fn list_chats<A: Adapter>(
-    ctx: Ctx<A>,
-    _: ListChats,
-) -> Result<Vec<ChatSummary>, ApiError> {
-    ctx.realtime.chats_of(ctx.me().id).await
+/// A page of the user's chat list: pinned ones first (on the first page),
+/// then by newest activity; archived ones too (flagged: the list shows them
+/// under "Archived").
+pub async fn list_chats<A: Adapter>(ctx: Ctx<A>, request: ListChats) -> Result<ChatPage, ApiError> {
+    let limit = match request.limit.unwrap_or(ListChats::DEFAULT_LIMIT) {
+        0 => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "limit must be at least 1",
+            ));
+        }
+        limit => u64::from(limit.min(ListChats::MAX_LIMIT)),
+    };
+    let before = match request.before.as_deref() {
+        Some(raw) => Some(ChatCursor::decode(raw).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "before is not a cursor this server gave",
+            )
+        })?),
+        None => None,
+    };
+    ctx.realtime.chat_page(ctx.me().id, before, limit).await
+}
+
+/// One chat of a list being summarised: the chat, the reader's standing in
+/// it, and its members.
+pub struct Listed<'a> {
+    pub chat: &'a ChatRecord,
+    pub mine: Membership,
+    pub members: &'a [Member],
 }
 
 impl<A: Adapter> Realtime<A> {
-    /// `user`'s chats as their list shows them: pinned first, then newest
-    /// activity first.
-    pub async fn chats_of(&self, user: UserId) -> Result<Vec<ChatSummary>, ApiError> {
-        let chats = self.store.chats_of(user).await?;
-        let mut listed = Vec::with_capacity(chats.len());
-        for (chat, mine) in chats {
-            let members = self.store.members(chat.id).await?;
-            let online = self.online_in(&members).await;
-            let summary = self
-                .summary(&chat, &members, user, Some(mine), &online)
-                .await?;
-            // A message stored after the chats were read is newer activity
-            // than the chat's row says.
-            let activity = summary
-                .last_message
-                .as_ref()
-                .map_or(chat.last_activity_at, |last| {
-                    last.created_at.max(chat.last_activity_at)
-                });
-            listed.push((activity, summary));
-        }
-        listed.sort_by_key(|(activity, summary)| (!summary.pinned, Reverse(*activity)));
-        Ok(listed.into_iter().map(|(_, summary)| summary).collect())
+    /// A page of `user`'s chat list (see `Store::chat_page`). The same
+    /// number of reads whatever the number of chats, on the page or in all.
+    pub async fn chat_page(
+        &self,
+        user: UserId,
+        before: Option<ChatCursor>,
+        limit: u64,
+    ) -> Result<ChatPage, ApiError> {
+        let (rows, next) = self.store.chat_page(user, before, limit).await?;
+        let ids: Vec<ChatId> = rows.iter().map(|(chat, _)| chat.id).collect();
+        let members = self.store.members_in(&ids).await?;
+        let everyone: Vec<UserId> = members
+            .values()
+            .flatten()
+            .map(|member| member.user.id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let online = self.cluster.online_among(&everyone).await;
+        let listed: Vec<Listed<'_>> = rows
+            .iter()
+            .map(|(chat, mine)| Listed {
+                chat,
+                mine: *mine,
+                members: members.get(&chat.id).map_or(&[], Vec::as_slice),
+            })
+            .collect();
+        Ok(ChatPage {
+            chats: self.summaries(user, &listed, &online).await?,
+            next: next.map(ChatCursor::encode),
+        })
     }
 
     /// The chat as `user` lists it. `mine` is their standing in it, `None`
@@ -155,46 +193,97 @@ impl<A: Adapter> Realtime<A> {
         mine: Option<Membership>,
         online: &HashSet<UserId>,
     ) -> Result<ChatSummary, ApiError> {
-        let view = self.chat_view_given(chat, members, user, online).await;
         let Some(mine) = mine else {
+            let view = self.chat_view_given(chat, members, user, online).await;
             return Ok(ChatSummary::new(view, None, 0));
         };
-        let store = &self.store;
-        let watermarks = super::views::watermarks_of(members);
-        let last_message = store
-            .messages(chat.id, Page::Latest, 1, mine.visible_from)
-            .await?
+        let listed = [Listed {
+            chat,
+            mine,
+            members,
+        }];
+        let mut summaries = self.summaries(user, &listed, online).await?;
+        // One summary per chat listed: there is one.
+        summaries
             .pop()
-            .map(|message| with_status(message, &watermarks));
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "no summary"))
+    }
+
+    /// Each listed chat as `user` lists it, in the same order: their latest
+    /// message, unread and mention counts, blocks and presence. Four reads
+    /// (and the latest messages' decoration) for any number of chats.
+    pub async fn summaries(
+        &self,
+        user: UserId,
+        listed: &[Listed<'_>],
+        online: &HashSet<UserId>,
+    ) -> Result<Vec<ChatSummary>, ApiError> {
+        let store = &self.store;
+        let blocks = store.blocks_of(user).await?;
+        let readable: Vec<(ChatId, Seq)> = listed
+            .iter()
+            .map(|listed| (listed.chat.id, listed.mine.visible_from))
+            .collect();
+        let mut latest = store.latest_messages(&readable).await?;
         // Counted through the message shown, never past it (see `Unread`).
-        let unread = last_message.as_ref().map(|last| Unread {
-            seen_seq: mine.receipt.seen_seq,
-            through: last.seq,
-        });
-        let unread_count = match unread {
-            Some(unread) => store.unread_count(chat.id, user, unread).await?,
-            None => 0,
-        };
-        let mention_count = match (chat.kind, unread) {
-            (ChatKind::Group, Some(unread)) if unread_count > 0 => {
-                store.mention_count(chat.id, user, unread).await?
-            }
-            _ => 0,
-        };
-        let blocked = match (chat.kind, view.members.iter().find(|m| m.id != user)) {
-            (ChatKind::Direct, Some(other)) => store.has_blocked(user, other.id).await?,
-            _ => false,
-        };
-        let prefs = mine.prefs;
-        Ok(ChatSummary {
-            muted: prefs.muted,
-            pinned: prefs.pinned_at.is_some(),
-            archived: prefs.is_archived(chat.last_activity_at),
-            marked_unread: prefs.marked_unread,
-            blocked,
-            mention_count,
-            ..ChatSummary::new(view, last_message, unread_count)
-        })
+        let unread: Vec<(ChatId, Unread)> = listed
+            .iter()
+            .filter_map(|listed| {
+                let last = latest.get(&listed.chat.id)?;
+                Some((
+                    listed.chat.id,
+                    Unread {
+                        seen_seq: listed.mine.receipt.seen_seq,
+                        through: last.seq,
+                    },
+                ))
+            })
+            .collect();
+        let unread_counts = store.unread_counts(user, &unread).await?;
+        let in_groups_with_unread: Vec<(ChatId, Unread)> = unread
+            .iter()
+            .filter(|(chat, _)| {
+                unread_counts.contains_key(chat)
+                    && listed
+                        .iter()
+                        .any(|l| l.chat.id == *chat && l.chat.kind == ChatKind::Group)
+            })
+            .copied()
+            .collect();
+        let mention_counts = store.mention_counts(user, &in_groups_with_unread).await?;
+        Ok(listed
+            .iter()
+            .map(|listed| {
+                let Listed {
+                    chat,
+                    mine,
+                    members,
+                } = *listed;
+                let view = chat_view_with(chat, members, user, online, &blocks.blockers);
+                let last_message = latest
+                    .remove(&chat.id)
+                    .map(|message| with_status(message, &watermarks_of(members)));
+                let blocked = chat.kind == ChatKind::Direct
+                    && view
+                        .members
+                        .iter()
+                        .any(|m| m.id != user && blocks.blocked.contains(&m.id));
+                let prefs = mine.prefs;
+                ChatSummary {
+                    muted: prefs.muted,
+                    pinned: prefs.pinned_at.is_some(),
+                    archived: prefs.is_archived(chat.last_activity_at),
+                    marked_unread: prefs.marked_unread,
+                    blocked,
+                    mention_count: mention_counts.get(&chat.id).copied().unwrap_or(0),
+                    ..ChatSummary::new(
+                        view,
+                        last_message,
+                        unread_counts.get(&chat.id).copied().unwrap_or(0),
+                    )
+                }
+            })
+            .collect())
     }
 
     /// Tells each of `users` (all their devices) how the chat now stands for
@@ -224,9 +313,10 @@ impl<A: Adapter> Realtime<A> {
 /// The pages' view of the same list and of the open chat (the first HTML of
 /// `/` and `/chats/:id`).
 impl<A: Adapter> app::ui::ChatSource for Realtime<A> {
-    fn chats_of(&self, user: UserId) -> app::ui::PageData<'_, Vec<ChatSummary>> {
+    fn first_chats(&self, user: UserId) -> app::ui::PageData<'_, ChatPage> {
         Box::pin(async move {
-            Realtime::chats_of(self, user)
+            let limit = u64::from(ListChats::DEFAULT_LIMIT);
+            self.chat_page(user, None, limit)
                 .await
                 .map_err(|error| error.message)
         })

@@ -188,29 +188,7 @@ impl<A: Adapter> Realtime<A> {
                 tracing::warn!(%error, "cannot read blocks; hiding presence");
                 ids.clone()
             });
-        let members = members
-            .iter()
-            .map(|member| {
-                let mut user = member.user.clone();
-                let hidden = user.id != viewer && blockers.contains(&user.id);
-                user.online = !hidden && online.contains(&user.id);
-                let keeps_last_seen =
-                    user.id != viewer && member.settings.last_seen == LastSeenVisibility::Nobody;
-                if user.online || hidden || keeps_last_seen {
-                    user.last_seen_at = None;
-                }
-                ChatMember {
-                    user,
-                    role: member.role,
-                }
-            })
-            .collect();
-        Chat {
-            id: chat.id,
-            kind: chat.kind,
-            name: chat.name.clone(),
-            members,
-        }
+        chat_view_with(chat, members, viewer, online, &blockers)
     }
 
     /// Announces that `user_id`'s `kind` watermark reached `up_to_seq`, to
@@ -319,5 +297,39 @@ impl<A: Adapter> Realtime<A> {
     pub async fn with_current_status(&self, message: StoredMessage) -> Result<Message, ApiError> {
         let watermarks = self.store.receipts(message.chat_id).await?;
         Ok(with_status(message, &watermarks))
+    }
+}
+
+/// The chat as `viewer` sees it, with who is `online` and who has blocked
+/// them (`blockers`: they hide their presence from the viewer) known.
+pub fn chat_view_with(
+    chat: &ChatRecord,
+    members: &[Member],
+    viewer: UserId,
+    online: &HashSet<UserId>,
+    blockers: &[UserId],
+) -> Chat {
+    let members = members
+        .iter()
+        .map(|member| {
+            let mut user = member.user.clone();
+            let hidden = user.id != viewer && blockers.contains(&user.id);
+            user.online = !hidden && online.contains(&user.id);
+            let keeps_last_seen =
+                user.id != viewer && member.settings.last_seen == LastSeenVisibility::Nobody;
+            if user.online || hidden || keeps_last_seen {
+                user.last_seen_at = None;
+            }
+            ChatMember {
+                user,
+                role: member.role,
+            }
+        })
+        .collect();
+    Chat {
+        id: chat.id,
+        kind: chat.kind,
+        name: chat.name.clone(),
+        members,
     }
 }

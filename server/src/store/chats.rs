@@ -50,6 +50,31 @@ impl From<chat::Model> for ChatRecord {
     }
 }
 
+/// Where a page of someone's chat list stops: the next page starts below
+/// it (older activity, or the same activity and a lower id). Opaque to
+/// clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChatCursor {
+    pub activity: DateTime<Utc>,
+    pub chat: ChatId,
+}
+
+impl ChatCursor {
+    pub fn encode(self) -> String {
+        let nanos = self.activity.timestamp_nanos_opt().unwrap_or_default();
+        format!("{nanos}.{}", self.chat.0.simple())
+    }
+
+    /// `None` for anything this server did not hand out.
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (nanos, chat) = raw.split_once('.')?;
+        Some(Self {
+            activity: DateTime::from_timestamp_nanos(nanos.parse().ok()?),
+            chat: ChatId(Uuid::try_parse(chat).ok()?),
+        })
+    }
+}
+
 /// A member as stored: who (presence not filled in), their watermarks, their
 /// role, from where they may read, and their privacy settings.
 #[derive(Clone, Debug)]
@@ -344,23 +369,70 @@ impl Store {
         members_of(&self.db, chat_id).await
     }
 
-    /// The user's chats with their own standing in each, newest activity first.
-    pub async fn chats_of(
+    /// A page of the user's chat list, with their own standing in each: on
+    /// the first page (`before` absent) every pinned chat, newest activity
+    /// first, then up to `limit` unpinned ones; on later pages the `limit`
+    /// unpinned ones below `before`. Also where the next page starts, when
+    /// there is one. Two reads at most, however many chats the user is in.
+    pub async fn chat_page(
         &self,
         user_id: UserId,
-    ) -> Result<Vec<(ChatRecord, Membership)>, StoreError> {
-        let rows = chat_member::Entity::find()
-            .filter(chat_member::Column::UserId.eq(user_id.0))
-            .find_also_related(chat::Entity)
-            .order_by_desc(chat::Column::LastActivityAt)
-            .all(&self.db)
-            .await?;
-        Ok(rows
+        before: Option<ChatCursor>,
+        limit: u64,
+    ) -> Result<(Vec<(ChatRecord, Membership)>, Option<ChatCursor>), StoreError> {
+        let theirs = || {
+            chat_member::Entity::find()
+                .filter(chat_member::Column::UserId.eq(user_id.0))
+                .find_also_related(chat::Entity)
+                .order_by_desc(chat::Column::LastActivityAt)
+                .order_by_desc(chat::Column::Id)
+        };
+        let mut rows = Vec::new();
+        if before.is_none() {
+            rows = theirs()
+                .filter(chat_member::Column::PinnedAt.is_not_null())
+                .all(&self.db)
+                .await?;
+        }
+        let mut unpinned = theirs().filter(chat_member::Column::PinnedAt.is_null());
+        if let Some(ChatCursor { activity, chat }) = before {
+            use sea_orm::ExprTrait;
+            unpinned = unpinned.filter(
+                chat::Column::LastActivityAt
+                    .lt(activity)
+                    .or(chat::Column::LastActivityAt
+                        .eq(activity)
+                        .and(chat::Column::Id.lt(chat.0))),
+            );
+        }
+        // One more than asked: whether there is a next page.
+        let mut unpinned = unpinned.limit(limit + 1).all(&self.db).await?;
+        let more = unpinned.len() as u64 > limit;
+        unpinned.truncate(limit as usize);
+        let next = more
+            .then(|| unpinned.last().and_then(|(_, chat)| chat.as_ref()))
+            .flatten()
+            .map(|chat| ChatCursor {
+                activity: chat.last_activity_at,
+                chat: ChatId(chat.id),
+            });
+        rows.extend(unpinned);
+        let page = rows
             .into_iter()
             .filter_map(|(member, chat)| {
                 chat.map(|chat| (ChatRecord::from(chat), Membership::from(&member)))
             })
-            .collect())
+            .collect();
+        Ok((page, next))
+    }
+
+    /// Everyone in each of these chats with their watermarks, in the order
+    /// they joined: one read.
+    pub async fn members_in(
+        &self,
+        chats: &[ChatId],
+    ) -> Result<HashMap<ChatId, Vec<Member>>, StoreError> {
+        members_in_chats(&self.db, chats).await
     }
 
     /// Everyone who shares at least one chat with `user_id` (not themselves).
@@ -463,24 +535,41 @@ pub(super) async fn members_of(
     db: &impl ConnectionTrait,
     chat_id: ChatId,
 ) -> Result<Vec<Member>, StoreError> {
+    Ok(members_in_chats(db, &[chat_id])
+        .await?
+        .remove(&chat_id)
+        .unwrap_or_default())
+}
+
+async fn members_in_chats(
+    db: &impl ConnectionTrait,
+    chats: &[ChatId],
+) -> Result<HashMap<ChatId, Vec<Member>>, StoreError> {
+    if chats.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows = chat_member::Entity::find()
-        .filter(chat_member::Column::ChatId.eq(chat_id.0))
+        .filter(chat_member::Column::ChatId.is_in(chats.iter().map(|chat| chat.0)))
         .find_also_related(user::Entity)
+        .order_by_asc(chat_member::Column::ChatId)
         .order_by_asc(chat_member::Column::JoinedAt)
         .order_by_asc(chat_member::Column::UserId)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(member, user)| {
-            let user = StoredUser::from(user?);
-            Some(Member {
+    let mut members: HashMap<ChatId, Vec<Member>> = HashMap::new();
+    for (member, user) in rows {
+        let Some(user) = user else { continue };
+        let user = StoredUser::from(user);
+        members
+            .entry(ChatId(member.chat_id))
+            .or_default()
+            .push(Member {
                 user: user.user,
                 settings: user.settings,
                 receipt: receipt_of(&member),
                 role: Role::parse(&member.role),
                 visible_from: member.visible_from_seq,
-            })
-        })
-        .collect())
+            });
+    }
+    Ok(members)
 }

@@ -12,7 +12,9 @@ use app::model::{
     ReplyTo, Seq, SystemEvent, UserId, Version,
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, PaginatorTrait, QueryOrder, QuerySelect, entity::prelude::*};
+use sea_orm::{
+    Condition, ConnectionTrait, QueryOrder, QuerySelect, QueryTrait, entity::prelude::*,
+};
 use std::collections::HashMap;
 
 /// A message as stored; its status depends on who reads it, so it has none.
@@ -260,29 +262,112 @@ impl Store {
         decorate(&self.db, messages).await
     }
 
-    /// How many messages after `seen_seq` others sent that mention `reader`:
-    /// the "@" badge.
-    pub async fn mention_count(
+    /// The newest message of each chat that its reader may read (from the
+    /// seq paired with it), as that reader sees it: one read for them all,
+    /// then their quotes and reactions. A chat with nothing readable yet is
+    /// absent.
+    pub async fn latest_messages(
         &self,
-        chat_id: ChatId,
-        reader: UserId,
-        unread: Unread,
-    ) -> Result<u64, StoreError> {
-        Ok(unread_by(chat_id, reader, unread)
-            // The ids are JSON strings of fixed form: a match is exact.
-            .filter(message::Column::Mentions.contains(reader.0.to_string()))
-            .count(&self.db)
-            .await?)
+        chats: &[(ChatId, Seq)],
+    ) -> Result<HashMap<ChatId, StoredMessage>, StoreError> {
+        use sea_orm::ExprTrait;
+        if chats.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let newest = message::Entity::find()
+            .select_only()
+            .column(message::Column::ChatId)
+            .column_as(message::Column::Seq.max(), "seq")
+            .filter(message::Column::ChatId.is_in(chats.iter().map(|(chat, _)| chat.0)))
+            .group_by(message::Column::ChatId)
+            .into_query();
+        let rows = message::Entity::find()
+            .filter(
+                Expr::tuple([
+                    Expr::col(message::Column::ChatId).into(),
+                    Expr::col(message::Column::Seq).into(),
+                ])
+                .in_subquery(newest),
+            )
+            .all(&self.db)
+            .await?;
+        let from: HashMap<ChatId, Seq> = chats.iter().copied().collect();
+        let readable = rows
+            .into_iter()
+            .map(StoredMessage::from)
+            .filter(|message| {
+                from.get(&message.chat_id)
+                    .is_some_and(|&f| message.seq >= f)
+            })
+            .collect();
+        Ok(decorate(&self.db, readable)
+            .await?
+            .into_iter()
+            .map(|message| {
+                let reader_from = from.get(&message.chat_id).copied().unwrap_or_default();
+                (message.chat_id, message.quote_as_read_from(reader_from))
+            })
+            .collect())
     }
 
-    /// How many messages of `unread` others sent: the unread badge.
-    pub async fn unread_count(
+    /// For each chat, how many of its `Unread` messages others sent: the
+    /// unread badge. One read for them all; a chat with none is absent.
+    pub async fn unread_counts(
         &self,
-        chat_id: ChatId,
         reader: UserId,
-        unread: Unread,
-    ) -> Result<u64, StoreError> {
-        Ok(unread_by(chat_id, reader, unread).count(&self.db).await?)
+        chats: &[(ChatId, Unread)],
+    ) -> Result<HashMap<ChatId, u64>, StoreError> {
+        self.count_unread(reader, chats, None).await
+    }
+
+    /// For each chat, how many of its `Unread` messages others sent mention
+    /// `reader`: the "@" badge. One read for them all.
+    pub async fn mention_counts(
+        &self,
+        reader: UserId,
+        chats: &[(ChatId, Unread)],
+    ) -> Result<HashMap<ChatId, u64>, StoreError> {
+        // The ids are JSON strings of fixed form: a match is exact.
+        let mentioned = message::Column::Mentions.contains(reader.0.to_string());
+        self.count_unread(reader, chats, Some(mentioned)).await
+    }
+
+    async fn count_unread(
+        &self,
+        reader: UserId,
+        chats: &[(ChatId, Unread)],
+        only: Option<sea_orm::sea_query::SimpleExpr>,
+    ) -> Result<HashMap<ChatId, u64>, StoreError> {
+        use sea_orm::ExprTrait;
+        let wanted = chats
+            .iter()
+            .filter(|(_, unread)| unread.through > unread.seen_seq)
+            .fold(Condition::any(), |any, (chat, unread)| {
+                any.add(
+                    message::Column::ChatId
+                        .eq(chat.0)
+                        .and(message::Column::Seq.gt(unread.seen_seq))
+                        .and(message::Column::Seq.lte(unread.through)),
+                )
+            });
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut query = message::Entity::find()
+            .select_only()
+            .column(message::Column::ChatId)
+            .column_as(message::Column::Id.count(), "count")
+            .filter(wanted)
+            .filter(message::Column::SenderId.ne(reader.0))
+            .group_by(message::Column::ChatId);
+        if let Some(only) = only {
+            query = query.filter(only);
+        }
+        let counts: Vec<(Uuid, i64)> = query.into_tuple().all(&self.db).await?;
+        Ok(counts
+            .into_iter()
+            .map(|(chat, count)| (ChatId(chat), u64::try_from(count).unwrap_or_default()))
+            .collect())
     }
 }
 
@@ -294,15 +379,6 @@ impl Store {
 pub struct Unread {
     pub seen_seq: Seq,
     pub through: Seq,
-}
-
-/// The messages of `unread` that others sent: what `reader` has not read.
-fn unread_by(chat_id: ChatId, reader: UserId, unread: Unread) -> sea_orm::Select<message::Entity> {
-    message::Entity::find()
-        .filter(message::Column::ChatId.eq(chat_id.0))
-        .filter(message::Column::Seq.gt(unread.seen_seq))
-        .filter(message::Column::Seq.lte(unread.through))
-        .filter(message::Column::SenderId.ne(reader.0))
 }
 
 async fn messages_page(

@@ -19,7 +19,7 @@ mod writer;
 
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use changes::{Change, ChangeError, Changed};
-pub use chats::{ChatPrefs, ChatRecord, Member, MemberIds, Membership};
+pub use chats::{ChatCursor, ChatPrefs, ChatRecord, Member, MemberIds, Membership};
 pub use groups::{GroupChange, GroupChanged, GroupError};
 pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage, Unread};
 pub use privacy::{Blocks, PrefsChange, PrefsError};

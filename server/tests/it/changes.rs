@@ -149,7 +149,12 @@ async fn an_edit_reaches_both_sides_once_and_moves_nothing_else() {
             })
             .collect::<Vec<_>>()
     );
-    let chats = p.mike_socket.emit(&ListChats {}).await.expect("chats");
+    let chats = p
+        .mike_socket
+        .emit(&ListChats::first())
+        .await
+        .expect("chats")
+        .chats;
     assert_eq!(chats[0].unread_count, 0);
     assert_eq!(
         chats[0].last_message.as_ref().map(|m| m.body.as_str()),

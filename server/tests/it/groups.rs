@@ -135,7 +135,11 @@ impl Person {
     }
 
     pub async fn chats(&self) -> Vec<ChatSummary> {
-        self.socket.emit(&ListChats {}).await.expect("chats")
+        self.socket
+            .emit(&ListChats::first())
+            .await
+            .expect("chats")
+            .chats
     }
 }
 

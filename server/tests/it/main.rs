@@ -4,6 +4,7 @@
 mod accounts;
 mod attachments;
 mod changes;
+mod chat_list;
 pub(crate) mod groups;
 mod helpers;
 mod operability;

@@ -151,7 +151,11 @@ async fn mike_offline_gets_sent_then_delivered_when_he_connects_then_seen_when_h
         (delivered.user_id, delivered.status, delivered.up_to_seq),
         (mike.user.id, ReceiptKind::Delivered, 2)
     );
-    let summaries = mike_socket.emit(&ListChats {}).await.expect("list");
+    let summaries = mike_socket
+        .emit(&ListChats::first())
+        .await
+        .expect("list")
+        .chats;
     assert_eq!(summaries[0].unread_count, 2);
 
     mike_socket
@@ -160,7 +164,11 @@ async fn mike_offline_gets_sent_then_delivered_when_he_connects_then_seen_when_h
         .expect("joins");
     let seen = harley_socket.next::<StatusUpdate>().await;
     assert_eq!((seen.status, seen.up_to_seq), (ReceiptKind::Seen, 2));
-    let summaries = mike_socket.emit(&ListChats {}).await.expect("list");
+    let summaries = mike_socket
+        .emit(&ListChats::first())
+        .await
+        .expect("list")
+        .chats;
     assert_eq!(summaries[0].unread_count, 0);
     let statuses: Vec<_> = harley_socket
         .emit(&History::latest(chat.id))
@@ -572,7 +580,11 @@ async fn a_bad_token_no_token_or_a_foreign_origin_is_refused_at_the_handshake() 
     )
     .await;
     let browser = browser.expect("cookie and own origin are fine");
-    browser.emit(&ListChats {}).await.expect("and it works");
+    browser
+        .emit(&ListChats::first())
+        .await
+        .expect("and it works")
+        .chats;
 }
 
 #[tokio::test]
@@ -724,7 +736,11 @@ async fn presence_follows_the_last_socket_of_a_user() {
     app.disconnects_handled(1).await;
     app.presence_checked(checks + 2).await;
     harley_socket.assert_none::<Presence>().await;
-    let summary = &harley_socket.emit(&ListChats {}).await.expect("list")[0];
+    let summary = &harley_socket
+        .emit(&ListChats::first())
+        .await
+        .expect("list")
+        .chats[0];
     let mike_there = summary
         .chat
         .members
@@ -766,7 +782,11 @@ async fn the_chat_list_is_newest_first_with_unread_counts() {
         .await
         .expect("sent");
 
-    let list = harley_socket.emit(&ListChats {}).await.expect("list");
+    let list = harley_socket
+        .emit(&ListChats::first())
+        .await
+        .expect("list")
+        .chats;
     let order: Vec<_> = list.iter().map(|summary| summary.chat.id).collect();
     assert_eq!(order, [with_sara.id, with_mike.id]);
     assert_eq!(
@@ -780,7 +800,11 @@ async fn the_chat_list_is_newest_first_with_unread_counts() {
         .emit(&send(&with_mike, "3", "back to you"))
         .await
         .expect("sent");
-    let list = harley_socket.emit(&ListChats {}).await.expect("list");
+    let list = harley_socket
+        .emit(&ListChats::first())
+        .await
+        .expect("list")
+        .chats;
     assert_eq!(list[0].chat.id, with_mike.id, "new activity moves it up");
     assert_eq!(list[0].unread_count, 1);
     harley_socket
@@ -791,7 +815,12 @@ async fn the_chat_list_is_newest_first_with_unread_counts() {
         .await
         .expect("seen");
     assert_eq!(
-        harley_socket.emit(&ListChats {}).await.expect("list")[0].unread_count,
+        harley_socket
+            .emit(&ListChats::first())
+            .await
+            .expect("list")
+            .chats[0]
+            .unread_count,
         0
     );
 }

@@ -214,7 +214,7 @@ impl SocketClient {
     /// before it handled this request has arrived once it returns (one
     /// connection delivers in order).
     pub async fn sync(&self) {
-        self.emit(&app::protocol::ListChats {})
+        self.emit(&app::protocol::ListChats::first())
             .await
             .expect("a round trip");
     }

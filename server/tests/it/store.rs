@@ -78,9 +78,10 @@ async fn append_landing(
 /// The user's chats as their list orders them.
 async fn chat_order(store: &Store, user: UserId) -> Vec<app::model::ChatId> {
     store
-        .chats_of(user)
+        .chat_page(user, None, 100)
         .await
         .unwrap()
+        .0
         .iter()
         .map(|(chat, _)| chat.id)
         .collect()
@@ -285,17 +286,17 @@ async fn store_contract(store: Store) {
     };
     assert_eq!(
         store
-            .unread_count(chat.id, harley, unread(21))
+            .unread_counts(harley, &[(chat.id, unread(21))])
             .await
-            .unwrap(),
+            .unwrap()[&chat.id],
         17
     );
     // Counted only through the given message: one stored later is not in it.
     assert_eq!(
         store
-            .unread_count(chat.id, harley, unread(10))
+            .unread_counts(harley, &[(chat.id, unread(10))])
             .await
-            .unwrap(),
+            .unwrap()[&chat.id],
         6
     );
 

@@ -1,0 +1,166 @@
+//! The chat list of someone in many chats: paged (`listChats` with a
+//! `before` cursor), pinned chats on the first page, newest activity first,
+//! every chat exactly once however the list moves between pages; and the
+//! first HTML holding one page. (Its speed at 10 000 chats is a benchmark:
+//! `parley-bench chat-list`, figures in docs/PERFORMANCE.md.)
+
+use crate::{
+    groups::{Backend, Person, Running},
+    on_both,
+    realtime::{create_direct, create_group},
+};
+use app::{
+    model::{Chat, ChatId},
+    protocol::{ChatPage, ErrorCode, ListChats, UpdateChatPrefs},
+};
+
+on_both!(a_person_in_many_chats_gets_their_list_a_page_at_a_time);
+
+/// Mike puts Harley in `groups` groups, one after another (so each is newer
+/// than the one before), and has a direct chat with her.
+async fn harley_in_many_chats(app: &crate::helpers::TestApp, groups: usize) -> Many {
+    let mike = Person::join(app, "mike").await;
+    let harley = Person::join(app, "harley").await;
+    let direct = create_direct(&mike.socket, "harley").await;
+    let mut made = Vec::new();
+    for n in 0..groups {
+        made.push(create_group(&mike.socket, &format!("g{n:02}"), &["harley"]).await);
+    }
+    Many {
+        mike,
+        harley,
+        direct,
+        groups: made,
+    }
+}
+
+struct Many {
+    mike: Person,
+    harley: Person,
+    direct: Chat,
+    /// Oldest first.
+    groups: Vec<Chat>,
+}
+
+async fn page(person: &Person, before: Option<&str>, limit: u32) -> ChatPage {
+    person
+        .socket
+        .emit(&ListChats {
+            before: before.map(str::to_owned),
+            limit: Some(limit),
+        })
+        .await
+        .expect("a page of chats")
+}
+
+fn ids(page: &ChatPage) -> Vec<ChatId> {
+    page.chats.iter().map(|summary| summary.chat.id).collect()
+}
+
+async fn a_person_in_many_chats_gets_their_list_a_page_at_a_time(backend: Backend) {
+    let Some(running) = Running::start(backend).await else {
+        return;
+    };
+    let Many {
+        mike,
+        harley,
+        direct,
+        groups,
+    } = harley_in_many_chats(&running.app, 30).await;
+    // Harley pins an old group and the direct chat; news comes to g05.
+    for chat in [groups[3].id, direct.id] {
+        let pin = UpdateChatPrefs {
+            pinned: Some(true),
+            ..UpdateChatPrefs::of(chat)
+        };
+        harley.socket.emit(&pin).await.expect("pinned");
+    }
+    mike.says(&groups[5], "news").await;
+
+    // The first page: both pinned chats, then the ten of newest activity.
+    let first = page(&harley, None, 10).await;
+    let pinned: Vec<ChatId> = first
+        .chats
+        .iter()
+        .take_while(|summary| summary.pinned)
+        .map(|summary| summary.chat.id)
+        .collect();
+    assert_eq!(pinned.len(), 2, "{:?}", ids(&first));
+    assert!(pinned.contains(&direct.id) && pinned.contains(&groups[3].id));
+    let newest: Vec<ChatId> = [5, 29, 28, 27, 26, 25, 24, 23, 22, 21]
+        .iter()
+        .map(|&n| groups[n].id)
+        .collect();
+    assert_eq!(ids(&first)[2..], newest[..]);
+    let next = first.next.expect("more to come");
+
+    // News in the oldest group while Harley scrolls: it moves above the
+    // pages already read (her page hears of it live), and the pages below
+    // neither repeat a chat nor skip one.
+    mike.says(&groups[0], "still there?").await;
+    let second = page(&harley, Some(&next), 10).await;
+    let third = page(&harley, Some(second.next.as_deref().expect("more")), 10).await;
+    assert_eq!(third.next, None, "the last page says so");
+    let rest: Vec<ChatId> = [
+        20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 4, 2, 1,
+    ]
+    .iter()
+    .map(|&n| groups[n].id)
+    .collect();
+    assert_eq!([ids(&second), ids(&third)].concat(), rest);
+    assert!(
+        second
+            .chats
+            .iter()
+            .chain(&third.chats)
+            .all(|summary| !summary.pinned),
+        "pinned chats are on the first page only"
+    );
+
+    // The first page again has the moved chat on top of the unpinned.
+    let again = page(&harley, None, 10).await;
+    assert_eq!(ids(&again)[2], groups[0].id);
+    let summary = &again.chats[2];
+    let last = summary.last_message.as_ref().map(|m| m.body.as_str());
+    assert_eq!((last, summary.unread_count), (Some("still there?"), 1));
+
+    // A cursor the server never gave, or an empty page, is refused.
+    for wrong in [
+        ListChats::after("yesterday"),
+        ListChats {
+            before: None,
+            limit: Some(0),
+        },
+    ] {
+        let refused = harley.socket.emit(&wrong).await.expect_err("refused");
+        assert_eq!(refused.code, ErrorCode::BadRequest, "{wrong:?}");
+    }
+}
+
+/// The first HTML of `/` holds the first page of a long list (and the way to
+/// the next), not the whole list.
+#[tokio::test]
+async fn the_first_html_holds_one_page_of_a_long_chat_list() {
+    let app = crate::helpers::spawn_app().await;
+    let many = harley_in_many_chats(&app, ListChats::DEFAULT_LIMIT as usize + 5).await;
+    app.post_form(
+        "/login",
+        &[("username", "harley"), ("password", "harley password")],
+    )
+    .await;
+    let html = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = html.matches(r#"data-testid="chat-row""#).count();
+    assert_eq!(rows, ListChats::DEFAULT_LIMIT as usize, "{html}");
+    assert!(html.contains(r#"data-testid="more-chats""#), "{html}");
+    // The newest are the ones shown; the oldest are not.
+    assert!(html.contains(">g29<") && !html.contains(">g00<"), "{html}");
+    drop(many);
+}
