@@ -2,6 +2,7 @@
 //! a Parley server, on loopback. See docs/PERFORMANCE.md.
 
 mod avalanche;
+mod chat_list;
 mod report;
 mod scenarios;
 mod search;
@@ -32,6 +33,9 @@ enum Scenario {
     Avalanche,
     /// `--messages` messages over `--chats` chats, then `--queries` searches.
     Search,
+    /// One person in `--chats` groups: `--queries` first pages of their
+    /// chat list, every later page, and the first HTML of `/`.
+    ChatList,
 }
 
 #[derive(Debug, Parser)]
@@ -85,7 +89,8 @@ struct Args {
     /// returns, e.g. `kill -TERM $(cat pid) && ./start-again`.
     #[arg(long)]
     restart_command: Option<String>,
-    /// search: chats to spread the messages over, and searches to time.
+    /// search: chats to spread the messages over, and searches to time;
+    /// chat-list: chats the person is in, and first pages to time.
     #[arg(long, default_value_t = 1_000)]
     chats: usize,
     #[arg(long, default_value_t = 500)]
@@ -152,6 +157,10 @@ async fn main() -> anyhow::Result<()> {
                 &mut report,
             )
             .await?;
+        }
+        Scenario::ChatList => {
+            let server = start().await?;
+            chat_list::chat_list(&server, args.chats, args.queries, &mut report).await?;
         }
         Scenario::Avalanche => {
             let (Some(_), Some(restart)) = (args.addr, args.restart_command.as_deref()) else {

@@ -59,6 +59,14 @@ pub struct Report {
     pub list_chats: Option<Latency>,
     /// search: each search's round trip on loopback.
     pub search_latency: Option<Latency>,
+    /// chat-list: `listChats`' first page, each later page, and `/`.
+    pub first_page: Option<Latency>,
+    pub later_pages: Option<Latency>,
+    pub page_latency: Option<Latency>,
+    /// chat-list: the chats the person is in (every page listed them all).
+    pub chats: u64,
+    /// chat-list: the first HTML of `/`, uncompressed.
+    pub page_bytes: Option<u64>,
 }
 
 type Snapshot = (Option<ProcStats>, Option<ProcStats>);
@@ -138,6 +146,22 @@ impl Report {
                 .filter(|l| l.samples > 0)
                 .as_ref()
                 .map(latency),
+        );
+        for (name, figure) in [
+            ("listChats, first page", self.first_page),
+            ("listChats, later pages", self.later_pages),
+            ("GET / (first HTML)", self.page_latency),
+        ] {
+            push(name, figure.filter(|l| l.samples > 0).as_ref().map(latency));
+        }
+        push(
+            "chats (all listed)",
+            (self.chats > 0).then(|| self.chats.to_string()),
+        );
+        push(
+            "first HTML size",
+            self.page_bytes
+                .map(|bytes| format!("{bytes} B ({:.1} KB)", bytes as f64 / 1000.0)),
         );
         push(
             "sockets held",

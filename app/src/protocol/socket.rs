@@ -76,7 +76,9 @@ pub struct ListChats {
 }
 
 impl ListChats {
-    pub const DEFAULT_LIMIT: u32 = 25;
+    /// A screenful and more; the first HTML holds one such page (see
+    /// docs/PERFORMANCE.md for its weight).
+    pub const DEFAULT_LIMIT: u32 = 20;
     pub const MAX_LIMIT: u32 = 100;
 
     /// The first page.

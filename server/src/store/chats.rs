@@ -373,28 +373,36 @@ impl Store {
     /// the first page (`before` absent) every pinned chat, newest activity
     /// first, then up to `limit` unpinned ones; on later pages the `limit`
     /// unpinned ones below `before`. Also where the next page starts, when
-    /// there is one. Two reads at most, however many chats the user is in.
+    /// there is one. Three reads at most, however many chats the user is in:
+    /// the page's order is found from indexes alone (memberships by
+    /// `idx_chat_members_list`, each chat's activity by its key), then only
+    /// the page's rows are read whole.
     pub async fn chat_page(
         &self,
         user_id: UserId,
         before: Option<ChatCursor>,
         limit: u64,
     ) -> Result<(Vec<(ChatRecord, Membership)>, Option<ChatCursor>), StoreError> {
-        let theirs = || {
-            chat_member::Entity::find()
+        let newest_first = |pinned: bool| {
+            let query = chat_member::Entity::find()
+                .select_only()
+                .column(chat_member::Column::ChatId)
+                .column(chat::Column::LastActivityAt)
+                .join(JoinType::InnerJoin, chat_member::Relation::Chat.def())
                 .filter(chat_member::Column::UserId.eq(user_id.0))
-                .find_also_related(chat::Entity)
                 .order_by_desc(chat::Column::LastActivityAt)
-                .order_by_desc(chat::Column::Id)
+                .order_by_desc(chat::Column::Id);
+            if pinned {
+                query.filter(chat_member::Column::PinnedAt.is_not_null())
+            } else {
+                query.filter(chat_member::Column::PinnedAt.is_null())
+            }
         };
-        let mut rows = Vec::new();
+        let mut order: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
         if before.is_none() {
-            rows = theirs()
-                .filter(chat_member::Column::PinnedAt.is_not_null())
-                .all(&self.db)
-                .await?;
+            order = newest_first(true).into_tuple().all(&self.db).await?;
         }
-        let mut unpinned = theirs().filter(chat_member::Column::PinnedAt.is_null());
+        let mut unpinned = newest_first(false);
         if let Some(ChatCursor { activity, chat }) = before {
             use sea_orm::ExprTrait;
             unpinned = unpinned.filter(
@@ -406,21 +414,33 @@ impl Store {
             );
         }
         // One more than asked: whether there is a next page.
-        let mut unpinned = unpinned.limit(limit + 1).all(&self.db).await?;
+        let mut unpinned: Vec<(Uuid, DateTime<Utc>)> =
+            unpinned.limit(limit + 1).into_tuple().all(&self.db).await?;
         let more = unpinned.len() as u64 > limit;
         unpinned.truncate(limit as usize);
         let next = more
-            .then(|| unpinned.last().and_then(|(_, chat)| chat.as_ref()))
+            .then(|| unpinned.last())
             .flatten()
-            .map(|chat| ChatCursor {
-                activity: chat.last_activity_at,
-                chat: ChatId(chat.id),
+            .map(|&(chat, activity)| ChatCursor {
+                activity,
+                chat: ChatId(chat),
             });
-        rows.extend(unpinned);
-        let page = rows
-            .into_iter()
-            .filter_map(|(member, chat)| {
-                chat.map(|chat| (ChatRecord::from(chat), Membership::from(&member)))
+        order.extend(unpinned);
+        let mut rows: HashMap<Uuid, (chat_member::Model, Option<chat::Model>)> =
+            chat_member::Entity::find()
+                .filter(chat_member::Column::UserId.eq(user_id.0))
+                .filter(chat_member::Column::ChatId.is_in(order.iter().map(|(id, _)| *id)))
+                .find_also_related(chat::Entity)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|(member, chat)| (member.chat_id, (member, chat)))
+                .collect();
+        let page = order
+            .iter()
+            .filter_map(|(id, _)| {
+                let (member, chat) = rows.remove(id)?;
+                Some((ChatRecord::from(chat?), Membership::from(&member)))
             })
             .collect();
         Ok((page, next))
