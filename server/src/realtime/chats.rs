@@ -4,6 +4,7 @@
 use super::{
     Realtime,
     dispatch::Ctx,
+    paging::{page_limit, page_start},
     views::{chat_view_with, watermarks_of, with_status},
 };
 use crate::store::{ChatCursor, ChatRecord, Member, Membership, Unread};
@@ -119,24 +120,12 @@ pub async fn other_members<A: Adapter>(
 /// then by newest activity; archived ones too (flagged: the list shows them
 /// under "Archived").
 pub async fn list_chats<A: Adapter>(ctx: Ctx<A>, request: ListChats) -> Result<ChatPage, ApiError> {
-    let limit = match request.limit.unwrap_or(ListChats::DEFAULT_LIMIT) {
-        0 => {
-            return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                "limit must be at least 1",
-            ));
-        }
-        limit => u64::from(limit.min(ListChats::MAX_LIMIT)),
-    };
-    let before = match request.before.as_deref() {
-        Some(raw) => Some(ChatCursor::decode(raw).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                "before is not a cursor this server gave",
-            )
-        })?),
-        None => None,
-    };
+    let limit = page_limit(
+        request.limit,
+        ListChats::DEFAULT_LIMIT,
+        ListChats::MAX_LIMIT,
+    )?;
+    let before = page_start(request.before.as_deref(), ChatCursor::decode)?;
     ctx.realtime.chat_page(ctx.me().id, before, limit).await
 }
 

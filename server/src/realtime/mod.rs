@@ -13,6 +13,7 @@
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 //! | `people.rs`   | each person's share of a node: sockets, one event budget |
+//! | `paging.rs`   | what paged events share: a page's size and its cursor |
 
 mod changes;
 mod chats;
@@ -22,6 +23,7 @@ mod dispatch;
 mod groups;
 mod handshake;
 mod messages;
+mod paging;
 mod people;
 mod presence;
 mod rate_limit;

@@ -1,6 +1,11 @@
 //! `search`: the user's own messages and their chats', by words.
 
-use super::{dispatch::Ctx, views::Access, views::with_status};
+use super::{
+    dispatch::Ctx,
+    paging::{page_limit, page_start},
+    views::Access,
+    views::with_status,
+};
 use crate::store::SearchCursor;
 use app::{
     protocol::{ApiError, ChatRef, ErrorCode, Search, SearchHit, SearchResults},
@@ -11,24 +16,8 @@ use socketioxide::adapter::Adapter;
 pub async fn search<A: Adapter>(ctx: Ctx<A>, request: Search) -> Result<SearchResults, ApiError> {
     let query = SearchQuery::parse(&request.query)
         .map_err(|error| ApiError::new(ErrorCode::BadRequest, error.to_string()))?;
-    let limit = match request.limit.unwrap_or(Search::DEFAULT_LIMIT) {
-        0 => {
-            return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                "limit must be at least 1",
-            ));
-        }
-        limit => u64::from(limit.min(Search::MAX_LIMIT)),
-    };
-    let before = match request.before.as_deref() {
-        Some(raw) => Some(SearchCursor::decode(raw).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::BadRequest,
-                "before is not a cursor this server gave",
-            )
-        })?),
-        None => None,
-    };
+    let limit = page_limit(request.limit, Search::DEFAULT_LIMIT, Search::MAX_LIMIT)?;
+    let before = page_start(request.before.as_deref(), SearchCursor::decode)?;
     if let Some(chat_id) = request.chat_id {
         ctx.members_as_member(chat_id, Access::Read).await?;
     }

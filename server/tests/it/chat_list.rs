@@ -149,15 +149,7 @@ async fn the_first_html_holds_one_page_of_a_long_chat_list() {
         &[("username", "harley"), ("password", "harley password")],
     )
     .await;
-    let html = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html("/").await;
     let rows = html.matches(r#"data-testid="chat-row""#).count();
     assert_eq!(rows, shown, "{html}");
     assert!(html.contains(r#"data-testid="more-chats""#), "{html}");

@@ -122,6 +122,12 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The page at `path` as this client's browser gets it (its cookies).
+    pub async fn html(&self, path: &str) -> String {
+        let response = self.http.get(self.url(path)).send().await.expect("request");
+        response.text().await.expect("a page")
+    }
+
     /// Posts an HTML form, as a browser would (redirects are not followed).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.http

@@ -185,15 +185,7 @@ async fn the_chat_list_is_in_the_first_html() {
             .await
             .expect("sent");
     }
-    let html = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html("/").await;
     assert!(html.contains(r#"data-testid="chat-row""#), "{html}");
     // The whole name, up to the next tag or hydration marker: not "mikey".
     assert!(html.contains(r#"<span class="row-title">mike<"#), "{html}");
