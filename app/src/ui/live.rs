@@ -110,6 +110,8 @@ pub struct Live {
 struct Listing {
     asked: u32,
     taken: Vec<(Message, bool)>,
+    /// Chats made (`chatCreated`) meanwhile: an answer read before may lack them.
+    created: Vec<ChatSummary>,
 }
 
 thread_local! {
@@ -279,6 +281,15 @@ pub fn append_page(chats: &mut Vec<ChatSummary>, page: Vec<ChatSummary>) {
     }
 }
 
+/// A new chat (`chatCreated`) goes on top of its part of the list, unless
+/// it is held already.
+fn add_created(chats: &mut Vec<ChatSummary>, summary: ChatSummary) {
+    if !chats.iter().any(|held| held.chat.id == summary.chat.id) {
+        chats.insert(0, summary);
+        order_chats(chats);
+    }
+}
+
 /// A chat changed (`chatUpdated`): the summary replaces the one held, in
 /// place, or the chat leaves the list when it no longer lists `me` (they
 /// left or were removed). Whether it left.
@@ -410,12 +421,12 @@ impl Live {
             }
         });
         socket.on(move |ChatCreated(summary)| {
-            self.chats.update(|chats| {
-                if !chats.iter().any(|c| c.chat.id == summary.chat.id) {
-                    chats.insert(0, summary);
-                    order_chats(chats);
+            self.listing.update_value(|listing| {
+                if listing.asked > 0 {
+                    listing.created.push(summary.clone());
                 }
             });
+            self.chats.update(|chats| add_created(chats, summary));
         });
         socket.on(move |ChatUpdated(summary)| self.on_chat_updated(summary));
         SOCKET.set(Some(socket));
@@ -777,9 +788,21 @@ impl Live {
         self.outbox
             .update(|outbox| outbox.retain(|p| p.client_id != message.client_id));
         if self.open.get_untracked() == Some(message.chat_id) {
-            self.conversation
-                .messages
-                .update(|all| upsert(all, message.clone()));
+            let mut message = message.clone();
+            // A receipt can overtake the message it covers: the reader opened
+            // the chat while this tab's ack was still on its way. The ticks
+            // follow the receipts held, once the open chat's are (joined).
+            let conversation = self.conversation;
+            let joined = conversation.chat.with_untracked(|chat| {
+                chat.as_ref().is_some_and(|chat| chat.id == message.chat_id)
+            });
+            if joined {
+                let by_receipts = conversation.receipts.with_untracked(|receipts| {
+                    message_status(receipts, message.sender_id, message.seq)
+                });
+                message.status = message.status.max(by_receipts);
+            }
+            conversation.messages.update(|all| upsert(all, message));
         }
     }
 
@@ -871,9 +894,13 @@ impl Live {
         let answer = self.emit(ListChats::first()).await;
         if let Ok(page) = answer {
             let me = self.my_id();
-            let fresh = self
-                .listing
-                .with_value(|listing| listed_with(page.chats, &listing.taken, me));
+            let fresh = self.listing.with_value(|listing| {
+                let mut fresh = page.chats;
+                for created in &listing.created {
+                    add_created(&mut fresh, created.clone());
+                }
+                listed_with(fresh, &listing.taken, me)
+            });
             let held = self.chats.get_untracked();
             let (chats, more) =
                 with_first_page(held, self.chats_more.get_untracked(), fresh, page.next);
@@ -884,6 +911,7 @@ impl Live {
             listing.asked -= 1;
             if listing.asked == 0 {
                 listing.taken.clear();
+                listing.created.clear();
             }
         });
     }
@@ -918,12 +946,19 @@ impl Live {
     /// in the room a moment before we were in it). In a direct chat its
     /// status is ours, so that is visible here, and we say we saw it.
     fn see_if_missed(self, message: &Message, mine: bool, on_screen: bool) {
-        let direct = self.chats.with_untracked(|chats| {
-            chats.iter().any(|summary| {
-                summary.chat.id == message.chat_id
-                    && summary.chat.kind == crate::model::ChatKind::Direct
-            })
-        });
+        // Known from the list, or from the open chat itself (the list may
+        // lack it: an answer read before the chat was made, or a page of it
+        // not loaded).
+        let is_it = |chat: &crate::model::Chat| {
+            chat.id == message.chat_id && chat.kind == crate::model::ChatKind::Direct
+        };
+        let direct = self
+            .chats
+            .with_untracked(|chats| chats.iter().any(|summary| is_it(&summary.chat)))
+            || self
+                .conversation
+                .chat
+                .with_untracked(|chat| chat.as_ref().is_some_and(is_it));
         if mine || !on_screen || !direct || message.status == MessageStatus::Seen {
             return;
         }
