@@ -34,6 +34,7 @@ pub struct Metrics {
     db_connections: IntGaugeVec,
     db_unavailable: IntCounter,
     redis_up: IntGauge,
+    fan_out_heals: IntCounter,
     uploads_receiving: IntGauge,
     room_lookups: IntCounter,
 }
@@ -152,6 +153,13 @@ impl Metrics {
                     "1 when the Redis adapter answers, 0 when it does not, -1 when not configured",
                 ),
             ),
+            fan_out_heals: registered(
+                r,
+                IntCounter::new(
+                    "redis_heals_total",
+                    "Times live delivery between nodes came back after Redis stopped answering (every socket was told to resync)",
+                ),
+            ),
             uploads_receiving: registered(
                 r,
                 IntGauge::new(
@@ -256,6 +264,11 @@ impl Metrics {
             None => -1,
             Some(up) => i64::from(up),
         });
+    }
+
+    /// Live delivery between nodes came back (see `realtime::fanout`).
+    pub fn fan_out_healed(&self) {
+        self.fan_out_heals.inc();
     }
 
     /// The text exposition format.

@@ -7,7 +7,7 @@ use crate::{
     media::Media,
     metrics::Metrics,
     realtime::{
-        self, Cluster, Lifecycle, RealtimeConfig, ReconnectingRedisDriver, SessionSockets,
+        self, Cluster, FanOut, Lifecycle, RealtimeConfig, ReconnectingRedisDriver, SessionSockets,
         resp3_url,
     },
     site::{self, Site},
@@ -80,12 +80,14 @@ impl Application {
             media: media.clone(),
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
-        let mounted = with_socket_io(config.clone(), redis).await?;
+        let fan_out = redis.as_ref().map(|_| FanOut::default());
+        let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;
         let state = AppState {
             auth,
             origins: config.origins,
             store,
             redis: redis_connection,
+            fan_out,
             sockets: mounted.sockets,
             chats: app::ui::PageChats(mounted.chats),
             metrics,
@@ -214,24 +216,27 @@ async fn sweep_every_hour(state: AppState) {
 async fn with_socket_io(
     config: RealtimeConfig,
     redis: Option<ReconnectingRedisDriver>,
+    fan_out: Option<FanOut>,
 ) -> anyhow::Result<Mounted> {
-    match redis {
+    match redis.zip(fan_out) {
         None => {
             let (layer, io) = socket_io().build_layer();
             let (lifecycle, lookups) = (config.lifecycle.clone(), config.metrics.room_lookups());
             let ((), chats) = realtime::register(&io, config);
             Ok(mounted(layer, io, lifecycle, chats, lookups))
         }
-        Some(driver) => {
+        Some((driver, fan_out)) => {
+            let watched = driver.clone();
             let adapter = RedisAdapterCtr::new_with_driver(driver, RedisAdapterConfig::default());
             let (layer, io) = socket_io()
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
             let (lifecycle, lookups) = (config.lifecycle.clone(), config.metrics.room_lookups());
-            let (adapter_ready, chats) = realtime::register(&io, config);
+            let (adapter_ready, chats) = realtime::register(&io, config.clone());
             adapter_ready
                 .await
                 .context("cannot set up the Redis adapter")?;
+            realtime::watch_fan_out(&io, watched, fan_out, &config);
             Ok(mounted(layer, io, lifecycle, chats, lookups))
         }
     }

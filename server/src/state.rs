@@ -17,6 +17,8 @@ pub struct AppState {
     pub auth: AuthService,
     /// The Redis connection behind the Socket.IO adapter, when there is one.
     pub redis: Option<redis::aio::ConnectionManager>,
+    /// Whether live delivery between nodes works (watched), with Redis.
+    pub fan_out: Option<crate::realtime::FanOut>,
     pub origins: OriginPolicy,
     /// Ends sessions' sockets on every node (sign-out, password change).
     pub sockets: Arc<dyn SessionSockets>,

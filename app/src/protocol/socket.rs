@@ -37,6 +37,7 @@
 //! | `presence`     | [`Presence`]                      | users who share a chat with that user |
 //! | `chatCreated`  | [`ChatCreated`] ([`ChatSummary`]) | every member's personal room |
 //! | `messageUpdated` | [`MessageUpdated`] ([`Message`]) | the chat's room and every member's personal room (the changer's socket too), after an edit, a delete or a reaction change |
+//! | `resync`       | [`Resync`] (`{}`)                 | every socket of every node, when live delivery between nodes comes back after an interruption |
 //! | `chatUpdated`  | [`ChatUpdated`] ([`ChatSummary`]) | each member's personal room, each with their own summary, after a group change (a removed or departed member too: their copy no longer lists them) or a change of their own chat preferences |
 
 use super::{ClientEvent, ServerEvent};
@@ -344,6 +345,13 @@ pub struct SessionEnded {
     pub reason: SessionEndReason,
 }
 
+/// Live delivery between the server's nodes was interrupted (Redis went
+/// away, for all nodes or for one) and is back: something may have been
+/// stored that this socket was not sent. Catch up as after a reconnect: the
+/// chat list's first page, and the open chat's changes since what you hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resync {}
+
 /// You are a member of a new chat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -574,6 +582,7 @@ server_events! {
     SessionEnded => "sessionEnded";
     MessageUpdated => "messageUpdated";
     ChatUpdated => "chatUpdated";
+    Resync => "resync";
 }
 
 #[cfg(test)]

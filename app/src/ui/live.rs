@@ -14,8 +14,8 @@ use crate::{
     },
     protocol::{
         ChatCreated, ChatUpdated, ClientEvent, DeleteMessage, EditMessage, History, JoinRoom,
-        LeaveRoom, ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind, RoomJoined,
-        SendMessage, SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
+        LeaveRoom, ListChats, MessageUpdated, NewMessage, Presence, React, ReceiptKind, Resync,
+        RoomJoined, SendMessage, SessionEndReason, SessionEnded, ShowTyping, StatusUpdate, Typing,
     },
     status::{message_status, raise_receipt},
 };
@@ -429,6 +429,13 @@ impl Live {
             self.chats.update(|chats| add_created(chats, summary));
         });
         socket.on(move |ChatUpdated(summary)| self.on_chat_updated(summary));
+        // Live delivery between the server's nodes came back: catch up as
+        // after a reconnect. Every page hears it at once, so each waits a
+        // moment of its own first (the server is not asked by all at once).
+        socket.on(move |Resync {}| {
+            let wait = std::time::Duration::from_millis((js_sys::Math::random() * 1000.0) as u64);
+            set_timeout(move || spawn_local(self.resync()), wait);
+        });
         SOCKET.set(Some(socket));
         self.watch_visibility();
         super::notify::stand_for_leader();

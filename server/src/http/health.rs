@@ -1,49 +1,75 @@
 //! `GET /healthz`: 200 when every dependency answers, 503 naming what is down.
+//! `GET /readyz`: the same, with Redis as the node's watch on live delivery
+//! between nodes last found it (every half second), and how often that came
+//! back: 503 while a node cannot reach the others.
 
-use crate::state::AppState;
+use crate::{realtime::FanOut, state::AppState};
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 use std::time::Duration;
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Health {
     status: &'static str,
     database: &'static str,
     /// "up", "down", or "not configured" (a single node).
     redis: &'static str,
+    /// `/readyz`: times live delivery between nodes came back after Redis
+    /// stopped answering (absent on a single node).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redis_heals: Option<u64>,
 }
 
 const PATIENCE: Duration = Duration::from_secs(2);
 
 pub async fn check(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let database_up = matches!(
-        tokio::time::timeout(PATIENCE, state.store.ping()).await,
-        Ok(Ok(()))
-    );
-    let redis = match redis_answers(&state).await {
-        None => "not configured",
-        Some(true) => "up",
-        Some(false) => "down",
-    };
-    let healthy = database_up && redis != "down";
-    let health = Health {
-        status: if healthy { "ok" } else { "degraded" },
-        database: if database_up { "up" } else { "down" },
-        redis,
-    };
-    if !healthy {
+    let redis = redis_answers(&state).await;
+    let (status, health) = report(&state, redis, None).await;
+    if status != StatusCode::OK {
         tracing::warn!(
             database = health.database,
             redis = health.redis,
             "health check failed"
         );
     }
+    (status, Json(health))
+}
+
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let fan_out = state.fan_out.as_ref();
+    let redis = fan_out.map(FanOut::is_up);
+    let (status, health) = report(&state, redis, fan_out.map(FanOut::heals)).await;
+    (status, Json(health))
+}
+
+/// The database asked now, Redis as given (`None`: a single node).
+async fn report(
+    state: &AppState,
+    redis: Option<bool>,
+    redis_heals: Option<u64>,
+) -> (StatusCode, Health) {
+    let database_up = matches!(
+        tokio::time::timeout(PATIENCE, state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    let healthy = database_up && redis != Some(false);
+    let health = Health {
+        status: if healthy { "ok" } else { "degraded" },
+        database: if database_up { "up" } else { "down" },
+        redis: match redis {
+            None => "not configured",
+            Some(true) => "up",
+            Some(false) => "down",
+        },
+        redis_heals,
+    };
     let status = if healthy {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(health))
+    (status, health)
 }
 
 /// Whether Redis answers a PING in time; `None` on a single node.

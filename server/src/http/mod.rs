@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(forms::change_password))
         .route("/account/profile", post(forms::change_display_name))
         .route("/healthz", get(health::check))
+        .route("/readyz", get(health::ready))
 }
 
 /// What the metrics listener serves (see `--metrics-addr`): the figures of

@@ -262,6 +262,11 @@ impl<A: Adapter> Cluster<A> {
         self.emit_to_users(apart, theirs).await;
     }
 
+    /// Emits to every socket of every node.
+    pub async fn emit_to_everyone<E: ServerEvent>(&self, event: &E) {
+        broadcast(|| self.namespace(), event).await;
+    }
+
     /// Emits to each user's personal room.
     pub async fn emit_to_users<E: ServerEvent>(&self, users: &[UserId], event: &E) {
         if users.is_empty() {

@@ -13,6 +13,7 @@
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 //! | `people.rs`   | each person's share of a node: sockets, one event budget |
+//! | `fanout.rs`   | live delivery between nodes watched: `resync` when it comes back |
 //! | `paging.rs`   | what paged events share: a page's size and its cursor |
 
 mod changes;
@@ -20,6 +21,7 @@ mod chats;
 mod cluster;
 mod connection;
 mod dispatch;
+mod fanout;
 mod groups;
 mod handshake;
 mod messages;
@@ -35,6 +37,7 @@ mod typing;
 mod views;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
+pub use fanout::FanOut;
 pub use handshake::own_request_head;
 pub use people::Shares;
 pub use rate_limit::RateLimit;
@@ -112,6 +115,19 @@ impl Lifecycle {
             let _ = task.await;
         }
     }
+}
+
+/// Watches live delivery between nodes for as long as the node runs (see
+/// `fanout.rs`).
+pub fn watch_fan_out<A: Adapter>(
+    io: &SocketIo<A>,
+    driver: ReconnectingRedisDriver,
+    fan_out: FanOut,
+    config: &RealtimeConfig,
+) {
+    let cluster = Cluster::new(io.clone(), config.metrics.room_lookups());
+    let watch = fanout::watch(driver, cluster, fan_out, config.metrics.clone());
+    config.lifecycle.keep(tokio::spawn(watch));
 }
 
 // Not derived: the derive would demand `A: Clone`, which adapters are not.

@@ -12,7 +12,10 @@ use socketioxide_redis::drivers::{ChanItem, Driver, MessageStream};
 use std::{
     collections::HashMap,
     convert::Infallible,
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 use tokio::sync::mpsc;
@@ -23,14 +26,20 @@ type Handlers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
 pub struct ReconnectingRedisDriver {
     handlers: Handlers,
     conn: ConnectionManager,
+    /// The connection broke since this was last taken (see [`Self::broke`]).
+    broke: Arc<AtomicBool>,
 }
 
 impl ReconnectingRedisDriver {
     pub async fn connect(client: redis::Client) -> RedisResult<Self> {
         let handlers = Handlers::default();
-        let routing = handlers.clone();
+        let broke = Arc::new(AtomicBool::new(false));
+        let (routing, breaking) = (handlers.clone(), broke.clone());
         let config = ConnectionManagerConfig::new()
             .set_push_sender(move |message: PushInfo| {
+                if message.kind == PushKind::Disconnection {
+                    breaking.store(true, Ordering::SeqCst);
+                }
                 route(message, &routing);
                 Ok::<(), Infallible>(())
             })
@@ -39,12 +48,46 @@ impl ReconnectingRedisDriver {
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_max_delay(Duration::from_secs(1));
         let conn = ConnectionManager::new_with_config(client, config).await?;
-        Ok(Self { handlers, conn })
+        Ok(Self {
+            handlers,
+            conn,
+            broke,
+        })
     }
 
     /// A handle for other commands (the health check's PING).
     pub fn connection(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// Whether Redis answers a PING within `patience`. Asking is also what
+    /// makes a broken connection build itself again.
+    pub async fn answers(&self, patience: Duration) -> bool {
+        let mut conn = self.connection();
+        let ping = redis::cmd("PING");
+        let pong = tokio::time::timeout(patience, ping.query_async::<String>(&mut conn)).await;
+        matches!(pong, Ok(Ok(_)))
+    }
+
+    /// Whether the connection broke since the last time this was asked: a
+    /// blink too short for anyone to find Redis not answering still lost
+    /// what was published meanwhile.
+    pub fn broke(&self) -> bool {
+        self.broke.swap(false, Ordering::SeqCst)
+    }
+
+    /// Subscribes again to every channel the adapter listens on. The
+    /// connection does so by itself as it comes back, without waiting for
+    /// the answers; this waits for them (subscribing twice is harmless).
+    pub async fn subscribe_again(&self) -> RedisResult<()> {
+        let channels: Vec<String> = match self.handlers.read() {
+            Ok(handlers) => handlers.keys().cloned().collect(),
+            Err(poisoned) => poisoned.into_inner().keys().cloned().collect(),
+        };
+        if channels.is_empty() {
+            return Ok(());
+        }
+        self.conn.clone().subscribe(channels).await
     }
 }
 

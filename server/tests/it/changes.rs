@@ -688,11 +688,7 @@ async fn changes_made_on_two_nodes_converge_by_version_on_postgres() {
     let Some(nodes) = two_nodes().await else {
         return;
     };
-    let harley = nodes.a.signup("harley", "harley password").await;
-    let mike = nodes.b.signup("mike", "mike password").await;
-    let harley_socket = SocketClient::connect(nodes.a.addr, &harley.token).await;
-    let mike_socket = SocketClient::connect(nodes.b.addr, &mike.token).await;
-    let chat = create_direct(&harley_socket, "mike").await;
+    let (harley_socket, mike_socket, chat) = nodes.harley_and_mike().await;
     let message = harley_socket.emit(&send(&chat, "1", "hi")).await.unwrap();
 
     // Harley edits on A while Mike reacts on B, many times over, concurrently.

@@ -4,13 +4,14 @@
 use crate::{
     helpers::{TestApp, spawn_app_with},
     realtime::{create_direct, send},
-    services::{Postgres, RedisServer},
+    services::{Postgres, RedisServer, TcpProxy},
     socket_client::{PATIENCE, SocketClient},
 };
 use app::{
-    model::MessageStatus,
+    model::{Chat, MessageStatus},
     protocol::{
-        History, JoinRoom, NewMessage, Presence, ReceiptKind, ShowTyping, StatusUpdate, Typing,
+        History, JoinRoom, NewMessage, Presence, ReceiptKind, Resync, ShowTyping, StatusUpdate,
+        Typing,
     },
 };
 use serde_json::Value;
@@ -20,14 +21,42 @@ pub(crate) struct TwoNodes {
     pub a: TestApp,
     pub b: TestApp,
     redis: RedisServer,
+    /// Between node A and Redis, when asked for.
+    a_to_redis: Option<TcpProxy>,
     _postgres: Postgres,
+}
+
+impl TwoNodes {
+    /// Harley on node A and Mike on node B, signed up and connected, with
+    /// their direct chat.
+    pub(crate) async fn harley_and_mike(&self) -> (SocketClient, SocketClient, Chat) {
+        let harley = self.a.signup("harley", "harley password").await;
+        let mike = self.b.signup("mike", "mike password").await;
+        let harley_socket = SocketClient::connect(self.a.addr, &harley.token).await;
+        let mike_socket = SocketClient::connect(self.b.addr, &mike.token).await;
+        let chat = create_direct(&harley_socket, "mike").await;
+        (harley_socket, mike_socket, chat)
+    }
 }
 
 /// Two nodes on one fresh PostgreSQL database and one Redis (`None`, and the
 /// test skips, where those are not installed).
 pub(crate) async fn two_nodes() -> Option<TwoNodes> {
+    two_nodes_with(false).await
+}
+
+/// [`two_nodes`], with node A reaching Redis through a proxy the test
+/// controls when `a_through_a_proxy`.
+async fn two_nodes_with(a_through_a_proxy: bool) -> Option<TwoNodes> {
     let postgres = Postgres::start()?;
     let redis = RedisServer::start()?;
+    let a_to_redis = match a_through_a_proxy {
+        true => Some(TcpProxy::start(redis.port()).await),
+        false => None,
+    };
+    let a_redis = a_to_redis
+        .as_ref()
+        .map_or_else(|| redis.url(), |proxy| proxy.url("redis"));
     let database_url = postgres.new_database().await;
     let node = |database_url: String, redis_url: String| async move {
         spawn_app_with(tempfile::tempdir().unwrap(), move |settings| {
@@ -38,13 +67,14 @@ pub(crate) async fn two_nodes() -> Option<TwoNodes> {
     };
     // Started together on a fresh database: they take turns to migrate it.
     let (a, b) = tokio::join!(
-        node(database_url.clone(), redis.url()),
+        node(database_url.clone(), a_redis),
         node(database_url, redis.url())
     );
     Some(TwoNodes {
         a,
         b,
         redis,
+        a_to_redis,
         _postgres: postgres,
     })
 }
@@ -173,11 +203,7 @@ async fn a_redis_restart_is_survived_without_losing_what_was_acked() {
     let Some(mut nodes) = two_nodes().await else {
         return;
     };
-    let harley = nodes.a.signup("harley", "harley password").await;
-    let mike = nodes.b.signup("mike", "mike password").await;
-    let harley_socket = SocketClient::connect(nodes.a.addr, &harley.token).await;
-    let mike_socket = SocketClient::connect(nodes.b.addr, &mike.token).await;
-    let chat = create_direct(&harley_socket, "mike").await;
+    let (harley_socket, mike_socket, chat) = nodes.harley_and_mike().await;
     let message = |client_id: &str| send(&chat, client_id, &format!("#{client_id}"));
     harley_socket.emit(&message("before")).await.unwrap();
     assert_eq!(mike_socket.next::<NewMessage>().await.0.body, "#before");
@@ -281,4 +307,113 @@ async fn a_database_restart_fails_requests_clearly_then_recovers_by_itself() {
         history.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
         ["before", "during"]
     );
+}
+
+/// What takes live delivery between the nodes away.
+#[derive(Clone, Copy, Debug)]
+enum Outage {
+    /// Redis itself stops, then starts again on its port (empty).
+    Redis,
+    /// Node A alone is cut from Redis; node B keeps it.
+    NodeA,
+}
+
+/// `/readyz` of a node: its status code.
+async fn readiness(app: &TestApp) -> u16 {
+    let response = app.http.get(app.url("/readyz")).send().await.unwrap();
+    response.status().as_u16()
+}
+
+/// Waits until the node's `/readyz` answers `status` (it follows the node's
+/// own watch on Redis, which looks twice a second).
+async fn until_ready_is(app: &TestApp, status: u16) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while readiness(app).await != status {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/readyz never answered {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Harley on node A writes to Mike on node B before, during and after an
+/// outage of live delivery between the nodes. Nobody asks `/healthz` (whose
+/// PING would mend the connection by itself): the nodes must heal alone.
+/// Within 5 s of the end of the outage Mike is told to `resync`; what he
+/// fetches then and what reached him live hold every acked message, none
+/// twice; and live delivery is back.
+async fn nothing_is_missed_through(outage: Outage) {
+    let Some(mut nodes) = two_nodes_with(matches!(outage, Outage::NodeA)).await else {
+        return;
+    };
+    let (harley_socket, mike_socket, chat) = nodes.harley_and_mike().await;
+    let mut acked = Vec::new();
+    let mut says = async |body: String| {
+        let sent = harley_socket
+            .emit(&send(&chat, &body, &body))
+            .await
+            .expect("stored and acked, whatever Redis does");
+        acked.push(sent.seq);
+        sent.seq
+    };
+    for n in 0..3 {
+        let seq = says(format!("before {n}")).await;
+        mike_socket.next_where(|NewMessage(m)| m.seq == seq).await;
+    }
+
+    match outage {
+        Outage::Redis => nodes.redis.stop(),
+        Outage::NodeA => nodes.a_to_redis.as_ref().expect("a proxy").cut(),
+    }
+    until_ready_is(&nodes.a, 503).await;
+    match outage {
+        Outage::Redis => until_ready_is(&nodes.b, 503).await,
+        // Node B still reaches Redis: only A is cut off.
+        Outage::NodeA => assert_eq!(readiness(&nodes.b).await, 200),
+    }
+    for n in 0..10 {
+        says(format!("during {n}")).await;
+    }
+
+    match outage {
+        Outage::Redis => nodes.redis.restart(),
+        Outage::NodeA => nodes.a_to_redis.as_ref().expect("a proxy").restore(),
+    }
+    mike_socket.next::<Resync>().await;
+    let live: Vec<i64> = mike_socket
+        .drain::<NewMessage>()
+        .into_iter()
+        .map(|NewMessage(m)| m.seq)
+        .collect();
+    let fetched = mike_socket
+        .emit(&History::latest(chat.id))
+        .await
+        .expect("what he missed");
+    for n in 0..3 {
+        let seq = says(format!("after {n}")).await;
+        mike_socket.next_where(|NewMessage(m)| m.seq == seq).await;
+    }
+    until_ready_is(&nodes.a, 200).await;
+    until_ready_is(&nodes.b, 200).await;
+
+    let mut held: Vec<i64> = live.clone();
+    held.extend(fetched.iter().map(|m| m.seq));
+    for seq in &acked[3..13] {
+        assert!(held.contains(seq), "message {seq} never reached Mike");
+    }
+    let mut once = live.clone();
+    once.sort_unstable();
+    once.dedup();
+    assert_eq!(once.len(), live.len(), "no message reached Mike live twice");
+}
+
+#[tokio::test]
+async fn a_redis_blink_heals_and_nothing_sent_meanwhile_is_missed() {
+    nothing_is_missed_through(Outage::Redis).await;
+}
+
+#[tokio::test]
+async fn a_node_cut_from_redis_heals_and_nothing_sent_meanwhile_is_missed() {
+    nothing_is_missed_through(Outage::NodeA).await;
 }

@@ -249,6 +249,15 @@ impl SocketClient {
         !self.inbox.closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// Every `E` received so far and not yet taken, in order.
+    pub fn drain<E: ServerEvent>(&self) -> Vec<E> {
+        let mut events = Vec::new();
+        while let Some(event) = self.take_where(&|_: &E| true) {
+            events.push(event);
+        }
+        events
+    }
+
     /// Forgets every event received so far.
     pub fn clear(&self) {
         self.inbox.events.lock().expect("inbox").clear();
