@@ -88,6 +88,7 @@ pub async fn send_message<A: Adapter>(
     let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
     let private = arrival.receipts_before.private;
+    let caught_up = read_by_sending(&arrival.receipts_before.receipts, me, seq);
     let receipts = receipts_after(arrival.receipts_before.receipts, me, &moves, seq);
     let status = visible_status(&receipts, &private, me, seq);
     let message = arrival.message.with_status(status);
@@ -140,7 +141,24 @@ pub async fn send_message<A: Adapter>(
             .announce_receipt(chat_id, audience, moved.user_id, moved.kind, seq, &private)
             .await;
     }
+    if caught_up {
+        let audience = Audience::Chat { members: &members };
+        ctx.realtime
+            .announce_receipt(chat_id, audience, me, ReceiptKind::Seen, seq, &private)
+            .await;
+    }
     Ok(message)
+}
+
+/// Whether sending moved the sender's own "seen" over messages before this
+/// one: the store raises it to the message (whoever answers has read what they
+/// answer), so others' ticks on what it passed over turn blue. Mike answers
+/// Harley from a chat he opened while her message was on its way.
+fn read_by_sending(before: &[Receipt], sender: UserId, seq: Seq) -> bool {
+    before
+        .iter()
+        .find(|receipt| receipt.user_id == sender)
+        .is_some_and(|receipt| receipt.seen_seq < seq - 1)
 }
 
 /// The answer to a resend: the original as it stands now (nothing new is

@@ -127,6 +127,50 @@ async fn mike_online_elsewhere_gets_delivered_then_seen_when_he_opens_the_chat()
 }
 
 #[tokio::test]
+async fn mike_answering_without_opening_the_chat_has_seen_what_he_answers() {
+    let app = spawn_app().await;
+    let (harley, mike, harley_socket, chat) = harley_and_mike(&app).await;
+    let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
+    harley_socket
+        .emit(&send(&chat, "h-1", "are you there?"))
+        .await
+        .expect("sent");
+    mike_socket.next::<NewMessage>().await;
+    let delivered = harley_socket.next::<StatusUpdate>().await;
+    assert_eq!(delivered.status, ReceiptKind::Delivered);
+
+    // From a notification, say: he answers without joining the chat's room.
+    mike_socket
+        .emit(&send(&chat, "m-1", "here"))
+        .await
+        .expect("mike answers");
+    let seen = harley_socket.next::<StatusUpdate>().await;
+    assert_eq!(
+        (seen.user_id, seen.status, seen.up_to_seq),
+        (mike.user.id, ReceiptKind::Seen, 2)
+    );
+    // What she is told live is what a reload reads.
+    let harley_again = SocketClient::connect(app.addr, &harley.token).await;
+    let opened = harley_again
+        .emit(&JoinRoom { chat_id: chat.id })
+        .await
+        .expect("harley opens the chat");
+    assert_eq!(opened.messages[0].status, MessageStatus::Seen);
+    // (Opening it, she read his answer: her own watermark moves.)
+    let hers = harley_socket.next::<StatusUpdate>().await;
+    assert_eq!((hers.user_id, hers.up_to_seq), (harley.user.id, 2));
+
+    // Answering again, up to date, tells her nothing new.
+    mike_socket
+        .emit(&send(&chat, "m-2", "still here"))
+        .await
+        .expect("mike again");
+    harley_socket.next::<NewMessage>().await;
+    harley_socket.next::<NewMessage>().await;
+    harley_socket.assert_none::<StatusUpdate>().await;
+}
+
+#[tokio::test]
 async fn mike_offline_gets_sent_then_delivered_when_he_connects_then_seen_when_he_opens_it() {
     let app = spawn_app().await;
     let (_, mike, harley_socket, chat) = harley_and_mike(&app).await;
