@@ -6,7 +6,7 @@
 #   bench/edits-under-load.sh [server binary=target/release/parley]     (from the checkout)
 #
 # Edits go through the pool's writer connection, new messages through the
-# message writer's thread: this is where the two meet (docs/PERFORMANCE.md,
+# message writer's thread: this is where the two meet (docs/PERFORMANCE-HISTORY.md,
 # "Two writers, one queue"). Needs target/release/parley-bench, node, and
 # frontend/node_modules (socket.io-client).
 set -euo pipefail

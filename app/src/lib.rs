@@ -3,11 +3,25 @@
 //!
 //! Compiled natively for the server (`ssr`) and to wasm32 for the browser (`hydrate`).
 //! It knows nothing of axum, SeaORM or sockets.
+//!
+//! # Layout
+//!
+//! - [`model`]: domain types: ids, people, chats, messages, receipts, and the
+//!   values parsed once at the edge.
+//! - [`status`]: the seed's rules, pure: watermarks to ticks (both sides).
+//! - [`search`]: words as search and mentions see them (both sides).
+//! - [`media`]: what an upload is and which kinds are taken.
+//! - [`protocol`]: the wire: every event, reply, HTTP body and error code.
+//! - [`client`]: the browser's typed Socket.IO client (hydrate only).
+//! - [`live`]: the page's state the socket feeds: the chat list, the open
+//!   conversation, the outbox, presence (hydrate runs it; ssr renders it empty).
+//! - [`ui`]: the Leptos shell, router and pages; they read [`live`].
 
 // Leptos' statically typed views nest deeply.
 #![recursion_limit = "256"]
 
 pub mod client;
+pub mod live;
 pub mod media;
 pub mod model;
 pub mod protocol;

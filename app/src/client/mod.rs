@@ -1,5 +1,6 @@
 //! The browser's typed Socket.IO client: a thin wasm-bindgen binding over the
-//! official `socket.io-client` (loaded by the page as `/vendor/socket.io.min.js`,
+//! official `socket.io-client` (loaded by the page from `ui::SOCKET_IO_CLIENT`,
+//! `/vendor/socket.io-<version>.min.js`,
 //! which defines the global `io`). Emits go through the protocol's event types
 //! and come back as their typed replies; server events arrive typed.
 //!
@@ -242,8 +243,6 @@ impl Drop for SocketClient {
     }
 }
 
-/// A fresh id for a message about to be sent (`crypto.randomUUID`, or a
-/// random string where that is not available).
 /// The server's reason in a `connect_error` (its `message`).
 fn refusal_reason(error: &JsValue) -> Option<String> {
     Reflect::get(error, &"message".into())
@@ -260,6 +259,8 @@ pub fn retry_delay(attempt: u32, random: f64) -> Duration {
     Duration::from_millis((base * (0.5 + random.clamp(0.0, 1.0))) as u64)
 }
 
+/// A fresh id for a message about to be sent (`crypto.randomUUID`, or a
+/// random string where that is not available).
 pub fn new_client_id() -> String {
     web_sys::window()
         .and_then(|window| window.crypto().ok())

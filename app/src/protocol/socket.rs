@@ -32,11 +32,12 @@
 //! | event | payload | sent to |
 //! |---|---|---|
 //! | `newMessage`   | [`NewMessage`] ([`Message`])      | the chat's room and every member's personal room, except the sending socket |
-//! | `statusUpdate` | [`StatusUpdate`]                  | the chat's room and the members' personal rooms |
+//! | `statusUpdate` | [`StatusUpdate`]                  | the chat's room and the members' personal rooms; a move that concerns only a message just sent: its sender's personal room |
 //! | `showTyping`   | [`ShowTyping`]                    | the chat's room except the typer |
 //! | `presence`     | [`Presence`]                      | users who share a chat with that user |
 //! | `chatCreated`  | [`ChatCreated`] ([`ChatSummary`]) | every member's personal room |
 //! | `messageUpdated` | [`MessageUpdated`] ([`Message`]) | the chat's room and every member's personal room (the changer's socket too), after an edit, a delete or a reaction change |
+//! | `sessionEnded` | [`SessionEnded`]                  | the sockets of a session that ended (signed out, everywhere, password changed), just before they close |
 //! | `resync`       | [`Resync`] (`{}`)                 | every socket of every node, when live delivery between nodes comes back after an interruption |
 //! | `chatUpdated`  | [`ChatUpdated`] ([`ChatSummary`]) | each member's personal room, each with their own summary, after a group change (a removed or departed member too: their copy no longer lists them) or a change of their own chat preferences |
 
@@ -914,5 +915,46 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), CLIENT_EVENTS.len() + SERVER_EVENTS.len());
+    }
+}
+
+#[cfg(test)]
+mod documented {
+    //! docs/PROTOCOL.md is the contract other clients read: every event the
+    //! code knows has its row there (the new-event checklist in
+    //! docs/ARCHITECTURE.md; the server's side is `every_client_event_is_served`).
+    use super::{CLIENT_EVENTS, SERVER_EVENTS};
+
+    fn protocol_md() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/PROTOCOL.md");
+        std::fs::read_to_string(path).expect("docs/PROTOCOL.md is readable")
+    }
+
+    fn rows(doc: &str) -> Vec<&str> {
+        doc.lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split_once('`').map(|(name, _)| name))
+            .collect()
+    }
+
+    #[test]
+    fn every_event_has_its_row_in_protocol_md() {
+        let doc = protocol_md();
+        let rows = rows(&doc);
+        let missing: Vec<&&str> = CLIENT_EVENTS
+            .iter()
+            .chain(SERVER_EVENTS)
+            .filter(|name| !rows.contains(name))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no row in docs/PROTOCOL.md for {missing:?}"
+        );
+    }
+
+    #[test]
+    fn a_row_is_found_by_its_first_cell_only() {
+        let rows = rows("| `joinRoom` | `{chatId}` |\n| text `typing` |\n`x`");
+        assert_eq!(rows, vec!["joinRoom"]);
     }
 }

@@ -172,7 +172,7 @@ fn AccountPage() -> impl IntoView {
         });
     let changed = location.query("changed").is_some();
     let renamed = location.query("renamed").is_some();
-    let viewer = super::session::signed_in();
+    let viewer = super::page_data::signed_in();
     view! {
         <Title text="Settings · Parley"/>
         <section class="auth-card settings">

@@ -2,10 +2,8 @@
 //! roles, and — for its admins — renaming, adding, removing and appointing;
 //! leaving for anyone. For a direct chat: block or unblock the other person.
 
-use super::{
-    live::Live,
-    widgets::{Avatar, Modal, NotLoaded, built_alone},
-};
+use super::widgets::{Avatar, Modal, NotLoaded, built_alone};
+use crate::live::Live;
 use crate::{
     model::{Chat, ChatKind, ChatMember, Role, UserId},
     protocol::{AddMembers, BlockUser, LeaveChat, RemoveMember, SetRole, UpdateChat},

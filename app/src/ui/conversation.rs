@@ -3,11 +3,11 @@
 
 use super::{
     attachments::{MessageAttachments, UploadTray, Uploads, photos_in},
-    live::{Live, Pending},
     widgets::{
         Avatar, Icon, IconShape, Modal, NotLoaded, Ticks, built_alone, loaded_later, local_time,
     },
 };
+use crate::live::{Live, Outgoing};
 use crate::{
     client::ConnectionState,
     model::{
@@ -45,7 +45,8 @@ pub(super) fn conversation_pane(chat_id: ChatId) -> Result<AnyView, NotLoaded> {
     // rel="preload">`, Leptos' own prefetch for split code), not after it.
     // At the default priority: asked at low priority, the chunk no longer
     // shared the line with the styles, but on Fast 3G the page became
-    // interactive 0.6 s later (docs/PERFORMANCE.md, session 11).
+    // interactive 0.6 s later (docs/PERFORMANCE-HISTORY.md, "The conversation
+    // and the account pages as chunks of their own").
     #[cfg(feature = "ssr")]
     leptos::prefetch_lazy_fn_on_server("conversation_pane");
     Ok(view! { <ConversationPane chat_id/> }.into_any())
@@ -716,7 +717,7 @@ fn focus_first(root: &web_sys::Element, selector: &str) {
 }
 
 #[component]
-fn PendingBubble(pending: Pending) -> impl IntoView {
+fn PendingBubble(pending: Outgoing) -> impl IntoView {
     let live = expect_context::<Live>();
     let client_id = pending.client_id.clone();
     view! {
@@ -954,7 +955,7 @@ fn Composer(chat_id: ChatId) -> impl IntoView {
         if conversation.editing.get_untracked().is_some() {
             return;
         }
-        let now = super::live::now_ms();
+        let now = crate::live::now_ms();
         if now - typing_sent_at.get_value() > TYPING_REPEAT_MS {
             typing_sent_at.set_value(now);
             live.typing(chat_id, true);

@@ -3,22 +3,21 @@
 mod attachments;
 mod auth_pages;
 mod chat_info;
-mod chat_list;
+mod chats_page;
 mod conversation;
-mod live;
 mod navigation;
 mod new_chat;
-mod notify;
+pub(crate) mod notify;
+mod page_data;
 mod search_panel;
-mod session;
 mod settings;
 mod widgets;
 
-pub use live::Live;
+pub use crate::live::Live;
 pub use navigation::Route;
 
 #[cfg(feature = "ssr")]
-pub use session::{ChatSource, CspNonce, PageChats, PageData, Viewer, current_user};
+pub use page_data::{ChatSource, CspNonce, PageChats, PageData, Viewer, current_user};
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -122,7 +121,7 @@ pub fn hydrate() {
 /// The whole HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    session::adopt_csp_nonce();
+    page_data::adopt_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -169,7 +168,7 @@ pub fn App() -> impl IntoView {
         <Title text="Parley"/>
         <main class="app">
             {move || match route.get() {
-                Route::Chats | Route::Chat => view! { <chat_list::ChatListPage/> }.into_any(),
+                Route::Chats | Route::Chat => view! { <chats_page::ChatListPage/> }.into_any(),
                 Route::SignIn => auth_pages::routed(auth_pages::Page::SignIn).into_any(),
                 Route::SignUp => auth_pages::routed(auth_pages::Page::SignUp).into_any(),
                 Route::Account => auth_pages::routed(auth_pages::Page::Settings).into_any(),

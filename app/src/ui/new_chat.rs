@@ -1,10 +1,8 @@
 //! The "new chat" dialog: a direct chat by username, or a named group.
 
 use super::navigation::Location;
-use super::{
-    live::Live,
-    widgets::{Modal, NotLoaded, built_alone},
-};
+use super::widgets::{Modal, NotLoaded, built_alone};
+use crate::live::Live;
 use crate::{model::ChatKind, protocol::CreateChat};
 use leptos::{prelude::*, task::spawn_local};
 

@@ -4,8 +4,7 @@
 //! have open (the one holding a Web Lock), and a dot on the tab's icon while
 //! anything is unread.
 
-use super::live::Live;
-use crate::model::{ChatKind, Message};
+use crate::model::{ChatKind, ChatSummary, Message, User};
 use leptos::prelude::*;
 use std::{cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
@@ -75,25 +74,14 @@ pub fn stand_for_leader() {
 /// A message arrived that is not on screen: notify, if this tab is the one
 /// to, the person turned notifications on, and the chat is not muted (a
 /// muted chat notifies only when the message mentions them).
-pub fn announce(live: Live, message: &Message) {
+pub fn announce(me: Option<&User>, summary: &ChatSummary, message: &Message) {
     if !LEADER.get() || permission() != Some(web_sys::NotificationPermission::Granted) {
         return;
     }
     if message.system.is_some() || message.is_deleted() {
         return;
     }
-    let me = live.me.get_untracked();
-    let mentioned = me
-        .as_ref()
-        .is_some_and(|me| message.mentions.contains(&me.id));
-    let Some(summary) = live.chats.with_untracked(|chats| {
-        chats
-            .iter()
-            .find(|summary| summary.chat.id == message.chat_id)
-            .cloned()
-    }) else {
-        return;
-    };
+    let mentioned = me.is_some_and(|me| message.mentions.contains(&me.id));
     if summary.muted && !mentioned {
         return;
     }
@@ -103,7 +91,7 @@ pub fn announce(live: Live, message: &Message) {
         .map(|member| member.display_name.clone())
         .unwrap_or_default();
     let title = match summary.chat.kind {
-        ChatKind::Group => format!("{sender} in {}", summary.chat.title(me.as_ref())),
+        ChatKind::Group => format!("{sender} in {}", summary.chat.title(me)),
         ChatKind::Direct => sender,
     };
     let body = crate::media::preview(&message.body, &message.attachments)

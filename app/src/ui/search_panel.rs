@@ -2,7 +2,8 @@
 //! place of the list while there is a query. A hit opens its chat at that
 //! message, in context, highlighted.
 
-use super::{live::Live, widgets::local_time};
+use super::widgets::local_time;
+use crate::live::Live;
 use crate::protocol::{Search, SearchHit};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! last seen and who may add you to groups, saved as soon as they change
 //! (over the socket).
 
-use super::live::Live;
+use crate::live::Live;
 use crate::{
     client::ConnectionState,
     model::{GroupAdds, LastSeenVisibility, Settings},

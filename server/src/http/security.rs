@@ -80,26 +80,6 @@ pub async fn security_headers(
     response
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scripts_run_only_from_here_or_with_the_nonce() {
-        let csp = Policy::default().header("abc").unwrap();
-        let csp = csp.to_str().unwrap();
-        assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
-        assert!(csp.contains("frame-ancestors 'none'"));
-        assert!(!csp.contains("unsafe-inline"));
-    }
-
-    #[test]
-    fn nonces_differ() {
-        assert_ne!(fresh_nonce(), fresh_nonce());
-        assert_eq!(STANDARD.decode(fresh_nonce()).unwrap().len(), 16);
-    }
-}
-
 /// A request that changes something (any method but GET, HEAD and OPTIONS) is
 /// taken only from Parley's own pages or an allowed origin (`--allowed-origins`):
 /// a page elsewhere cannot act with someone's cookie (sign them out, post a
@@ -124,4 +104,24 @@ pub async fn refuse_foreign_writes(
         "only Parley's own pages may change anything here",
     ))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_run_only_from_here_or_with_the_nonce() {
+        let csp = Policy::default().header("abc").unwrap();
+        let csp = csp.to_str().unwrap();
+        assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn nonces_differ() {
+        assert_ne!(fresh_nonce(), fresh_nonce());
+        assert_eq!(STANDARD.decode(fresh_nonce()).unwrap().len(), 16);
+    }
 }

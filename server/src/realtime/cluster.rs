@@ -209,7 +209,7 @@ impl<A: Adapter> Cluster<A> {
     pub async fn emit_from<E: ServerEvent>(&self, from: UserId, to: Listeners<'_>, event: &E) {
         let rooms = match to {
             Listeners::Chat { chat, members } => Self::chat_audience(chat, members),
-            Listeners::Users(users) if users.is_empty() => return,
+            Listeners::Users([]) => return,
             Listeners::Users(users) => users.iter().map(|&user| Self::user_room(user)).collect(),
         };
         let blockers = Self::blocking_room(from);

@@ -284,8 +284,8 @@ impl Store {
         let rows = message::Entity::find()
             .filter(
                 Expr::tuple([
-                    Expr::col(message::Column::ChatId).into(),
-                    Expr::col(message::Column::Seq).into(),
+                    Expr::col(message::Column::ChatId),
+                    Expr::col(message::Column::Seq),
                 ])
                 .in_subquery(newest),
             )

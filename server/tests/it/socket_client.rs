@@ -163,7 +163,7 @@ impl SocketClient {
     }
 
     /// The ack's argument, or `None` when none came within [`PATIENCE`].
-    async fn ack_of(&self, name: &str, payload: Value) -> Option<Value> {
+    pub async fn ack_of(&self, name: &str, payload: Value) -> Option<Value> {
         let (tx, rx) = oneshot::channel();
         let tx = Arc::new(Mutex::new(Some(tx)));
         self.client

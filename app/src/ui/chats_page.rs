@@ -4,13 +4,13 @@
 use super::navigation::{Location, Route, chat_in, redirect};
 use super::{
     conversation::conversation_pane,
-    live::Live,
-    session::signed_in,
+    page_data::signed_in,
     widgets::{
         Avatar, Fetch, Icon, IconShape, Ticks, drawn_in_place, fetch_again, loaded_later,
         local_time,
     },
 };
+use crate::live::Live;
 use crate::{
     client::ConnectionState,
     model::{ChatId, ChatKind, ChatSummary, Message, User},
@@ -38,7 +38,7 @@ pub fn ChatListPage() -> impl IntoView {
         || (),
         |_| async {
             #[cfg(feature = "ssr")]
-            return super::session::first_chats().await;
+            return super::page_data::first_chats().await;
             #[cfg(not(feature = "ssr"))]
             Ok::<_, ServerFnError>(ChatPage::default())
         },
@@ -52,7 +52,7 @@ pub fn ChatListPage() -> impl IntoView {
         move |_| async move {
             #[cfg(feature = "ssr")]
             if let Some(chat_id) = opening {
-                return super::session::first_conversation(chat_id).await;
+                return super::page_data::first_conversation(chat_id).await;
             }
             Ok::<_, ServerFnError>(None)
         },
@@ -64,7 +64,10 @@ pub fn ChatListPage() -> impl IntoView {
                 let opened = opened.await.ok().flatten();
                 match viewer.await {
                     Ok(Some(user)) => view! { <Chats user first opened/> }.into_any(),
-                    _ => redirect("/login").into_any(),
+                    _ => {
+                        redirect("/login");
+                        ().into_any()
+                    }
                 }
             })}
         </Suspense>
