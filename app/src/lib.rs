@@ -8,6 +8,7 @@
 //!
 //! - [`model`]: domain types: ids, people, chats, messages, receipts, and the
 //!   values parsed once at the edge.
+//! - [`timestamp`]: times as written and read (RFC 3339, from any offset).
 //! - [`status`]: the seed's rules, pure: watermarks to ticks (both sides).
 //! - [`search`]: words as search and mentions see them (both sides).
 //! - [`media`]: what an upload is and which kinds are taken.
@@ -27,6 +28,7 @@ pub mod model;
 pub mod protocol;
 pub mod search;
 pub mod status;
+pub mod timestamp;
 pub mod ui;
 
 #[cfg(feature = "hydrate")]

@@ -64,7 +64,7 @@ pub struct User {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::protocol::timestamp::optional"
+        deserialize_with = "crate::timestamp::optional"
     )]
     pub last_seen_at: Option<DateTime<Utc>>,
 }
@@ -248,7 +248,7 @@ pub struct Message {
     /// The sender's own id for the message, which makes resending safe.
     pub client_id: String,
     pub body: String,
-    #[serde(deserialize_with = "crate::protocol::timestamp::deserialize")]
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
     /// The lowest status over the members other than the sender.
     pub status: MessageStatus,
@@ -260,7 +260,7 @@ pub struct Message {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::protocol::timestamp::optional"
+        deserialize_with = "crate::timestamp::optional"
     )]
     pub edited_at: Option<DateTime<Utc>>,
     /// Deleted for everyone: `body` is empty and `reactions` too; `seq`,
@@ -268,7 +268,7 @@ pub struct Message {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::protocol::timestamp::optional"
+        deserialize_with = "crate::timestamp::optional"
     )]
     pub deleted_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -521,6 +521,20 @@ impl ReplyTo {
 pub struct Reaction {
     pub emoji: String,
     pub user_ids: Vec<UserId>,
+}
+
+impl Reaction {
+    /// How many different emoji one person may put on one message.
+    pub const MAX_PER_USER: usize = 20;
+}
+
+/// Which watermark moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptKind {
+    Delivered,
+    /// Seen implies delivered: a member's delivered watermark is never below it.
+    Seen,
 }
 
 /// One member's watermarks in a chat: everything up to `delivered_seq` reached a

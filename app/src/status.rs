@@ -2,10 +2,7 @@
 //! status. The server fills `Message.status` with them; the browser repaints
 //! ticks with them when a `statusUpdate` arrives.
 
-use crate::{
-    model::{MessageStatus, Receipt, Seq, UserId},
-    protocol::ReceiptKind,
-};
+use crate::model::{MessageStatus, Receipt, ReceiptKind, Seq, UserId};
 
 /// Where one member stands on the message numbered `seq`.
 pub fn member_status(receipt: &Receipt, seq: Seq) -> MessageStatus {

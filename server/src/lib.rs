@@ -15,6 +15,7 @@
 //! - [`store`]: SeaORM entities, migrations and every query; its writer owns
 //!   message writes (group commit).
 //! - [`media`]: uploads' bytes and what they really are.
+//! - [`refusals`]: how every boundary's errors reach the client, in one place.
 //! - [`metrics`], [`telemetry`]: figures for operators, structured logs.
 //!
 //! docs/ARCHITECTURE.md draws the map: the rules between these, the way of one
@@ -29,6 +30,7 @@ pub mod http;
 pub mod media;
 pub mod metrics;
 pub mod realtime;
+pub mod refusals;
 pub mod shutdown;
 pub mod site;
 pub mod startup;

@@ -27,7 +27,7 @@ pub enum ErrorCode {
     /// The message was deleted: it cannot be edited, reacted to or replied to.
     Deleted,
     InvalidEmoji,
-    /// One person may put at most `React::MAX_PER_USER` emoji on a message.
+    /// One person may put at most `Reaction::MAX_PER_USER` emoji on a message.
     TooManyReactions,
     /// Only a group's admins may rename it, add, remove or appoint people.
     NotAdmin,

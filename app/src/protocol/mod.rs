@@ -10,7 +10,6 @@
 pub mod errors;
 pub mod http;
 pub mod socket;
-pub mod timestamp;
 
 pub use errors::*;
 pub use http::*;

@@ -42,6 +42,9 @@
 //! | `chatUpdated`  | [`ChatUpdated`] ([`ChatSummary`]) | each member's personal room, each with their own summary, after a group change (a removed or departed member too: their copy no longer lists them) or a change of their own chat preferences |
 
 use super::{ClientEvent, ServerEvent};
+/// The wire names which watermark moved (`statusUpdate`); the kind itself is
+/// the domain's.
+pub use crate::model::ReceiptKind;
 use crate::model::{
     AttachmentId, Chat, ChatId, ChatKind, ChatSummary, GroupAdds, LastSeenVisibility, Message,
     MessageId, Receipt, Role, Seq, Settings, UserId, Version,
@@ -195,11 +198,6 @@ pub struct React {
     pub on: bool,
 }
 
-impl React {
-    /// How many different emoji one person may put on one message.
-    pub const MAX_PER_USER: usize = 20;
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Typing {
@@ -273,15 +271,6 @@ pub struct NewMessage(pub Message);
 #[serde(transparent)]
 pub struct MessageUpdated(pub Message);
 
-/// Which watermark moved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceiptKind {
-    Delivered,
-    /// Seen implies delivered: a member's delivered watermark is never below it.
-    Seen,
-}
-
 /// A member's watermark advanced: every message up to `up_to_seq` is now
 /// `status` for `user_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,7 +299,7 @@ pub struct Presence {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::timestamp::optional"
+        deserialize_with = "crate::timestamp::optional"
     )]
     pub last_seen_at: Option<DateTime<Utc>>,
 }

@@ -1,8 +1,5 @@
 use crate::store::StoreError;
-use app::{
-    model::ValidationError,
-    protocol::{ApiError, ErrorCode},
-};
+use app::model::ValidationError;
 use std::time::Duration;
 
 /// Why an account or session operation was refused.
@@ -38,45 +35,6 @@ impl From<StoreError> for AuthError {
         match error {
             StoreError::Conflict => Self::UsernameTaken,
             other => Self::Store(other),
-        }
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(error: AuthError) -> Self {
-        let message = error.to_string();
-        match error {
-            AuthError::Invalid(invalid) => invalid.into(),
-            AuthError::UsernameTaken => ApiError::new(ErrorCode::UsernameTaken, message),
-            AuthError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, message),
-            AuthError::Unauthorized => ApiError::new(ErrorCode::Unauthorized, message),
-            AuthError::Throttled { .. } => ApiError::new(ErrorCode::RateLimited, message),
-            AuthError::Busy => ApiError::new(ErrorCode::Unavailable, message),
-            AuthError::Store(store) => store.into(),
-            AuthError::Hashing(_) => {
-                ApiError::new(ErrorCode::Internal, "internal error").caused_by(message)
-            }
-        }
-    }
-}
-
-/// Carries the cause along; whoever answers the client logs it (once).
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Conflict => ApiError::new(ErrorCode::BadRequest, "already exists"),
-            StoreError::Unavailable(_) => ApiError::new(
-                ErrorCode::Unavailable,
-                "the database is unavailable; try again",
-            )
-            .caused_by(error),
-            StoreError::Database(_) => {
-                ApiError::new(ErrorCode::Internal, "internal error").caused_by(error)
-            }
-            StoreError::NotYours => ApiError::new(ErrorCode::NotFound, error.to_string()),
-            StoreError::ClientIdElsewhere => {
-                ApiError::new(ErrorCode::InvalidClientId, error.to_string())
-            }
         }
     }
 }

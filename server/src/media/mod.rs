@@ -10,13 +10,11 @@ mod images;
 mod sniff;
 mod turns;
 
+pub use images::ImageError;
 pub use turns::Turn;
 
 use crate::store::StoredAttachment;
-use app::{
-    model::AttachmentId,
-    protocol::{ApiError, ErrorCode},
-};
+use app::model::AttachmentId;
 use bytes::{Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use object_store::{
@@ -99,33 +97,6 @@ pub enum MediaError {
     BrokenOff(String),
     #[error("storage: {0}")]
     Storage(#[from] object_store::Error),
-}
-
-impl From<MediaError> for ApiError {
-    fn from(error: MediaError) -> Self {
-        let message = error.to_string();
-        match error {
-            MediaError::TooLarge(_) => ApiError::new(ErrorCode::TooLarge, message),
-            MediaError::Unsupported => ApiError::new(
-                ErrorCode::UnsupportedType,
-                "this kind of file is not accepted (photos: JPEG, PNG, WebP, GIF; files: PDF, \
-                 ZIP, MP3, Ogg, MP4, WebM)",
-            ),
-            MediaError::Image(images::ImageError::TooLarge) => {
-                ApiError::new(ErrorCode::TooLarge, message)
-            }
-            MediaError::Image(images::ImageError::Unreadable(_)) => {
-                ApiError::new(ErrorCode::UnsupportedType, "the picture cannot be read")
-                    .caused_by(message)
-            }
-            MediaError::BrokenOff(_) => ApiError::new(ErrorCode::BadRequest, message),
-            MediaError::Storage(_) => ApiError::new(
-                ErrorCode::Unavailable,
-                "the file store is unavailable; try again",
-            )
-            .caused_by(message),
-        }
-    }
 }
 
 impl Media {

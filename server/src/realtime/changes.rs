@@ -5,13 +5,14 @@
 //! with the message as it now stands.
 
 use super::{
+    access::{Access, MemberOf},
     dispatch::Ctx,
-    views::{Access, MemberOf, with_status},
+    projection::with_status,
 };
-use crate::store::{Change, ChangeError, Changed, Member};
+use crate::store::{Change, Changed, Member};
 use app::{
     model::{Body, Emoji, Message, MessageId, Seq, UserId},
-    protocol::{ApiError, DeleteMessage, EditMessage, ErrorCode, MessageUpdated, React},
+    protocol::{ApiError, DeleteMessage, EditMessage, MessageUpdated, React},
 };
 use socketioxide::adapter::Adapter;
 
@@ -71,7 +72,7 @@ async fn change<A: Adapter>(
     } = store
         .change_message(chat_id, message_id, me, visible_from, change)
         .await
-        .map_err(refusal)?;
+        .map_err(ApiError::from)?;
     // A deleted message's photos and files go with it.
     ctx.realtime.media.delete(removed_files).await;
     let watermarks = member_of.watermarks();
@@ -108,16 +109,4 @@ async fn change<A: Adapter>(
         message.quote_as_read_from(visible_from),
         &watermarks,
     ))
-}
-
-/// A refused change as the client sees it.
-pub fn refusal(error: ChangeError) -> ApiError {
-    let code = match error {
-        ChangeError::Store(store) => return store.into(),
-        ChangeError::NotFound => ErrorCode::NotFound,
-        ChangeError::NotAuthor => ErrorCode::NotAuthor,
-        ChangeError::Deleted => ErrorCode::Deleted,
-        ChangeError::TooManyReactions => ErrorCode::TooManyReactions,
-    };
-    ApiError::new(code, error.to_string())
 }

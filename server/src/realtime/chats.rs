@@ -5,7 +5,7 @@ use super::{
     Realtime,
     dispatch::Ctx,
     paging::{page_limit, page_start},
-    views::{chat_view_with, watermarks_of, with_status},
+    projection::{chat_view_with, watermarks_of, with_status},
 };
 use crate::store::{ChatCursor, ChatRecord, Member, Membership, Unread};
 use app::{
@@ -30,7 +30,7 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
                 ));
             };
             if store.has_blocked(other.id, me).await? {
-                return Err(cannot_message());
+                return Err(crate::refusals::cannot_message());
             }
             store.direct_chat(me, other.id).await?
         }
@@ -73,11 +73,6 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
         .realtime
         .chat_view_given(&chat, &members, me, &online)
         .await)
-}
-
-/// What a blocked person is told: no more than that.
-pub fn cannot_message() -> ApiError {
-    ApiError::new(ErrorCode::Blocked, "you can't message this person")
 }
 
 /// The named users other than the actor, each once; `user_not_found` names
@@ -333,14 +328,14 @@ impl<A: Adapter> Realtime<A> {
         user: UserId,
         chat_id: ChatId,
     ) -> Result<Option<RoomJoined>, ApiError> {
-        let Some(chat) = self.store.chat(chat_id).await? else {
-            return Ok(None);
+        let member_of = match self.member_of(user, chat_id).await {
+            Ok(member_of) => member_of,
+            // Not theirs (or gone): the page shows the list alone.
+            Err(refused) if matches!(refused.code, ErrorCode::NotFound | ErrorCode::NotMember) => {
+                return Ok(None);
+            }
+            Err(error) => return Err(error),
         };
-        let members = self.store.members(chat_id).await?;
-        if !members.iter().any(|member| member.user.id == user) {
-            return Ok(None);
-        }
-        let member_of = super::views::MemberOf { chat, members };
         super::rooms::opened(self, &member_of, user).await.map(Some)
     }
 }

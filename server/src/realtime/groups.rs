@@ -5,8 +5,10 @@
 //! timeline go out as `newMessage`, and everyone before or after the change
 //! hears `chatUpdated` with their own summary.
 
-use super::{Cluster, chats::other_members, dispatch::Ctx, views::Access, views::with_status};
-use crate::store::{GroupChange, GroupChanged, GroupError};
+use super::{
+    Cluster, access::Access, chats::other_members, dispatch::Ctx, projection::with_status,
+};
+use crate::store::{GroupChange, GroupChanged};
 use app::{
     model::{Chat, ChatId, GroupName, User, UserId},
     protocol::{
@@ -98,7 +100,7 @@ async fn change<A: Adapter>(
         .store
         .change_group(chat_id, me, change)
         .await
-        .map_err(refusal)?;
+        .map_err(ApiError::from)?;
     let members = realtime.store.members(chat_id).await?;
     let now_in: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
     if messages.is_empty() {
@@ -116,7 +118,7 @@ async fn change<A: Adapter>(
         ];
         realtime.cluster.move_user_sockets(user, rooms, false).await;
     }
-    let watermarks = super::views::watermarks_of(&members);
+    let watermarks = super::projection::watermarks_of(&members);
     for message in messages {
         let message = NewMessage(with_status(message, &watermarks));
         realtime
@@ -130,17 +132,4 @@ async fn change<A: Adapter>(
     concerned.dedup();
     realtime.announce_chat(&chat, &members, &concerned).await;
     Ok(realtime.chat_view(&chat, &members, me).await)
-}
-
-fn refusal(error: GroupError) -> ApiError {
-    let code = match error {
-        GroupError::Store(store) => return store.into(),
-        GroupError::NotFound | GroupError::NoSuchMember => ErrorCode::NotFound,
-        GroupError::NotMember => ErrorCode::NotMember,
-        GroupError::NotGroup => ErrorCode::NotGroup,
-        GroupError::NotAdmin => ErrorCode::NotAdmin,
-        GroupError::TooManyMembers => ErrorCode::InvalidMembers,
-        GroupError::LastAdmin => ErrorCode::BadRequest,
-    };
-    ApiError::new(code, error.to_string())
 }

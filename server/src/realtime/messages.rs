@@ -2,8 +2,10 @@
 //! seed's rules, commit the message with the watermarks it moves, announce, and
 //! only then ack.
 
-use super::{changes::refusal, dispatch::Ctx, views::Access, views::Audience};
-use crate::store::{Appended, Arrival, ChangeError, NewMessage as StoredNew, StoredMessage};
+use super::{access::Access, dispatch::Ctx, receipts::Audience};
+use crate::store::{
+    Appended, Arrival, ChangeError, NewMessage as StoredNew, StoredMessage, Watermarks,
+};
 use app::{
     media::{Attachment, MAX_PER_MESSAGE},
     model::{
@@ -11,7 +13,7 @@ use app::{
         Seq, UserId,
     },
     protocol::{ApiError, ErrorCode, NewMessage, ReceiptKind, SendMessage},
-    status::{raise_receipt, status_on_arrival, visible_status},
+    status::{status_on_arrival, visible_status},
 };
 use socketioxide::adapter::Adapter;
 
@@ -87,9 +89,8 @@ pub async fn send_message<A: Adapter>(
     arrival.message.attachments = attachments;
     let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
-    let private = arrival.receipts_before.private;
     let caught_up = read_by_sending(&arrival.receipts_before.receipts, me, seq);
-    let receipts = receipts_after(arrival.receipts_before.receipts, me, &moves, seq);
+    let Watermarks { receipts, private } = arrival.receipts_after;
     let status = visible_status(&receipts, &private, me, seq);
     let message = arrival.message.with_status(status);
 
@@ -218,9 +219,9 @@ async fn quote<A: Adapter>(
         .message(chat_id, target)
         .await?
         .filter(|target| target.seq >= visible_from && target.system.is_none())
-        .ok_or_else(|| refusal(ChangeError::NotFound))?;
+        .ok_or_else(|| ApiError::from(ChangeError::NotFound))?;
     if target.deleted_at.is_some() {
-        return Err(refusal(ChangeError::Deleted));
+        return Err(ApiError::from(ChangeError::Deleted));
     }
     Ok((target.seq, target.quoted()))
 }
@@ -290,28 +291,4 @@ fn watermark(receipt: &Receipt, kind: ReceiptKind) -> Seq {
         ReceiptKind::Seen => receipt.seen_seq,
         ReceiptKind::Delivered => receipt.delivered_seq,
     }
-}
-
-/// The watermarks as the store left them: the sender's own moved to the
-/// message, and every move applied.
-fn receipts_after(
-    mut receipts: Vec<Receipt>,
-    sender: UserId,
-    moves: &[Move],
-    seq: Seq,
-) -> Vec<Receipt> {
-    for receipt in &mut receipts {
-        let kind = if receipt.user_id == sender {
-            Some(ReceiptKind::Seen)
-        } else {
-            moves
-                .iter()
-                .find(|moved| moved.user_id == receipt.user_id)
-                .map(|moved| moved.kind)
-        };
-        if let Some(kind) = kind {
-            raise_receipt(receipt, kind, seq);
-        }
-    }
-    receipts
 }

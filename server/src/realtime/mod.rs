@@ -15,7 +15,13 @@
 //! | `people.rs`   | each person's share of a node: sockets, one event budget |
 //! | `fanout.rs`   | live delivery between nodes watched: `resync` when it comes back |
 //! | `paging.rs`   | what paged events share: a page's size and its cursor |
+//!
+//! What every handler shares: `access.rs` (who may do what in a chat: the one
+//! place membership and blocks are checked), `projection.rs` (what a reader
+//! sees: members' presence, messages' ticks), `receipts.rs` (who hears of a
+//! watermark's move), `cluster.rs` (who is online and where, on every node).
 
+mod access;
 mod changes;
 mod chats;
 mod cluster;
@@ -28,13 +34,14 @@ mod messages;
 mod paging;
 mod people;
 mod presence;
+mod projection;
 mod rate_limit;
+mod receipts;
 mod redis_driver;
 mod rooms;
 mod search;
 mod settings;
 mod typing;
-mod views;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use fanout::FanOut;

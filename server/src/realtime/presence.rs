@@ -11,7 +11,7 @@
 //! announcements to every contact's socket; and a restart, which records
 //! nothing, announces nothing when everyone is back.
 
-use super::{Realtime, dispatch::Ctx, typing::announce_typing, views::Audience};
+use super::{Realtime, dispatch::Ctx, receipts::Audience, typing::announce_typing};
 use crate::metrics::Metrics;
 use app::{
     model::{LastSeenVisibility, UserId},

@@ -3,9 +3,11 @@
 
 use super::{
     Cluster,
+    access::{Access, MemberOf},
     dispatch::Ctx,
+    projection::{receipts_for, with_statuses},
+    receipts::Audience,
     typing::announce_typing,
-    views::{Access, Audience, MemberOf, receipts_for, with_statuses},
 };
 use crate::store::Page;
 use app::{

@@ -1,10 +1,10 @@
 //! `search`: the user's own messages and their chats', by words.
 
 use super::{
+    access::Access,
     dispatch::Ctx,
     paging::{page_limit, page_start},
-    views::Access,
-    views::with_status,
+    projection::with_status,
 };
 use crate::store::SearchCursor;
 use app::{

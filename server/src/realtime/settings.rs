@@ -1,8 +1,8 @@
 //! `getSettings`, `updateSettings`, `blockUser` and `updateChatPrefs`: what
 //! people control about themselves.
 
-use super::{Cluster, dispatch::Ctx, views::Access};
-use crate::store::{PrefsChange, PrefsError};
+use super::{Cluster, access::Access, dispatch::Ctx};
+use crate::store::PrefsChange;
 use app::{
     model::{ChatSummary, LastSeenVisibility::Nobody, Settings},
     protocol::{
@@ -96,7 +96,7 @@ pub async fn update_chat_prefs<A: Adapter>(
     store
         .set_chat_prefs(request.chat_id, me, change)
         .await
-        .map_err(prefs_refusal)?;
+        .map_err(ApiError::from)?;
     let realtime = &ctx.realtime;
     // Every device of mine follows, this one included (it gets the ack too).
     realtime
@@ -107,13 +107,4 @@ pub async fn update_chat_prefs<A: Adapter>(
     realtime
         .summary(&member_of.chat, &member_of.members, me, mine, &online)
         .await
-}
-
-pub fn prefs_refusal(error: PrefsError) -> ApiError {
-    let code = match error {
-        PrefsError::Store(store) => return store.into(),
-        PrefsError::NotMember => ErrorCode::NotMember,
-        PrefsError::TooManyPinned => ErrorCode::TooManyPinned,
-    };
-    ApiError::new(code, error.to_string())
 }

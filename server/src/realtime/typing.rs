@@ -1,6 +1,6 @@
 //! `typing`: relayed to the chat's room, never stored.
 
-use super::{Cluster, dispatch::Ctx, views::Access};
+use super::{Cluster, access::Access, dispatch::Ctx};
 use app::{
     model::ChatId,
     protocol::{ApiError, Done, ShowTyping, Typing},

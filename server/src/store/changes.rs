@@ -9,10 +9,7 @@ use super::{
     entity::{chat, message, reaction},
     messages::{StoredMessage, decorate, message_in},
 };
-use app::{
-    model::{Body, ChatId, Emoji, MessageId, Seq, UserId, Version},
-    protocol::React,
-};
+use app::model::{Body, ChatId, Emoji, MessageId, Reaction, Seq, UserId, Version};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
@@ -55,7 +52,7 @@ pub enum ChangeError {
     Deleted,
     #[error(
         "at most {} different reactions per person on a message",
-        React::MAX_PER_USER
+        Reaction::MAX_PER_USER
     )]
     TooManyReactions,
     #[error(transparent)]
@@ -207,7 +204,7 @@ async fn react(
     if reaction::Entity::find_by_id(key).one(txn).await?.is_some() {
         return Ok(false);
     }
-    if mine().count(txn).await? >= React::MAX_PER_USER as u64 {
+    if mine().count(txn).await? >= Reaction::MAX_PER_USER as u64 {
         return Err(ChangeError::TooManyReactions);
     }
     reaction::Entity::insert(reaction::ActiveModel {

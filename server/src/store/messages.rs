@@ -156,11 +156,14 @@ pub enum Appended {
 }
 
 /// A message just stored, with every member's watermarks as they stood just
-/// before it (read under the same lock that gave the message its seq).
+/// before it (read under the same lock that gave the message its seq) and
+/// as storing it left them (the sender's, `seen_by`'s and `delivered_to`'s
+/// raised).
 #[derive(Debug)]
 pub struct Arrival {
     pub message: StoredMessage,
     pub receipts_before: Watermarks,
+    pub receipts_after: Watermarks,
 }
 
 /// Which page of a chat's messages.

@@ -7,8 +7,7 @@ use super::{
     entity::{chat, chat_member},
 };
 use app::{
-    model::{ChatId, MessageStatus, Receipt, Seq, UserId},
-    protocol::ReceiptKind,
+    model::{ChatId, MessageStatus, Receipt, ReceiptKind, Seq, UserId},
     status::{published_receipts, visible_status},
 };
 

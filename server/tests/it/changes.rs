@@ -398,7 +398,7 @@ async fn a_person_has_at_most_twenty_emoji_on_one_message() {
         "😀", "😂", "😍", "😎", "😢", "😡", "👍", "👎", "👏", "🙏", "🔥", "🎉", "💯", "❤️", "💔",
         "🤔", "🙈", "🚀", "🍕", "☕", "🌈",
     ];
-    for emoji in &palette[..React::MAX_PER_USER] {
+    for emoji in &palette[..Reaction::MAX_PER_USER] {
         p.mike_socket
             .emit(&react(&p.chat, &message, emoji, true))
             .await
@@ -409,7 +409,7 @@ async fn a_person_has_at_most_twenty_emoji_on_one_message() {
         .emit(&react(
             &p.chat,
             &message,
-            palette[React::MAX_PER_USER],
+            palette[Reaction::MAX_PER_USER],
             true,
         ))
         .await;

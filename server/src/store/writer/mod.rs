@@ -27,8 +27,7 @@ use super::{
     receipts::Watermarks,
 };
 use app::{
-    model::{AttachmentId, ChatId, MessageId, Receipt, Seq, UserId, Version},
-    protocol::ReceiptKind,
+    model::{AttachmentId, ChatId, MessageId, Receipt, ReceiptKind, Seq, UserId, Version},
     status::raise_receipt,
 };
 use chrono::{DateTime, SubsecRound, Utc};
@@ -287,42 +286,51 @@ impl Moved {
     }
 }
 
+/// A new message's chat's watermarks just before it and just after it.
+type BeforeAfter = (Watermarks, Watermarks);
+
 /// The watermarks the batch's new messages raise, given each chat's as read
 /// in the transaction; and for each message, its chat's watermarks just
-/// before it (what its announcement compares against).
+/// before it (what its announcement compares against) and just after it
+/// (what its ticks are).
 fn raise_watermarks(
     batch: &[Pending],
     plans: &[Plan],
     mut receipts: HashMap<ChatId, Watermarks>,
-) -> (Moved, Vec<Option<Watermarks>>) {
+) -> (Moved, Vec<Option<BeforeAfter>>) {
     let mut moved = Moved::default();
-    let mut befores = Vec::with_capacity(batch.len());
+    let mut around = Vec::with_capacity(batch.len());
     for (pending, plan) in batch.iter().zip(plans) {
         let Plan::New(message) = plan else {
-            befores.push(None);
+            around.push(None);
             continue;
         };
         let current = receipts.entry(pending.chat_id).or_default();
-        befores.push(Some(current.clone()));
+        let before = current.clone();
         moved.apply(pending, message.seq, &mut current.receipts);
+        around.push(Some((before, current.clone())));
     }
-    (moved, befores)
+    (moved, around)
 }
 
 /// Each message's outcome, in batch order. A resend inside the batch gets the
 /// message its first copy stored.
 fn outcomes(
     plans: Vec<Plan>,
-    befores: Vec<Option<Watermarks>>,
+    around: Vec<Option<BeforeAfter>>,
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(plans.len());
-    for (plan, before) in plans.into_iter().zip(befores) {
+    for (plan, around) in plans.into_iter().zip(around) {
         let outcome = match plan {
             Plan::Stored(message) => Ok(Appended::Existing(message)),
-            Plan::New(message) => Ok(Appended::New(Arrival {
-                message,
-                receipts_before: before.unwrap_or_default(),
-            })),
+            Plan::New(message) => {
+                let (receipts_before, receipts_after) = around.unwrap_or_default();
+                Ok(Appended::New(Arrival {
+                    message,
+                    receipts_before,
+                    receipts_after,
+                }))
+            }
             Plan::SameAs(first) => match outcomes.get(first) {
                 Some(Ok(Appended::New(arrival))) => Ok(Appended::Existing(arrival.message.clone())),
                 Some(Ok(Appended::Existing(message))) => Ok(Appended::Existing(message.clone())),
