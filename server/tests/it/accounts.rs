@@ -1,6 +1,6 @@
 //! Accounts over the JSON API and the browser's form posts.
 
-use crate::helpers::{error_of, spawn_app, spawn_app_in};
+use crate::support::app::{error_of, spawn_app, spawn_app_in};
 use app::protocol::{AuthReply, ErrorCode};
 use reqwest::{StatusCode, header};
 use serde_json::json;
@@ -185,7 +185,7 @@ async fn the_signup_form_sets_a_safe_session_cookie_and_goes_to_the_chat_list() 
 
 #[tokio::test]
 async fn the_cookie_is_secure_when_configured() {
-    let app = crate::helpers::spawn_app_with(tempfile::tempdir().unwrap(), |settings| {
+    let app = crate::support::app::spawn_app_with(tempfile::tempdir().unwrap(), |settings| {
         settings.cookie_secure = true;
     })
     .await;

@@ -2,11 +2,11 @@
 //! the chat's members; on local disk and on a real S3-compatible server.
 
 use crate::{
-    helpers::{TestApp, spawn_app, spawn_app_with},
-    realtime::{create_direct, send},
-    services::{Postgres, RedisServer, S3Server, files_under},
-    socket_client::SocketClient,
-    write_path::{Process, signup},
+    support::app::{TestApp, spawn_app, spawn_app_with},
+    support::chats::{create_direct, send},
+    support::process::{Process, signup},
+    support::services::{Postgres, RedisServer, S3Server, files_under},
+    support::socket_client::SocketClient,
 };
 use app::{
     media::Attachment,
@@ -358,7 +358,7 @@ async fn someone_added_to_a_group_later_cannot_fetch_what_was_sent_before() {
     let mike = app.signup("mike", "mike password").await;
     let sara = app.signup("sara", "sara password").await;
     let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
-    let group = crate::realtime::create_group(&harley_socket, "Crew", &["mike"]).await;
+    let group = crate::support::chats::create_group(&harley_socket, "Crew", &["mike"]).await;
     let upload = |name: &'static str| {
         upload_to(
             app.addr,

@@ -2,10 +2,10 @@
 //! react, and catching up on what changed while away.
 
 use crate::{
-    helpers::{TestApp, spawn_app},
-    realtime::{create_direct, create_group, send},
-    scale_out::two_nodes,
-    socket_client::SocketClient,
+    support::app::{TestApp, spawn_app},
+    support::chats::{create_direct, create_group, send},
+    support::nodes::two_nodes,
+    support::socket_client::SocketClient,
 };
 use app::{
     model::{Chat, Message, MessageId, MessageStatus, Reaction, UserId},

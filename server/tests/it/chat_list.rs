@@ -5,9 +5,12 @@
 //! `parley-bench chat-list`, figures in docs/PERFORMANCE.md.)
 
 use crate::{
-    groups::{Backend, Person, Running},
     on_both,
-    realtime::{create_direct, create_group},
+    support::chats::{create_direct, create_group},
+    support::{
+        backends::{Backend, Running},
+        people::Person,
+    },
 };
 use app::{
     model::{Chat, ChatId},
@@ -18,7 +21,7 @@ on_both!(a_person_in_many_chats_gets_their_list_a_page_at_a_time);
 
 /// Mike puts Harley in `groups` groups, one after another (so each is newer
 /// than the one before), and has a direct chat with her.
-async fn harley_in_many_chats(app: &crate::helpers::TestApp, groups: usize) -> Many {
+async fn harley_in_many_chats(app: &crate::support::app::TestApp, groups: usize) -> Many {
     let mike = Person::join(app, "mike").await;
     let harley = Person::join(app, "harley").await;
     let direct = create_direct(&mike.socket, "harley").await;
@@ -141,7 +144,7 @@ async fn a_person_in_many_chats_gets_their_list_a_page_at_a_time(backend: Backen
 /// the next), not the whole list.
 #[tokio::test]
 async fn the_first_html_holds_one_page_of_a_long_chat_list() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::app::spawn_app().await;
     let shown = ListChats::DEFAULT_LIMIT as usize;
     let many = harley_in_many_chats(&app, shown + 5).await;
     app.post_form(

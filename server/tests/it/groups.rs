@@ -3,80 +3,29 @@
 //! preferences, on SQLite and on PostgreSQL, and a removal across two nodes.
 
 use crate::{
-    helpers::{TestApp, spawn_app, spawn_app_with},
-    realtime::{create_direct, create_group, send},
-    scale_out::two_nodes,
-    services::Postgres,
-    socket_client::SocketClient,
+    on_both,
+    support::{
+        app::{TestApp, spawn_app},
+        backends::{Backend, Running},
+        chats::{create_direct, create_group, send},
+        nodes::two_nodes,
+        people::Person,
+        socket_client::SocketClient,
+    },
 };
 use app::{
     model::{
-        Chat, ChatId, ChatSummary, GroupAdds, LastSeenVisibility, Message, MessageKind,
-        MessageStatus, ReplyTo, Role, Settings, SystemAction, UserId,
+        Chat, GroupAdds, LastSeenVisibility, Message, MessageKind, MessageStatus, ReplyTo, Role,
+        Settings, SystemAction, UserId,
     },
     protocol::{
-        AddMembers, AuthReply, BlockUser, ChatUpdated, CreateChat, DeleteMessage, EditMessage,
-        ErrorCode, GetSettings, History, JoinRoom, LeaveChat, ListChats, MessageUpdated,
-        NewMessage, Presence, React, ReceiptKind, RemoveMember, SetRole, ShowTyping, StatusUpdate,
-        Typing, UpdateChat, UpdateChatPrefs, UpdateSettings,
+        AddMembers, BlockUser, ChatUpdated, CreateChat, DeleteMessage, EditMessage, ErrorCode,
+        GetSettings, History, JoinRoom, LeaveChat, MessageUpdated, NewMessage, Presence, React,
+        ReceiptKind, RemoveMember, SetRole, ShowTyping, StatusUpdate, Typing, UpdateChat,
+        UpdateChatPrefs, UpdateSettings,
     },
 };
 use uuid::Uuid;
-
-/// Where a test's server keeps its data.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A server on `backend`, and the database server behind it if any.
-pub(crate) struct Running {
-    pub app: TestApp,
-    _postgres: Option<Postgres>,
-}
-
-impl Running {
-    /// `None` (the test skips) where PostgreSQL is not installed.
-    pub async fn start(backend: Backend) -> Option<Self> {
-        match backend {
-            Backend::Sqlite => Some(Self {
-                app: spawn_app().await,
-                _postgres: None,
-            }),
-            Backend::Postgres => {
-                let postgres = Postgres::start()?;
-                let url = postgres.new_database().await;
-                let app = spawn_app_with(tempfile::tempdir().unwrap(), move |settings| {
-                    settings.database_url = url;
-                })
-                .await;
-                Some(Self {
-                    app,
-                    _postgres: Some(postgres),
-                })
-            }
-        }
-    }
-}
-
-/// Each rule runs on both databases.
-#[macro_export]
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name($crate::groups::Backend::Sqlite).await
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$name($crate::groups::Backend::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both!(
     admins_manage_a_group_and_everyone_reads_it_in_the_timeline,
@@ -92,56 +41,6 @@ on_both!(
     chat_preferences_follow_the_person_across_devices,
     nobody_is_put_in_a_group_against_their_settings,
 );
-
-/// A person signed up and connected.
-pub(crate) struct Person {
-    pub auth: AuthReply,
-    pub socket: SocketClient,
-}
-
-impl Person {
-    pub async fn join(app: &TestApp, name: &str) -> Self {
-        let auth = app.signup(name, &format!("{name} password")).await;
-        let socket = SocketClient::connect(app.addr, &auth.token).await;
-        Self { auth, socket }
-    }
-
-    pub fn id(&self) -> UserId {
-        self.auth.user.id
-    }
-
-    pub async fn says(&self, chat: &Chat, body: &str) -> Message {
-        self.socket
-            .emit(&send(chat, &Uuid::now_v7().to_string(), body))
-            .await
-            .expect("sent")
-    }
-
-    /// The next system line of `chat` this person hears.
-    async fn hears_line(&self, chat: ChatId, action: SystemAction) -> Message {
-        self.socket
-            .next_where(|NewMessage(m): &NewMessage| {
-                m.chat_id == chat && m.system.as_ref().is_some_and(|e| e.action == action)
-            })
-            .await
-            .0
-    }
-
-    async fn hears_update(&self, chat: ChatId) -> ChatSummary {
-        self.socket
-            .next_where(|ChatUpdated(s): &ChatUpdated| s.chat.id == chat)
-            .await
-            .0
-    }
-
-    pub async fn chats(&self) -> Vec<ChatSummary> {
-        self.socket
-            .emit(&ListChats::first())
-            .await
-            .expect("chats")
-            .chats
-    }
-}
 
 fn bodies(messages: &[Message]) -> Vec<&str> {
     messages
@@ -1135,7 +1034,7 @@ async fn a_display_name_can_be_changed_and_others_see_it() {
     assert_eq!(renamed.display_name, "Harley Q");
     let refused = patch("   ").await.unwrap();
     assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
-    let body = crate::helpers::error_of(refused).await;
+    let body = crate::support::app::error_of(refused).await;
     assert_eq!(body.error.code, ErrorCode::InvalidDisplayName);
     let seen_by_mike = mike
         .socket

@@ -2,9 +2,9 @@
 //! every response, and `/metrics`.
 
 use crate::{
-    helpers::spawn_app,
-    realtime::{create_direct, send},
-    socket_client::SocketClient,
+    support::app::spawn_app,
+    support::chats::{create_direct, send},
+    support::socket_client::SocketClient,
 };
 use reqwest::header;
 

@@ -1,6 +1,6 @@
 //! Server-rendered pages: what a browser gets before any WebAssembly runs.
 
-use crate::helpers::spawn_app;
+use crate::support::app::spawn_app;
 use reqwest::{StatusCode, header};
 
 #[tokio::test]
@@ -165,7 +165,7 @@ async fn assets_are_compressed_as_the_browser_accepts_and_cached_as_named() {
 /// unread: readable before any WebAssembly arrives, or without it.
 #[tokio::test]
 async fn the_chat_list_is_in_the_first_html() {
-    use crate::{realtime::create_direct, socket_client::SocketClient};
+    use crate::{support::chats::create_direct, support::socket_client::SocketClient};
     let app = spawn_app().await;
     let mike = app.signup("mike", "mike password").await;
     app.post_form(
@@ -202,7 +202,7 @@ async fn the_chat_list_is_in_the_first_html() {
 /// nothing seen.
 #[tokio::test]
 async fn an_open_chat_is_in_the_first_html_with_its_messages() {
-    use crate::{realtime::create_direct, socket_client::SocketClient};
+    use crate::{support::chats::create_direct, support::socket_client::SocketClient};
     use app::protocol::{History, ListChats, SendMessage};
     let app = spawn_app().await;
     let mike = app.signup("mike", "mike password").await;

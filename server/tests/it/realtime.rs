@@ -1,45 +1,20 @@
 //! The real-time core with real Socket.IO clients: the seed's story (Harley and
 //! Mike), groups, history, idempotency and every refusal.
 
-use crate::{
-    helpers::{TestApp, spawn_app, spawn_app_with},
+use crate::support::{
+    app::{TestApp, spawn_app, spawn_app_with},
+    chats::{create_direct, create_group, send},
     socket_client::{Credentials, SocketClient},
 };
 use app::{
     model::{Chat, ChatId, ChatKind, MessageStatus},
     protocol::{
         AuthReply, ChatCreated, CreateChat, ErrorCode, History, JoinRoom, LeaveRoom, ListChats,
-        MarkSeen, NewMessage, Presence, ReceiptKind, SendMessage, ShowTyping, StatusUpdate, Typing,
+        MarkSeen, NewMessage, Presence, ReceiptKind, ShowTyping, StatusUpdate, Typing,
     },
 };
 use serde_json::json;
 use std::time::Duration;
-
-pub(crate) async fn create_direct(client: &SocketClient, with: &str) -> Chat {
-    client
-        .emit(&CreateChat {
-            kind: ChatKind::Direct,
-            name: None,
-            members: vec![with.into()],
-        })
-        .await
-        .expect("direct chat created")
-}
-
-pub(crate) async fn create_group(client: &SocketClient, name: &str, members: &[&str]) -> Chat {
-    client
-        .emit(&CreateChat {
-            kind: ChatKind::Group,
-            name: Some(name.into()),
-            members: members.iter().map(|&member| member.into()).collect(),
-        })
-        .await
-        .expect("group created")
-}
-
-pub(crate) fn send(chat: &Chat, client_id: &str, body: &str) -> SendMessage {
-    SendMessage::new(chat.id, client_id, body)
-}
 
 /// Harley (connected) and Mike (signed up, not connected) with a direct chat.
 async fn harley_and_mike(app: &TestApp) -> (AuthReply, AuthReply, SocketClient, Chat) {

@@ -3,10 +3,10 @@
 //! answered, and shutting down under load is orderly.
 
 use crate::{
-    helpers::spawn_app,
-    realtime::create_direct,
-    socket_client::{Credentials, SocketClient},
-    write_path::{Process, signup},
+    support::app::spawn_app,
+    support::chats::create_direct,
+    support::process::{Process, signup},
+    support::socket_client::{Credentials, SocketClient},
 };
 use app::protocol::{ListChats, Presence};
 use futures::future::join_all;

@@ -3,9 +3,9 @@
 //! mentions, resolved for members only.
 
 use crate::{
-    groups::{Person, Running},
     on_both,
-    realtime::{create_direct, create_group},
+    support::chats::{create_direct, create_group},
+    support::{backends::Running, people::Person},
 };
 use app::{
     model::{Chat, Message},
@@ -39,7 +39,9 @@ fn bodies(results: &SearchResults) -> Vec<&str> {
         .collect()
 }
 
-async fn words_match_by_prefix_whatever_their_case_and_accents(backend: crate::groups::Backend) {
+async fn words_match_by_prefix_whatever_their_case_and_accents(
+    backend: crate::support::backends::Backend,
+) {
     let Some(running) = Running::start(backend).await else {
         return;
     };
@@ -77,7 +79,7 @@ async fn words_match_by_prefix_whatever_their_case_and_accents(backend: crate::g
     assert_eq!(text, "Meet me at the Café Noir at five");
 }
 
-async fn only_what_the_searcher_may_read_is_found(backend: crate::groups::Backend) {
+async fn only_what_the_searcher_may_read_is_found(backend: crate::support::backends::Backend) {
     let Some(running) = Running::start(backend).await else {
         return;
     };
@@ -153,7 +155,7 @@ async fn only_what_the_searcher_may_read_is_found(backend: crate::groups::Backen
     assert_eq!(refused.code, ErrorCode::NotMember);
 }
 
-async fn results_come_newest_first_in_pages(backend: crate::groups::Backend) {
+async fn results_come_newest_first_in_pages(backend: crate::support::backends::Backend) {
     let Some(running) = Running::start(backend).await else {
         return;
     };
@@ -212,7 +214,7 @@ async fn results_come_newest_first_in_pages(backend: crate::groups::Backend) {
     assert_eq!(mixed.code, ErrorCode::BadRequest);
 }
 
-async fn bad_queries_are_refused_and_nothing_is_syntax(backend: crate::groups::Backend) {
+async fn bad_queries_are_refused_and_nothing_is_syntax(backend: crate::support::backends::Backend) {
     let Some(running) = Running::start(backend).await else {
         return;
     };
@@ -259,7 +261,7 @@ async fn bad_queries_are_refused_and_nothing_is_syntax(backend: crate::groups::B
     assert_eq!(search(&harley, "thing").await.results.len(), 1);
 }
 
-async fn mentions_name_members_and_count_until_read(backend: crate::groups::Backend) {
+async fn mentions_name_members_and_count_until_read(backend: crate::support::backends::Backend) {
     let Some(running) = Running::start(backend).await else {
         return;
     };

@@ -3,10 +3,10 @@
 //! sessions are refused at the handshake.
 
 use crate::{
-    helpers::{TestApp, error_of, spawn_app, spawn_app_with},
-    realtime::{create_direct, send},
-    scale_out::two_nodes,
-    socket_client::{Credentials, SocketClient},
+    support::app::{TestApp, error_of, spawn_app, spawn_app_with},
+    support::chats::{create_direct, send},
+    support::nodes::two_nodes,
+    support::socket_client::{Credentials, SocketClient},
 };
 use app::protocol::{ErrorCode, NewMessage, SessionEndReason, SessionEnded};
 use reqwest::StatusCode;

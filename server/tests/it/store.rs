@@ -1,6 +1,6 @@
 //! The store's contract, run against SQLite and against PostgreSQL.
 
-use crate::services::Postgres;
+use crate::support::services::Postgres;
 use app::{
     model::{Body, ClientId, DisplayName, GroupName, UserId, Username},
     protocol::ReceiptKind,

@@ -2,7 +2,7 @@
 //! sign-ups per address, are refused with 429 `rate_limited` and `Retry-After`
 //! once past the allowance, before any password is checked.
 
-use crate::helpers::{TestApp, error_of, spawn_app_with};
+use crate::support::app::{TestApp, error_of, spawn_app_with};
 use app::protocol::ErrorCode;
 use reqwest::{StatusCode, header};
 use serde_json::json;

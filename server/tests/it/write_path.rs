@@ -5,10 +5,13 @@
 //! nothing that was acknowledged.
 
 use crate::{
-    realtime::{create_direct, send},
-    services::Postgres,
-    socket_client::SocketClient,
     store::{seq_of, user},
+    support::{
+        chats::{create_direct, send},
+        process::{Process, login, signup},
+        services::Postgres,
+        socket_client::SocketClient,
+    },
 };
 use app::{
     model::{Body, ChatId, ClientId, GroupName, UserId},
@@ -20,9 +23,6 @@ use parley_server::store::{
 };
 use std::{
     collections::{HashMap, HashSet},
-    io::{BufRead, BufReader},
-    net::SocketAddr,
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
 };
 
@@ -397,124 +397,6 @@ async fn a_database_outage_mid_load_answers_each_message_and_loses_nothing_acked
         );
     }
     assert_eq!(stored.len(), acked.len() + stopped_at.len());
-}
-
-/// The real binary, on a SQLite file, so it can be killed outright (or
-/// stopped as a deploy would); what it printed is kept.
-pub(crate) struct Process {
-    child: Child,
-    pub addr: SocketAddr,
-    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    readers: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl Process {
-    pub(crate) fn start(db: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
-            .args(["--addr", "127.0.0.1:0", "--log", "info"])
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}?mode=rwc", db.display()),
-            )
-            .env("PARLEY_EVENT_BURST", "100000")
-            .env("PARLEY_EVENTS_PER_SECOND", "100000")
-            .env("NO_COLOR", "1")
-            // The workspace's site, as `spawn_app` serves it: the binary
-            // checks at start-up that it has every file its pages name.
-            .env(
-                "LEPTOS_SITE_ROOT",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("parley starts");
-        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("parley printed its address")
-                .expect("a line");
-            if let Some(addr) = line.split("listening on http://").nth(1) {
-                break addr.trim().parse().expect("an address");
-            }
-        };
-        // Keep draining its output so it never blocks on a full pipe.
-        let keep = |lines: Box<dyn Iterator<Item = std::io::Result<String>> + Send>| {
-            let output = output.clone();
-            std::thread::spawn(move || {
-                for line in lines.map_while(Result::ok) {
-                    output.lock().expect("output").push(line);
-                }
-            })
-        };
-        let stderr = child.stderr.take().expect("stderr");
-        let readers = vec![
-            keep(Box::new(lines)),
-            keep(Box::new(BufReader::new(stderr).lines())),
-        ];
-        Self {
-            child,
-            addr,
-            output,
-            readers,
-        }
-    }
-
-    /// SIGTERM, as a deploy stops it; its exit status and everything it printed.
-    pub(crate) fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let status = self.child.wait().expect("parley exits");
-        // Its pipes close with it, and the readers finish.
-        for reader in self.readers.drain(..) {
-            let _ = reader.join();
-        }
-        let output = self.output.lock().expect("output").clone();
-        (status, output)
-    }
-
-    /// Its process id (to read its memory from `/proc`).
-    pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill(); // SIGKILL: no shutdown, no flush
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    /// A test that ends without stopping its server, or fails before it
-    /// could, still stops it (a reaped child is not signalled again).
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn account(addr: SocketAddr, path: &str, name: &str) -> app::protocol::AuthReply {
-    reqwest::Client::new()
-        .post(format!("http://{addr}{path}"))
-        .json(&serde_json::json!({"username": name, "password": format!("{name} password")}))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("an auth reply")
-}
-
-pub(crate) async fn signup(addr: SocketAddr, name: &str) -> app::protocol::AuthReply {
-    account(addr, "/api/auth/signup", name).await
-}
-
-async fn login(addr: SocketAddr, name: &str) -> String {
-    account(addr, "/api/auth/login", name).await.token
 }
 
 #[tokio::test]

@@ -140,18 +140,7 @@ impl TestApp {
 
     /// Signs a new user up through the JSON API.
     pub async fn signup(&self, username: &str, password: &str) -> AuthReply {
-        let response = self
-            .post_json(
-                "/api/auth/signup",
-                &json!({"username": username, "password": password}),
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "signup of {username}"
-        );
-        response.json().await.expect("auth reply")
+        super::people::sign_up(&self.http, self.addr, username, password).await
     }
 
     /// A figure from `GET /metrics`: the sample named exactly `series` (with
@@ -206,7 +195,7 @@ impl TestApp {
 
     /// Polls `series` until `done` holds of it (`what` says what was awaited).
     async fn metric_until(&self, series: &str, done: impl Fn(f64) -> bool, what: &str) {
-        let deadline = tokio::time::Instant::now() + crate::socket_client::PATIENCE;
+        let deadline = tokio::time::Instant::now() + super::socket_client::PATIENCE;
         while !done(self.metric(series).await) {
             assert!(
                 tokio::time::Instant::now() < deadline,
