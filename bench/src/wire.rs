@@ -89,12 +89,12 @@ pub fn parse(frame: &str) -> Packet {
     }
 }
 
-type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+type AwaitedAcks = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
 
 /// One connected socket.
 pub struct Socket {
     outgoing: mpsc::UnboundedSender<String>,
-    pending: Pending,
+    pending: AwaitedAcks,
     next_ack: AtomicU64,
 }
 
@@ -130,7 +130,7 @@ impl Socket {
         }
         let (outgoing, mut to_send) = mpsc::unbounded_channel::<String>();
         let (events, inbox) = mpsc::unbounded_channel();
-        let pending = Pending::default();
+        let pending = AwaitedAcks::default();
         tokio::spawn(async move {
             while let Some(text) = to_send.recv().await {
                 if sink.send(Frame::text(text)).await.is_err() {

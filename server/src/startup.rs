@@ -1,7 +1,7 @@
 //! Wiring: configuration in, a listening server out.
 
 use crate::{
-    auth::{self, AuthService, OriginPolicy},
+    auth::{AuthService, OriginPolicy},
     config::Settings,
     http,
     media::Media,
@@ -288,7 +288,7 @@ fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::resolve_viewer,
+            http::resolve_viewer,
         ))
         .layer(middleware::from_fn_with_state(
             http::SecurityPolicy::new(

@@ -3,12 +3,10 @@
 mod error;
 mod origin;
 mod password;
-mod request;
 mod service;
 mod token;
 
 pub use error::{AuthError, retry_after_secs};
 pub use origin::OriginPolicy;
-pub use request::{Authenticated, SESSION_COOKIE, resolve_viewer, session_token};
 pub use service::{AuthService, SignedIn, Throttling};
-pub use token::SessionToken;
+pub use token::{SESSION_COOKIE, SessionToken, session_token};

@@ -1,9 +1,28 @@
 //! Session tokens: 256 random bits, given to the client once, stored only as a
 //! SHA-256 hash.
 
+use axum::http::{HeaderMap, header};
+use axum_extra::extract::CookieJar;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+/// The browser's session cookie (see `http::cookie`).
+pub const SESSION_COOKIE: &str = "parley_session";
+
+/// The token a request carries: the bearer header first, then the cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(SessionToken::from_client);
+    bearer.or_else(|| {
+        CookieJar::from_headers(headers)
+            .get(SESSION_COOKIE)
+            .map(|cookie| SessionToken::from_client(cookie.value()))
+    })
+}
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionToken(String);

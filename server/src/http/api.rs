@@ -2,7 +2,8 @@
 
 use super::{ApiJson, HttpError, client_addr::ClientAddr};
 use crate::{
-    auth::{Authenticated, SignedIn, session_token},
+    auth::{SignedIn, session_token},
+    http::Authenticated,
     realtime::Sessions,
     state::AppState,
 };

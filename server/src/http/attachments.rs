@@ -5,7 +5,7 @@
 //! keep a browser from running anything in them.
 
 use super::HttpError;
-use crate::{auth::Authenticated, media::Received, state::AppState, store::NewAttachment};
+use crate::{http::Authenticated, media::Received, state::AppState, store::NewAttachment};
 use app::{
     media::{Attachment, clean_name},
     model::{AttachmentId, ChatId},

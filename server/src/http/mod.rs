@@ -11,10 +11,12 @@ mod forms;
 mod health;
 mod metrics;
 mod security;
+mod viewer;
 
 pub use caching::cache_control;
 pub use error::{ApiJson, HttpError};
 pub use security::{Policy as SecurityPolicy, refuse_foreign_writes, security_headers};
+pub use viewer::{Authenticated, resolve_viewer};
 
 use crate::state::AppState;
 use axum::{

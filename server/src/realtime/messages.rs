@@ -3,9 +3,7 @@
 //! only then ack.
 
 use super::{access::Access, dispatch::Ctx, receipts::Audience};
-use crate::store::{
-    Appended, Arrival, ChangeError, NewMessage as StoredNew, StoredMessage, Watermarks,
-};
+use crate::store::{AppendMessage, Appended, Arrival, ChangeError, StoredMessage, Watermarks};
 use app::{
     media::{Attachment, MAX_PER_MESSAGE},
     model::{
@@ -67,7 +65,7 @@ pub async fn send_message<A: Adapter>(
     let store = &ctx.realtime.store;
     let committing = std::time::Instant::now();
     let appended = store
-        .append_message(StoredNew {
+        .append_message(AppendMessage {
             chat_id,
             sender_id: me,
             client_id: &client_id,

@@ -1,15 +1,13 @@
 //! Messages: appended with the next seq of their chat, read back in pages.
 
-use super::receipts::Watermarks;
 use super::{
     Store, StoreError,
     entity::{chat, message, reaction},
-    writer::{Pending, Queued},
 };
 use app::media::Attachment;
 use app::model::{
-    AttachmentId, Body, ChatId, ClientId, Message, MessageId, MessageKind, MessageStatus, Reaction,
-    ReplyTo, Seq, SystemEvent, UserId, Version,
+    ChatId, ClientId, Message, MessageId, MessageKind, MessageStatus, Reaction, ReplyTo, Seq,
+    SystemEvent, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -128,44 +126,6 @@ impl From<message::Model> for StoredMessage {
     }
 }
 
-pub struct NewMessage<'a> {
-    pub chat_id: ChatId,
-    pub sender_id: UserId,
-    pub client_id: &'a ClientId,
-    pub body: &'a Body,
-    /// The message it answers, already checked to be of the same chat.
-    pub reply_to_id: Option<MessageId>,
-    /// The members it mentions, already resolved.
-    pub mentions: &'a [UserId],
-    /// Uploads it takes: checked to be the sender's, to this chat, unsent;
-    /// taken in the same transaction (or the message is refused).
-    pub attachment_ids: &'a [AttachmentId],
-    /// Members whose watermarks move with the message, decided by the caller
-    /// from where they are: `seen_by` have the chat open, `delivered_to` are
-    /// online elsewhere. (The sender has seen it, always.)
-    pub seen_by: &'a [UserId],
-    pub delivered_to: &'a [UserId],
-}
-
-/// The outcome of appending: the message, and whether it is new or a resend of
-/// one stored earlier under the same (sender, client id).
-#[derive(Debug)]
-pub enum Appended {
-    New(Arrival),
-    Existing(StoredMessage),
-}
-
-/// A message just stored, with every member's watermarks as they stood just
-/// before it (read under the same lock that gave the message its seq) and
-/// as storing it left them (the sender's, `seen_by`'s and `delivered_to`'s
-/// raised).
-#[derive(Debug)]
-pub struct Arrival {
-    pub message: StoredMessage,
-    pub receipts_before: Watermarks,
-    pub receipts_after: Watermarks,
-}
-
 /// Which page of a chat's messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
@@ -182,33 +142,6 @@ pub enum Page {
 }
 
 impl Store {
-    /// Stores a message as the chat's next seq and moves the watermarks it
-    /// moves (the sender's, `seen_by`'s, `delivered_to`'s), in one transaction
-    /// with whatever other messages arrived together (group commit, see
-    /// `writer`): what is announced afterwards is exactly what was stored. A
-    /// resend (same sender and client id) stores nothing and returns the
-    /// original.
-    pub async fn append_message(&self, new: NewMessage<'_>) -> Result<Appended, StoreError> {
-        let (answer, outcome) = tokio::sync::oneshot::channel();
-        let pending = Pending {
-            chat_id: new.chat_id,
-            sender_id: new.sender_id,
-            client_id: new.client_id.as_str().to_owned(),
-            body: new.body.as_str().to_owned(),
-            reply_to_id: new.reply_to_id,
-            mentions: new.mentions.to_vec(),
-            attachment_ids: new.attachment_ids.to_vec(),
-            seen_by: new.seen_by.to_vec(),
-            delivered_to: new.delivered_to.to_vec(),
-        };
-        let gone = || StoreError::Unavailable(DbErr::Custom("the message writer stopped".into()));
-        self.messages
-            .send(Queued { pending, answer })
-            .await
-            .map_err(|_| gone())?;
-        outcome.await.map_err(|_| gone())?
-    }
-
     /// A page of the chat's messages from seq `from` on (what a member may
     /// read: from when they joined), in ascending seq (ascending version for
     /// [`Page::ChangedAfter`]), with their quotes and reactions.

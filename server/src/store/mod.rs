@@ -21,13 +21,14 @@ pub use attachments::{NewAttachment, StoredAttachment};
 pub use changes::{Change, ChangeError, Changed};
 pub use chats::{ChatCursor, ChatPrefs, ChatRecord, Member, MemberIds, Membership};
 pub use groups::{GroupChange, GroupChanged, GroupError};
-pub use messages::{Appended, Arrival, NewMessage, Page, StoredMessage, Unread};
+pub use messages::{Page, StoredMessage, Unread};
 pub use privacy::{Blocks, PrefsChange, PrefsError};
 pub use receipts::Watermarks;
 pub use search::{Found, SearchCursor};
 pub use sessions::NewSession;
 pub use throttle::{Attempts, Rule};
 pub use users::{NewUser, StoredUser};
+pub use writer::{AppendMessage, Appended, Arrival};
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -189,7 +190,7 @@ pub struct Store {
     writer: DatabaseConnection,
     /// The group-commit queue every new message goes through (see `writer`).
     /// On a SQLite file its writer has a connection and a thread of its own.
-    messages: tokio::sync::mpsc::Sender<writer::Queued>,
+    appends: tokio::sync::mpsc::Sender<writer::Queued>,
     /// Who is in each chat, as read once (see `Store::member_ids`).
     members: chats::MemberCache,
     /// How many messages each group commit took.
@@ -232,7 +233,7 @@ impl Store {
         migrate(&writer).await?;
         let batch_sizes = writer::batch_sizes();
         let turns = WriteTurns::new(sqlite_file);
-        let messages = match &turns.0 {
+        let appends = match &turns.0 {
             Some(turn) => {
                 let pool = writer.get_sqlite_connection_pool();
                 let file = pool.connect_options().get_filename().to_owned();
@@ -243,7 +244,7 @@ impl Store {
         Ok(Self {
             scrub: scrub::Scrubber::start(&db, in_memory),
             db,
-            messages,
+            appends,
             writer,
             members: chats::MemberCache::default(),
             batch_sizes,

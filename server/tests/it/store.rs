@@ -8,7 +8,7 @@ use app::{
 use chrono::{Duration, Utc};
 use futures::future::join_all;
 use parley_server::store::{
-    Appended, NewMessage, NewSession, NewUser, Page, Store, StoreError, Unread,
+    AppendMessage, Appended, NewSession, NewUser, Page, Store, StoreError, Unread,
 };
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn append_landing(
 ) -> Appended {
     let client_id = ClientId::parse(client_id).unwrap();
     let body = Body::parse(&format!("message {}", client_id.as_str())).unwrap();
-    let new = NewMessage {
+    let new = AppendMessage {
         chat_id: chat,
         sender_id: sender,
         client_id: &client_id,

@@ -19,7 +19,7 @@ use app::{
 };
 use futures::future::join_all;
 use parley_server::store::{
-    Appended, Change, ChatRecord, NewMessage, Store, StoreError, StoredMessage,
+    AppendMessage, Appended, Change, ChatRecord, Store, StoreError, StoredMessage,
 };
 use std::{
     collections::{HashMap, HashSet},
@@ -35,7 +35,7 @@ async fn append(
     let client_id = ClientId::parse(client_id).expect("a client id");
     let body = Body::parse(&format!("body of {}", client_id.as_str())).expect("a body");
     store
-        .append_message(NewMessage {
+        .append_message(AppendMessage {
             chat_id: chat,
             sender_id: sender,
             client_id: &client_id,

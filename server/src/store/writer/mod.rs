@@ -21,13 +21,11 @@ mod sqlite;
 pub(super) use pooled::on_pool;
 pub(super) use sqlite::on_own_thread;
 
-use super::{
-    StoreError,
-    messages::{Appended, Arrival, StoredMessage},
-    receipts::Watermarks,
-};
+use super::{Store, StoreError, messages::StoredMessage, receipts::Watermarks};
 use app::{
-    model::{AttachmentId, ChatId, MessageId, Receipt, ReceiptKind, Seq, UserId, Version},
+    model::{
+        AttachmentId, Body, ChatId, ClientId, MessageId, Receipt, ReceiptKind, Seq, UserId, Version,
+    },
     status::raise_receipt,
 };
 use chrono::{DateTime, SubsecRound, Utc};
@@ -35,13 +33,81 @@ use sea_orm::{DbErr, prelude::Uuid};
 use std::collections::{HashMap, HashSet};
 use tokio::sync::oneshot;
 
+/// A message to append, as the caller has it.
+pub struct AppendMessage<'a> {
+    pub chat_id: ChatId,
+    pub sender_id: UserId,
+    pub client_id: &'a ClientId,
+    pub body: &'a Body,
+    /// The message it answers, already checked to be of the same chat.
+    pub reply_to_id: Option<MessageId>,
+    /// The members it mentions, already resolved.
+    pub mentions: &'a [UserId],
+    /// Uploads it takes: checked to be the sender's, to this chat, unsent;
+    /// taken in the same transaction (or the message is refused).
+    pub attachment_ids: &'a [AttachmentId],
+    /// Members whose watermarks move with the message, decided by the caller
+    /// from where they are: `seen_by` have the chat open, `delivered_to` are
+    /// online elsewhere. (The sender has seen it, always.)
+    pub seen_by: &'a [UserId],
+    pub delivered_to: &'a [UserId],
+}
+
+/// The outcome of appending: the message, and whether it is new or a resend of
+/// one stored earlier under the same (sender, client id).
+#[derive(Debug)]
+pub enum Appended {
+    New(Arrival),
+    Existing(StoredMessage),
+}
+
+/// A message just stored, with every member's watermarks as they stood just
+/// before it (read under the same lock that gave the message its seq) and
+/// as storing it left them (the sender's, `seen_by`'s and `delivered_to`'s
+/// raised).
+#[derive(Debug)]
+pub struct Arrival {
+    pub message: StoredMessage,
+    pub receipts_before: Watermarks,
+    pub receipts_after: Watermarks,
+}
+
+impl Store {
+    /// Stores a message as the chat's next seq and moves the watermarks it
+    /// moves (the sender's, `seen_by`'s, `delivered_to`'s), in one transaction
+    /// with whatever other messages arrived together (group commit, see
+    /// `writer`): what is announced afterwards is exactly what was stored. A
+    /// resend (same sender and client id) stores nothing and returns the
+    /// original.
+    pub async fn append_message(&self, new: AppendMessage<'_>) -> Result<Appended, StoreError> {
+        let (answer, outcome) = tokio::sync::oneshot::channel();
+        let pending = Append {
+            chat_id: new.chat_id,
+            sender_id: new.sender_id,
+            client_id: new.client_id.as_str().to_owned(),
+            body: new.body.as_str().to_owned(),
+            reply_to_id: new.reply_to_id,
+            mentions: new.mentions.to_vec(),
+            attachment_ids: new.attachment_ids.to_vec(),
+            seen_by: new.seen_by.to_vec(),
+            delivered_to: new.delivered_to.to_vec(),
+        };
+        let gone = || StoreError::Unavailable(DbErr::Custom("the message writer stopped".into()));
+        self.appends
+            .send(Queued { pending, answer })
+            .await
+            .map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
+    }
+}
+
 /// The most messages one transaction takes. Bounded so a batch stays well
 /// inside both databases' limits on bound parameters (about 12 per message).
 const MAX_BATCH: usize = 256;
 
 /// A message waiting to be written, owned so it can wait in the queue.
 #[derive(Debug)]
-pub(super) struct Pending {
+pub(super) struct Append {
     pub chat_id: ChatId,
     pub sender_id: UserId,
     pub client_id: String,
@@ -54,7 +120,7 @@ pub(super) struct Pending {
 }
 
 pub(super) struct Queued {
-    pub pending: Pending,
+    pub pending: Append,
     pub answer: Answer,
 }
 
@@ -87,7 +153,7 @@ pub(super) type Outcome = Result<Appended, StoreError>;
 type Answer = oneshot::Sender<Outcome>;
 
 /// A batch as what is written and who waits for each.
-fn split(batch: Vec<Queued>) -> (Vec<Pending>, Vec<Answer>) {
+fn split(batch: Vec<Queued>) -> (Vec<Append>, Vec<Answer>) {
     batch
         .into_iter()
         .map(|queued| (queued.pending, queued.answer))
@@ -99,10 +165,10 @@ fn split(batch: Vec<Queued>) -> (Vec<Pending>, Vec<Answer>) {
 /// a reason other than the database being away (a constraint, a race with
 /// another node), so that one message cannot sink the others.
 fn answer(
-    pending: Vec<Pending>,
+    pending: Vec<Append>,
     answers: Vec<Answer>,
     committed: Result<Vec<Outcome>, StoreError>,
-) -> Vec<(Pending, Answer)> {
+) -> Vec<(Append, Answer)> {
     match committed {
         Ok(outcomes) => {
             for (answer, outcome) in answers.into_iter().zip(outcomes) {
@@ -148,7 +214,7 @@ enum Plan {
 
 /// How many new messages each chat gets (resends, earlier or in this batch, none).
 fn count_fresh(
-    batch: &[Pending],
+    batch: &[Append],
     stored: &HashMap<(UserId, String), StoredMessage>,
 ) -> HashMap<ChatId, i64> {
     let mut seen = HashSet::new();
@@ -172,7 +238,7 @@ struct Bumped {
 /// Each message's fate, with the seqs (and versions) handed out in batch
 /// order per chat.
 fn plan(
-    batch: &[Pending],
+    batch: &[Append],
     stored: &HashMap<(UserId, String), StoredMessage>,
     fresh_per_chat: &HashMap<ChatId, i64>,
     bumped: &HashMap<ChatId, Bumped>,
@@ -235,7 +301,7 @@ fn plan(
 }
 
 /// The attachments the batch's new messages take, each with its message.
-fn claims<'a>(batch: &[Pending], plans: &'a [Plan]) -> Vec<(AttachmentId, &'a StoredMessage)> {
+fn claims<'a>(batch: &[Append], plans: &'a [Plan]) -> Vec<(AttachmentId, &'a StoredMessage)> {
     batch
         .iter()
         .zip(plans)
@@ -261,7 +327,7 @@ struct Moved(HashMap<(ChatId, UserId), (Seq, Seq)>);
 impl Moved {
     /// Applies one message's moves to the chat's receipts (kept current for
     /// the next message of the batch) and remembers them for the write.
-    fn apply(&mut self, pending: &Pending, seq: Seq, receipts: &mut [Receipt]) {
+    fn apply(&mut self, pending: &Append, seq: Seq, receipts: &mut [Receipt]) {
         let seen = std::iter::once(&pending.sender_id).chain(&pending.seen_by);
         for receipt in receipts.iter_mut() {
             let is_seen = seen.clone().any(|&user| user == receipt.user_id);
@@ -294,7 +360,7 @@ type BeforeAfter = (Watermarks, Watermarks);
 /// before it (what its announcement compares against) and just after it
 /// (what its ticks are).
 fn raise_watermarks(
-    batch: &[Pending],
+    batch: &[Append],
     plans: &[Plan],
     mut receipts: HashMap<ChatId, Watermarks>,
 ) -> (Moved, Vec<Option<BeforeAfter>>) {
@@ -356,8 +422,8 @@ mod tests {
         Uuid::from_u128(n)
     }
 
-    fn pending(chat: u128, sender: u128, client_id: &str) -> Pending {
-        Pending {
+    fn pending(chat: u128, sender: u128, client_id: &str) -> Append {
+        Append {
             chat_id: ChatId(id(chat)),
             sender_id: UserId(id(sender)),
             client_id: client_id.into(),

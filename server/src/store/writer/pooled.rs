@@ -6,7 +6,7 @@
 //! size.
 
 use super::{
-    Bumped, MAX_BATCH, Moved, Outcome, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
+    Append, Bumped, MAX_BATCH, Moved, Outcome, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
     count_fresh, mentions_column, only, outcomes, plan, raise_watermarks, split,
 };
 use crate::store::{
@@ -47,7 +47,7 @@ async fn commit_and_answer(db: &DatabaseConnection, batch: Vec<Queued>) {
 }
 
 /// One transaction for the whole batch; an outcome per message, in order.
-async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Outcome>, StoreError> {
+async fn commit(db: &DatabaseConnection, batch: &[Append]) -> Result<Vec<Outcome>, StoreError> {
     let now = batch_time();
     let txn = db.begin().await?;
     let stored = stored_already(&txn, batch).await?;
@@ -79,7 +79,7 @@ async fn commit(db: &DatabaseConnection, batch: &[Pending]) -> Result<Vec<Outcom
 /// one probe of the unique index per message.
 async fn stored_already(
     txn: &impl ConnectionTrait,
-    batch: &[Pending],
+    batch: &[Append],
 ) -> Result<HashMap<(UserId, String), StoredMessage>, StoreError> {
     let mut params = Params::new(txn.get_database_backend());
     let pairs = params.values(batch, |params, pending| {
@@ -148,7 +148,7 @@ async fn bump_seqs(
 /// one, only the message that lost its attachment is refused).
 async fn claim_attachments(
     txn: &impl ConnectionTrait,
-    batch: &[Pending],
+    batch: &[Append],
     plans: &[Plan],
 ) -> Result<(), StoreError> {
     let claims = claims(batch, plans);

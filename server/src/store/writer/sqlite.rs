@@ -15,7 +15,7 @@
 //! lock for a whole transaction (`BEGIN IMMEDIATE`).
 
 use super::{
-    Bumped, MAX_BATCH, Moved, Outcome, Pending, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
+    Append, Bumped, MAX_BATCH, Moved, Outcome, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
     count_fresh, mentions_column, only, outcomes, plan, raise_watermarks, split,
 };
 use crate::store::{
@@ -81,7 +81,7 @@ fn commit_and_answer(connection: &mut Connection, batch: Vec<Queued>) {
 
 /// One transaction for the whole batch; an outcome per message, in order.
 /// Dropped unfinished (an error), it rolls back.
-fn commit(connection: &mut Connection, batch: &[Pending]) -> Result<Vec<Outcome>, StoreError> {
+fn commit(connection: &mut Connection, batch: &[Append]) -> Result<Vec<Outcome>, StoreError> {
     let now = batch_time();
     let txn = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let stored = stored_already(&txn, batch)?;
@@ -100,7 +100,7 @@ fn commit(connection: &mut Connection, batch: &[Pending]) -> Result<Vec<Outcome>
 /// Messages of this batch stored earlier under the same (sender, client id).
 fn stored_already(
     txn: &Connection,
-    batch: &[Pending],
+    batch: &[Append],
 ) -> Result<HashMap<(UserId, String), StoredMessage>, StoreError> {
     let mut find = txn.prepare_cached(
         "SELECT id, chat_id, seq, sender_id, client_id, body, created_at, version, \
@@ -177,11 +177,7 @@ fn insert(txn: &Connection, plans: &[Plan]) -> Result<(), StoreError> {
 /// The new messages take their attachments: each must still be its
 /// sender's, of its chat and unsent, or the batch fails (and, retried one by
 /// one, only the message that lost its attachment is refused).
-fn claim_attachments(
-    txn: &Connection,
-    batch: &[Pending],
-    plans: &[Plan],
-) -> Result<(), StoreError> {
+fn claim_attachments(txn: &Connection, batch: &[Append], plans: &[Plan]) -> Result<(), StoreError> {
     let claims = claims(batch, plans);
     if claims.is_empty() {
         return Ok(());

@@ -1,37 +1,23 @@
-//! Who is making a request: the `parley_session` cookie (browsers) or an
-//! `Authorization: Bearer` token (everything else).
+//! Who is making an HTTP request: [`Authenticated`] for the API (401 for
+//! strangers), [`resolve_viewer`] for the pages (strangers are "nobody").
 
-use super::{AuthError, SessionToken};
-use crate::{http::HttpError, state::AppState};
+use crate::{
+    auth::{AuthError, session_token},
+    http::HttpError,
+    state::AppState,
+};
 use app::{model::User, ui::Viewer};
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{HeaderMap, Method, header, request::Parts},
+    http::{Method, request::Parts},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use axum_extra::extract::CookieJar;
-
-pub const SESSION_COOKIE: &str = "parley_session";
-
-/// The token a request carries: the bearer header first, then the cookie.
-pub fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(SessionToken::from_client);
-    bearer.or_else(|| {
-        CookieJar::from_headers(headers)
-            .get(SESSION_COOKIE)
-            .map(|cookie| SessionToken::from_client(cookie.value()))
-    })
-}
 
 /// A request from a signed-in user; refuses with 401 otherwise.
 pub struct Authenticated {
     pub user: User,
-    pub token: SessionToken,
+    pub token: crate::auth::SessionToken,
 }
 
 impl FromRequestParts<AppState> for Authenticated {
