@@ -6,12 +6,12 @@
 //!
 //! # Layout
 //!
-//! - [`model`]: domain types: ids, people, chats, messages, receipts, and the
-//!   values parsed once at the edge.
+//! - [`model`]: domain types: ids, people, chats, messages, receipts,
+//!   attachments, and the values parsed once at the edge.
 //! - [`timestamp`]: times as written and read (RFC 3339, from any offset).
 //! - [`status`]: the seed's rules, pure: watermarks to ticks (both sides).
 //! - [`search`]: words as search and mentions see them (both sides).
-//! - [`media`]: what an upload is and which kinds are taken.
+//! - [`media`]: which uploads are taken, how big, and where they go.
 //! - [`protocol`]: the wire: every event, reply, HTTP body and error code.
 //! - [`client`]: the browser's typed Socket.IO client (hydrate only).
 //! - [`live`]: the page's state the socket feeds: the chat list, the open

@@ -1,30 +1,10 @@
-//! Photos and files: what an upload is on the wire, which kinds are taken,
+//! Photos and files: which kinds are taken, how big, where they go,
 //! and how one is shown where there is no room for it (the chat list).
 
-use crate::model::{AttachmentId, ChatId};
-use serde::{Deserialize, Serialize};
-
-/// An uploaded photo or file. Served only to the chat's members.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    pub id: AttachmentId,
-    /// The file name it was uploaded under (for display and download).
-    pub name: String,
-    /// As sniffed from its bytes, never as the uploader declared it.
-    pub content_type: String,
-    /// Bytes, as served (an image after its re-encoding).
-    pub size: u64,
-    /// Pixels, for images: the page lays them out before they load.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
-    pub url: String,
-    /// At most [`THUMBNAIL_EDGE`] pixels on the long side, for images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thumbnail_url: Option<String>,
-}
+use crate::model::ChatId;
+/// What an upload is belongs to the domain (a message carries them); the
+/// rules for taking one are here.
+pub use crate::model::{Attachment, is_image};
 
 /// The most attachments one message carries.
 pub const MAX_PER_MESSAGE: usize = 10;
@@ -50,28 +30,6 @@ pub const ALLOWED_TYPES: &[(&str, &str)] = &[
     ("video/mp4", "MP4 video"),
     ("video/webm", "WebM video"),
 ];
-
-/// Shown inline (and thumbnailed).
-pub fn is_image(content_type: &str) -> bool {
-    matches!(
-        content_type,
-        "image/jpeg" | "image/png" | "image/webp" | "image/gif"
-    )
-}
-
-impl Attachment {
-    pub fn is_image(&self) -> bool {
-        is_image(&self.content_type)
-    }
-
-    pub fn url_of(id: AttachmentId) -> String {
-        format!("/api/attachments/{id}")
-    }
-
-    pub fn thumbnail_url_of(id: AttachmentId) -> String {
-        format!("/api/attachments/{id}/thumbnail")
-    }
-}
 
 /// Where a chat's uploads go: `POST` the bytes here, `?name=` the file name.
 pub fn upload_path(chat_id: ChatId) -> String {
@@ -136,6 +94,7 @@ pub fn clean_name(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AttachmentId;
     use uuid::Uuid;
 
     fn attachment(name: &str, content_type: &str) -> Attachment {

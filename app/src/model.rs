@@ -288,7 +288,7 @@ pub struct Message {
     /// Photos and files, in the order they were attached; empty when none
     /// (and once deleted).
     #[serde(default)]
-    pub attachments: Vec<crate::media::Attachment>,
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -736,6 +736,50 @@ impl GroupName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// An uploaded photo or file. Served only to the chat's members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    pub id: AttachmentId,
+    /// The file name it was uploaded under (for display and download).
+    pub name: String,
+    /// As sniffed from its bytes, never as the uploader declared it.
+    pub content_type: String,
+    /// Bytes, as served (an image after its re-encoding).
+    pub size: u64,
+    /// Pixels, for images: the page lays them out before they load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    pub url: String,
+    /// At most [`crate::media::THUMBNAIL_EDGE`] pixels on the long side, for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+}
+
+/// Shown inline (and thumbnailed).
+pub fn is_image(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "image/jpeg" | "image/png" | "image/webp" | "image/gif"
+    )
+}
+
+impl Attachment {
+    pub fn is_image(&self) -> bool {
+        is_image(&self.content_type)
+    }
+
+    pub fn url_of(id: AttachmentId) -> String {
+        format!("/api/attachments/{id}")
+    }
+
+    pub fn thumbnail_url_of(id: AttachmentId) -> String {
+        format!("/api/attachments/{id}/thumbnail")
     }
 }
 

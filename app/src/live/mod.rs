@@ -15,10 +15,13 @@
 //! - `outbox`: messages on their way, sent again on reconnecting; changes to
 //!   sent messages.
 //! - `presence`: who is typing and who is online.
+//! - `notify`: a browser notification for a message not on screen (from one
+//!   tab of several), and the dot on the tab's icon.
 
 mod chat_list;
 mod conversation;
 mod merge;
+pub mod notify;
 mod outbox;
 mod presence;
 #[cfg(test)]
@@ -193,7 +196,7 @@ impl Live {
         });
         SOCKET.set(Some(socket));
         self.watch_visibility();
-        crate::ui::notify::stand_for_leader();
+        notify::stand_for_leader();
     }
 
     /// After (re)connecting: the list, the open chat and what was missed, then

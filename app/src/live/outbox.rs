@@ -206,9 +206,8 @@ impl Live {
                     .cloned()
             });
             if let Some(summary) = summary {
-                self.me.with_untracked(|me| {
-                    crate::ui::notify::announce(me.as_ref(), &summary, &message)
-                });
+                self.me
+                    .with_untracked(|me| super::notify::announce(me.as_ref(), &summary, &message));
             }
         }
         self.see_if_missed(&message, mine, on_screen);

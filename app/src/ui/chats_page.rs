@@ -113,9 +113,9 @@ fn Chats(user: User, first: ChatPage, opened: Option<RoomJoined>) -> impl IntoVi
     Effect::new(move |_| live.show_chat(open.get().filter(|_| conversation_drawn.get())));
     // A notification's click opens its chat here, within the page.
     Effect::new(move |_| {
-        super::notify::set_opener(move |chat| location.navigate(&format!("/chats/{chat}")))
+        crate::live::notify::set_opener(move |chat| location.navigate(&format!("/chats/{chat}")))
     });
-    Effect::new(move |_| super::notify::show_unread_dot(live.total_unread() > 0));
+    Effect::new(move |_| crate::live::notify::show_unread_dot(live.total_unread() > 0));
     let title = move || match live.total_unread() {
         0 => "Parley".to_owned(),
         unread => format!("({unread}) Parley"),

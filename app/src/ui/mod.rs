@@ -7,7 +7,7 @@ mod chats_page;
 mod conversation;
 mod navigation;
 mod new_chat;
-pub(crate) mod notify;
+mod notify;
 mod page_data;
 mod search_panel;
 mod settings;

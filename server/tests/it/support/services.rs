@@ -54,16 +54,7 @@ fn missing(why: &str) {
 
 fn stop(child: &mut Child) {
     // SIGINT: a fast, clean shutdown for both servers.
-    let _ = Command::new("kill")
-        .arg("-INT")
-        .arg(child.id().to_string())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    bench::child::stop(child, "INT", bench::child::PATIENCE);
 }
 
 pub struct RedisServer {

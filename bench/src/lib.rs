@@ -1,0 +1,4 @@
+//! What `parley-bench` shares with the server's tests: the processes they
+//! start ([`child`]).
+
+pub mod child;
