@@ -67,6 +67,13 @@ pub struct User {
         deserialize_with = "crate::timestamp::optional"
     )]
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// Runs this instance (see docs/PROTOCOL.md, "Instance admins").
+    #[serde(default)]
+    pub admin: bool,
+    /// Deactivated by an instance admin: cannot sign in; what they wrote
+    /// stays, shown under their name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deactivated: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -385,6 +392,43 @@ impl Message {
     /// How a reply to this message quotes it, as it stands now.
     pub fn quoted(&self) -> ReplyTo {
         ReplyTo::quoting(self.id, self.sender_id, &self.body, self.is_deleted())
+    }
+}
+
+/// Who may create an account on this instance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    /// Anyone who finds the address.
+    #[default]
+    Open,
+    /// Only with an instance invitation link (`/join/<token>`).
+    Invite,
+    /// Nobody; admins create accounts (`parley admin create`).
+    Closed,
+}
+
+impl SignupMode {
+    pub const ALL: [Self; 3] = [Self::Open, Self::Invite, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Invite => "invite",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|mode| mode.as_str() == raw)
+    }
+}
+
+impl std::str::FromStr for SignupMode {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::parse(raw).ok_or_else(|| format!("`{raw}` is not open, invite or closed"))
     }
 }
 
@@ -795,6 +839,8 @@ mod tests {
                 display_name: name.into(),
                 online: false,
                 last_seen_at: None,
+                admin: false,
+                deactivated: false,
             },
             role: Role::Member,
         }

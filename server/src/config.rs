@@ -6,12 +6,44 @@ use crate::{
     realtime::{RateLimit, Shares},
     store::Rule,
 };
-use clap::Parser;
+use app::model::SignupMode;
+use clap::{Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+/// What `parley` does besides serving.
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Run the instance: accounts, roles and sign-up, against the
+    /// configured database, whether the server runs or not.
+    #[command(subcommand)]
+    Admin(crate::admin::cli::AdminCommand),
+}
+
 #[derive(Clone, Debug, Parser)]
-#[command(name = "parley", version, about = "Parley: real-time chat server")]
+#[command(
+    name = "parley",
+    version,
+    about = "Parley: real-time chat server",
+    subcommand_negates_reqs = true
+)]
 pub struct Settings {
+    /// Without a command, `parley` serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Who may sign up: `open`, `invite` (with an instance invitation link)
+    /// or `closed`. Given, it is stored at start-up (and the Admin page may
+    /// change it later); unset, the stored mode stays (`open` on a fresh
+    /// instance).
+    #[arg(long, env = "PARLEY_SIGNUP")]
+    pub signup: Option<SignupMode>,
+
+    /// The address people reach this instance at, e.g.
+    /// `https://chat.example.com`: what invitation and password-reset links
+    /// start with. Unset: `http://` and `--addr`.
+    #[arg(long, env = "PARLEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Address to listen on. Port 0 picks a free port (printed at start-up).
     #[arg(long, env = "PARLEY_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
@@ -155,6 +187,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// What links start with (see `public_url`), `listening` when the
+    /// server knows its own address.
+    pub fn public_url(&self, listening: Option<SocketAddr>) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", listening.unwrap_or(self.addr)),
+        }
+    }
+
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_days) * 24 * 60 * 60)
     }

@@ -8,6 +8,8 @@
 //! - [`state`]: what every HTTP handler reaches.
 //! - [`site`]: the built site the pages name (hashed, precompressed files).
 //! - [`auth`]: passwords, tokens, sessions, allowed origins.
+//! - [`admin`]: what instance admins do (roles, deactivation, sign-up mode,
+//!   invitations, reset links, the audit trail), and `parley admin`.
 //! - [`http`]: routes besides the pages (JSON API, forms, uploads, health,
 //!   metrics) and the layers on every response.
 //! - [`realtime`]: Socket.IO: the handshake, one handler file per event
@@ -24,6 +26,7 @@
 // Leptos' statically typed views nest deeply.
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod http;

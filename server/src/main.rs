@@ -1,7 +1,12 @@
 //! `parley`: the chat server. Everything of substance lives in the library.
 
 use clap::Parser;
-use parley_server::{config::Settings, startup::Application, telemetry};
+use parley_server::{
+    admin,
+    config::{Command, Settings},
+    startup::Application,
+    telemetry,
+};
 
 /// mimalloc rather than glibc's malloc: glibc keeps what argon2's 19 MiB
 /// hashes and thousands of sockets' buffers once used in per-thread arenas,
@@ -11,7 +16,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::parse();
+    let mut settings = Settings::parse();
+    if let Some(Command::Admin(command)) = settings.command.take() {
+        // The operator reads what the command prints, not the server's log.
+        telemetry::init("warn");
+        return admin::cli::run(&settings, command).await;
+    }
     telemetry::init(&settings.log);
     let application = Application::build(settings).await?;
     application

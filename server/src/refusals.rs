@@ -3,6 +3,7 @@
 //! refusal reads the same on the socket and over HTTP (docs/PROTOCOL.md, §7).
 
 use crate::{
+    admin::AdminError,
     auth::AuthError,
     media::{ImageError, MediaError},
     store::{ChangeError, GroupError, PrefsError, StoreError},
@@ -39,6 +40,9 @@ impl From<AuthError> for ApiError {
             AuthError::UsernameTaken => ApiError::new(ErrorCode::UsernameTaken, message),
             AuthError::InvalidCredentials => ApiError::new(ErrorCode::InvalidCredentials, message),
             AuthError::Unauthorized => ApiError::new(ErrorCode::Unauthorized, message),
+            AuthError::SignupClosed(_) => ApiError::new(ErrorCode::SignupClosed, message),
+            AuthError::Deactivated => ApiError::new(ErrorCode::Deactivated, message),
+            AuthError::InvalidLink => ApiError::new(ErrorCode::InvalidLink, message),
             AuthError::Throttled { .. } => ApiError::new(ErrorCode::RateLimited, message),
             AuthError::Busy => ApiError::new(ErrorCode::Unavailable, message),
             AuthError::Store(store) => store.into(),
@@ -47,6 +51,25 @@ impl From<AuthError> for ApiError {
             }
         }
     }
+}
+
+/// A refused admin action (who may act was decided before).
+impl From<AdminError> for ApiError {
+    fn from(error: AdminError) -> Self {
+        let message = error.to_string();
+        match error {
+            AdminError::NoSuchUser => ApiError::new(ErrorCode::UserNotFound, message),
+            AdminError::NoSuchInvitation => ApiError::new(ErrorCode::NotFound, message),
+            AdminError::LastAdmin => ApiError::new(ErrorCode::BadRequest, message),
+            AdminError::Auth(auth) => auth.into(),
+            AdminError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// The refusal of a request that only instance admins may make.
+pub fn not_admin() -> ApiError {
+    ApiError::new(ErrorCode::NotAdmin, "only instance admins may do this")
 }
 
 /// A refused upload.

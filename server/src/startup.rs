@@ -1,6 +1,7 @@
 //! Wiring: configuration in, a listening server out.
 
 use crate::{
+    admin::{Actor, Admin, InstancePages},
     auth::{AuthService, OriginPolicy},
     config::Settings,
     http,
@@ -82,9 +83,23 @@ impl Application {
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let fan_out = redis.as_ref().map(|_| FanOut::default());
         let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;
+        let admin = Admin::new(
+            store.clone(),
+            &settings.public_url(listener.local_addr().ok()),
+        );
+        if let Some(mode) = settings.signup {
+            admin.set_signup_mode(Actor::CommandLine, mode).await?;
+        }
+        let instance = app::ui::PageInstance(Arc::new(InstancePages {
+            admin: admin.clone(),
+            store: store.clone(),
+            sockets: mounted.sockets.clone(),
+        }));
         let state = AppState {
             auth,
             origins: config.origins,
+            instance,
+            admin,
             store,
             redis: redis_connection,
             fan_out,

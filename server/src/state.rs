@@ -24,6 +24,10 @@ pub struct AppState {
     pub sockets: Arc<dyn SessionSockets>,
     /// The chat lists pages render into their first HTML.
     pub chats: app::ui::PageChats,
+    /// What the sign-up and Admin pages render into their first HTML.
+    pub instance: app::ui::PageInstance,
+    /// What instance admins do.
+    pub admin: crate::admin::Admin,
     pub metrics: Arc<Metrics>,
     /// Where attachments' bytes are.
     pub media: crate::media::Media,

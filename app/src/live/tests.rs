@@ -37,6 +37,8 @@ fn summary(n: u128, pinned: bool) -> ChatSummary {
         display_name: "Me".into(),
         online: true,
         last_seen_at: None,
+        admin: false,
+        deactivated: false,
     };
     let chat = Chat {
         id: ChatId(Uuid::from_u128(n)),

@@ -44,6 +44,13 @@ pub enum ErrorCode {
     TooLarge,
     /// An upload whose bytes are not of a kind we take (HTTP 415).
     UnsupportedType,
+    /// Sign-up is closed, or by invitation and none valid came with it
+    /// (HTTP 403).
+    SignupClosed,
+    /// The account was deactivated by an instance admin (HTTP 403).
+    Deactivated,
+    /// A password-reset link that is unknown, used or expired (HTTP 410).
+    InvalidLink,
     RateLimited,
     Unavailable,
     Internal,
@@ -78,6 +85,9 @@ impl ErrorCode {
             Self::TooManyPinned => "too_many_pinned",
             Self::TooLarge => "too_large",
             Self::UnsupportedType => "unsupported_type",
+            Self::SignupClosed => "signup_closed",
+            Self::Deactivated => "deactivated",
+            Self::InvalidLink => "invalid_link",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",

@@ -7,12 +7,30 @@
 //! | `POST /api/auth/logout` | — (cookie or `Authorization: Bearer`) | 204 |
 //! | `POST /api/auth/logout-all` | — (signed in) | 204: every session of the user ends |
 //! | `POST /api/auth/password` | [`ChangePasswordRequest`] | 204: the other sessions end |
-//! | `GET /api/me`           | — | 200 [`User`] or 401 `unauthorized` |
+//! | `GET /api/me`           | — | 200 [`User`] (with `admin`) or 401 `unauthorized` |
+//! | `POST /api/auth/reset`  | [`ResetPasswordRequest`] | 204; 410 `invalid_link` |
+//!
+//! Instance admins (anyone else: 403 `not_admin`):
+//!
+//! | request | body | reply |
+//! |---|---|---|
+//! | `GET /api/admin/users?query=&before=` | — | [`AdminUsersPage`] |
+//! | `POST /api/admin/users/:userId/deactivate` | — | 204 |
+//! | `POST /api/admin/users/:userId/reactivate` | — | 204 |
+//! | `PUT /api/admin/users/:userId/admin` | [`SetAdminRequest`] | 204 |
+//! | `POST /api/admin/users/:userId/reset-link` | — | [`ResetLink`] |
+//! | `GET`/`PUT /api/admin/signup` | [`SignupSetting`] | [`SignupSetting`] |
+//! | `GET /api/admin/invitations` | — | [`Invitations`] |
+//! | `POST /api/admin/invitations` | [`NewInvitation`] | 201 [`InvitationCreated`] |
+//! | `DELETE /api/admin/invitations/:token` | — | 204 |
+//! | `GET /api/admin/audit?before=` | — | [`AuditPage`] |
+//! | `GET /api/admin/figures` | — | [`InstanceFigures`] |
 //!
 //! Every error is an [`ErrorReply`](super::ErrorReply): `{"error": {"code", "message"}}`;
 //! a throttled request is 429 `rate_limited` with `Retry-After` (seconds).
 
-use crate::model::User;
+use crate::model::{SignupMode, User, UserId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/auth/signup`
@@ -23,6 +41,10 @@ pub struct SignupRequest {
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// An instance invitation's token (what `/join/<token>` carries): what
+    /// sign-up needs when it is by invitation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<String>,
 }
 
 /// `POST /api/auth/login`
@@ -46,6 +68,207 @@ pub struct ChangePasswordRequest {
 #[serde(rename_all = "camelCase")]
 pub struct UpdateProfileRequest {
     pub display_name: String,
+}
+
+/// `POST /api/auth/reset`: a new password through a one-time link an
+/// instance admin made (`/reset/<token>`). Every session of the person ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetPasswordRequest {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// An account as an instance admin sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub admin: bool,
+    pub deactivated: bool,
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/admin/users`: newest first; `next` is the `before` of the
+/// next page, absent on the last.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUsersPage {
+    pub users: Vec<AdminUser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// `PUT /api/admin/users/:userId/admin`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAdminRequest {
+    pub admin: bool,
+}
+
+/// `GET`/`PUT /api/admin/signup`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupSetting {
+    pub mode: SignupMode,
+}
+
+/// `POST /api/admin/invitations`: absent `maxUses` is any number of uses,
+/// absent `expiresInHours` never expires.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInvitation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_hours: Option<u32>,
+}
+
+/// The link to hand out: `url` is `<public URL>/join/<token>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationCreated {
+    pub token: String,
+    pub url: String,
+}
+
+/// An instance invitation, as the Admin page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    pub token: String,
+    pub url: String,
+    pub uses: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::timestamp::optional"
+    )]
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+    /// Whether it still lets someone sign up (not revoked, expired or used up).
+    pub usable: bool,
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/admin/invitations`: newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitations {
+    pub invitations: Vec<Invitation>,
+}
+
+/// `POST /api/admin/users/:userId/reset-link`: a one-time link to set a
+/// new password, valid 24 hours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetLink {
+    pub token: String,
+    pub url: String,
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One admin action: who (`actor`, a username; absent: the command line),
+/// what (`action`), to whom or what (`target`), and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(deserialize_with = "crate::timestamp::deserialize")]
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub action: AuditAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// What an admin did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    AccountCreated,
+    Deactivated,
+    Reactivated,
+    MadeAdmin,
+    AdminRemoved,
+    ResetLinkMade,
+    SignupModeSet,
+    InvitationCreated,
+    InvitationRevoked,
+}
+
+impl AuditAction {
+    pub const ALL: [Self; 9] = [
+        Self::AccountCreated,
+        Self::Deactivated,
+        Self::Reactivated,
+        Self::MadeAdmin,
+        Self::AdminRemoved,
+        Self::ResetLinkMade,
+        Self::SignupModeSet,
+        Self::InvitationCreated,
+        Self::InvitationRevoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "account_created",
+            Self::Deactivated => "deactivated",
+            Self::Reactivated => "reactivated",
+            Self::MadeAdmin => "made_admin",
+            Self::AdminRemoved => "admin_removed",
+            Self::ResetLinkMade => "reset_link_made",
+            Self::SignupModeSet => "signup_mode_set",
+            Self::InvitationCreated => "invitation_created",
+            Self::InvitationRevoked => "invitation_revoked",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == raw)
+    }
+
+    /// As the Admin page says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "created the account",
+            Self::Deactivated => "deactivated",
+            Self::Reactivated => "reactivated",
+            Self::MadeAdmin => "made admin",
+            Self::AdminRemoved => "removed admin from",
+            Self::ResetLinkMade => "made a password-reset link for",
+            Self::SignupModeSet => "set sign-up to",
+            Self::InvitationCreated => "created invitation",
+            Self::InvitationRevoked => "revoked invitation",
+        }
+    }
+}
+
+/// `GET /api/admin/audit`: newest first; `next` as in [`AdminUsersPage`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// `GET /api/admin/figures`: what the instance holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceFigures {
+    /// Accounts, deactivated ones included.
+    pub people: u64,
+    pub deactivated: u64,
+    pub messages: u64,
+    /// Bytes of uploads kept.
+    pub storage_bytes: u64,
+    /// Sockets connected, on every node.
+    pub sockets: u64,
 }
 
 /// The reply to a successful sign-up or login: a bearer token and who it is for.

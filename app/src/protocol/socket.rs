@@ -313,6 +313,8 @@ pub enum SessionEndReason {
     SignedOut,
     SignedOutEverywhere,
     PasswordChanged,
+    /// An instance admin deactivated the account.
+    Deactivated,
 }
 
 impl SessionEndReason {
@@ -321,6 +323,7 @@ impl SessionEndReason {
             Self::SignedOut => "signed_out",
             Self::SignedOutEverywhere => "signed_out_everywhere",
             Self::PasswordChanged => "password_changed",
+            Self::Deactivated => "deactivated",
         }
     }
 
@@ -878,6 +881,8 @@ mod tests {
                 display_name: "Harley".into(),
                 online: false,
                 last_seen_at: None,
+                admin: false,
+                deactivated: false,
             },
             role: Role::Admin,
         };

@@ -1,10 +1,13 @@
-//! `/login`, `/signup` and `/account` (change password): plain HTML forms that
-//! post to the server, so they work before (and without) the WebAssembly. The
-//! server answers with a redirect: onwards on success, back here with
-//! `?error=<code>` otherwise.
+//! `/login`, `/signup` (and `/join/:token`), `/account` (change password),
+//! `/reset/:token` and `/admin` (in `super::admin_page`): plain HTML forms
+//! that post to the server, so they work before (and without) the
+//! WebAssembly. The server answers with a redirect: onwards on success,
+//! back here with `?error=<code>` otherwise.
 
-use super::navigation::Location;
+use super::navigation::{Location, token_in};
+use super::page_data::SignupState;
 use super::widgets::{Fetch, NotLoaded, drawn_in_place, fetch_again};
+use crate::model::SignupMode;
 use crate::protocol::{ErrorCode, SessionEndReason};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,6 +19,8 @@ pub enum Page {
     SignIn,
     SignUp,
     Settings,
+    Reset,
+    Admin,
 }
 
 /// `page` as a route's view: drawn in place once the chunk is there (fetched
@@ -47,6 +52,8 @@ pub(super) fn account_page(page: Page) -> Result<AnyView, NotLoaded> {
         Page::SignIn => view! { <LoginPage/> }.into_any(),
         Page::SignUp => view! { <SignupPage/> }.into_any(),
         Page::Settings => view! { <AccountPage/> }.into_any(),
+        Page::Reset => view! { <ResetPage/> }.into_any(),
+        Page::Admin => view! { <super::admin_page::AdminPage/> }.into_any(),
     })
 }
 
@@ -55,7 +62,7 @@ pub(super) fn account_page(page: Page) -> Result<AnyView, NotLoaded> {
 /// address, which anyone can write: a code picks one of these fixed
 /// sentences, and `retry` counts only as a number. Nothing else of the
 /// address is ever printed as the server's word.
-fn form_error_text(code: &str, retry: Option<String>) -> String {
+pub(super) fn form_error_text(code: &str, retry: Option<String>) -> String {
     let retry = retry.and_then(|seconds| seconds.parse::<u32>().ok());
     let text = match ErrorCode::parse(code) {
         Some(ErrorCode::RateLimited) => {
@@ -72,6 +79,15 @@ fn form_error_text(code: &str, retry: Option<String>) -> String {
         }
         Some(ErrorCode::InvalidPassword) => "Passwords need at least 8 characters.",
         Some(ErrorCode::InvalidDisplayName) => "Display names are 1–64 characters.",
+        Some(ErrorCode::Deactivated) => {
+            "This account has been deactivated. Ask the people who run this Parley."
+        }
+        Some(ErrorCode::SignupClosed) => {
+            "Sign-up needs a valid invitation here: that link is expired, used up or revoked."
+        }
+        Some(ErrorCode::InvalidLink) => {
+            "This link has been used or has expired. Ask an admin for a new one."
+        }
         _ => "Something went wrong. Please try again.",
     };
     text.to_owned()
@@ -83,6 +99,7 @@ fn ended_text(reason: &str) -> Option<&'static str> {
         SessionEndReason::SignedOut => "You have been signed out.",
         SessionEndReason::SignedOutEverywhere => "You have been signed out on every device.",
         SessionEndReason::PasswordChanged => "Your password was changed. Sign in again.",
+        SessionEndReason::Deactivated => "Your account has been deactivated.",
     })
 }
 
@@ -96,16 +113,22 @@ fn form_state() -> (Option<String>, String) {
 }
 
 #[component]
-fn FormError(error: Option<String>) -> impl IntoView {
+pub(super) fn FormError(error: Option<String>) -> impl IntoView {
     error.map(|text| view! { <p class="form-error" role="alert">{text}</p> })
 }
 
 #[component]
 fn LoginPage() -> impl IntoView {
     let (error, username) = form_state();
-    let ended = Location::current()
+    let location = Location::current();
+    let ended = location
         .query("ended")
-        .and_then(|reason| ended_text(&reason));
+        .and_then(|reason| ended_text(&reason))
+        .or_else(|| {
+            location
+                .query("reset")
+                .map(|_| "Your new password is set. Sign in with it.")
+        });
     view! {
         <Title text="Sign in · Parley"/>
         <section class="auth-card">
@@ -129,15 +152,77 @@ fn LoginPage() -> impl IntoView {
     }
 }
 
+/// `/signup` and `/join/:token`: the form, when sign-up takes this person
+/// (open, or by invitation with one that is still good); otherwise why not.
 #[component]
 fn SignupPage() -> impl IntoView {
-    let (error, username) = form_state();
+    let invitation = Location::current()
+        .path
+        .with_untracked(|path| token_in(path));
+    let asked = invitation.clone();
+    let state = Resource::new(
+        || (),
+        move |_| {
+            let asked = asked.clone();
+            async move {
+                #[cfg(feature = "ssr")]
+                return super::page_data::signup_state(asked).await;
+                #[cfg(not(feature = "ssr"))]
+                {
+                    let _ = asked;
+                    Ok::<SignupState, ServerFnError>(super::page_data::from_the_server().await)
+                }
+            }
+        },
+    );
     view! {
         <Title text="Sign up · Parley"/>
         <section class="auth-card">
             <h1 class="brand">"Parley"</h1>
             <h2>"Create your account"</h2>
+            <Suspense>
+                {move || {
+                    let invitation = invitation.clone();
+                    Suspend::new(async move {
+                        let state = state.await.unwrap_or_default();
+                        match refusal(state, invitation.is_some()) {
+                            Some(why) => view! {
+                                <p class="form-notice" role="status" data-testid="signup-closed">{why}</p>
+                            }
+                            .into_any(),
+                            None => view! { <SignupForm invitation/> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+            <p class="switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}
+
+/// Why sign-up does not take this person, if it does not.
+fn refusal(state: SignupState, with_invitation: bool) -> Option<&'static str> {
+    match state.mode {
+        SignupMode::Open => None,
+        SignupMode::Closed => Some(
+            "Sign-up is closed on this Parley. The people who run it can create an account for you.",
+        ),
+        SignupMode::Invite if !with_invitation => Some(
+            "Sign-up here is by invitation. Ask the people who run this Parley for an invitation link.",
+        ),
+        SignupMode::Invite if !state.invitation_usable => {
+            Some("This invitation link is expired, used up or revoked. Ask for a new one.")
+        }
+        SignupMode::Invite => None,
+    }
+}
+
+#[component]
+fn SignupForm(invitation: Option<String>) -> impl IntoView {
+    let (error, username) = form_state();
+    view! {
             <form method="post" action="/signup" class="auth-form">
+                {invitation.map(|token| view! { <input type="hidden" name="invitation" value=token/> })}
                 <label>
                     "Username"
                     <input name="username" autocomplete="username" required minlength="3" maxlength="32"
@@ -154,7 +239,32 @@ fn SignupPage() -> impl IntoView {
                 <FormError error/>
                 <button type="submit" class="primary">"Sign up"</button>
             </form>
-            <p class="switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+    }
+}
+
+/// `/reset/:token`: a new password through a one-time link an instance
+/// admin made. Every session of the person ends; they sign in again.
+#[component]
+fn ResetPage() -> impl IntoView {
+    let (error, _) = form_state();
+    let token = Location::current()
+        .path
+        .with_untracked(|path| token_in(path))
+        .unwrap_or_default();
+    view! {
+        <Title text="New password · Parley"/>
+        <section class="auth-card">
+            <h1 class="brand">"Parley"</h1>
+            <h2>"Choose a new password"</h2>
+            <form method="post" action=format!("/reset/{token}") class="auth-form">
+                <label>
+                    "New password"
+                    <input name="newPassword" type="password" autocomplete="new-password" required minlength="8" autofocus/>
+                </label>
+                <FormError error/>
+                <button type="submit" class="primary">"Set password"</button>
+            </form>
+            <p class="switch"><a href="/login">"Sign in"</a></p>
         </section>
     }
 }

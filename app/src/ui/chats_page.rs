@@ -140,6 +140,10 @@ fn Chats(user: User, first: ChatPage, opened: Option<RoomJoined>) -> impl IntoVi
                     <button class="icon-button" on:click=move |_| show_dialog.set(true) aria-label="New chat" title="New chat">
                         <Icon shape=IconShape::Plus/>
                     </button>
+                    {user.admin.then(|| view! {
+                        // A full load: the Admin page's data comes with it.
+                        <a class="link-button admin-link" href="/admin" target="_self">"Admin"</a>
+                    })}
                     <form method="post" action="/logout" class="sign-out">
                         <button type="submit" class="link-button">"Sign out"</button>
                     </form>

@@ -1,5 +1,6 @@
 //! The Leptos user interface: the HTML shell, the router and the pages.
 
+mod admin_page;
 mod attachments;
 mod auth_pages;
 mod chat_info;
@@ -16,8 +17,11 @@ mod widgets;
 pub use crate::live::Live;
 pub use navigation::Route;
 
+pub use page_data::{AdminAsk, AdminView, SignupState};
 #[cfg(feature = "ssr")]
-pub use page_data::{ChatSource, CspNonce, PageChats, PageData, Viewer, current_user};
+pub use page_data::{
+    ChatSource, CspNonce, InstanceSource, PageChats, PageData, PageInstance, Viewer, current_user,
+};
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -172,6 +176,8 @@ pub fn App() -> impl IntoView {
                 Route::SignIn => auth_pages::routed(auth_pages::Page::SignIn).into_any(),
                 Route::SignUp => auth_pages::routed(auth_pages::Page::SignUp).into_any(),
                 Route::Account => auth_pages::routed(auth_pages::Page::Settings).into_any(),
+                Route::Reset => auth_pages::routed(auth_pages::Page::Reset).into_any(),
+                Route::Admin => auth_pages::routed(auth_pages::Page::Admin).into_any(),
                 Route::NotFound => view! { <p class="not-found">"Page not found."</p> }.into_any(),
             }}
         </main>

@@ -2,7 +2,7 @@
 //! pages by address ([`Route`]), links and [`navigate`] that move without
 //! reloading, the back and forward buttons.
 //!
-//! Parley has six addresses and one parameter. leptos_router did this and
+//! Parley has nine addresses and two kinds of parameter. leptos_router did this and
 //! much more (nested routes, route data, typed parameters), and its code was
 //! about a sixth of the page's own WebAssembly; this is what Parley uses of
 //! it. The server answers the same addresses ([`Route::SERVED`]) and renders
@@ -21,23 +21,30 @@ pub enum Route {
     Chat,
     /// `/login`
     SignIn,
-    /// `/signup`
+    /// `/signup`, and `/join/:token` (an instance invitation).
     SignUp,
     /// `/account` (and `/settings`, its older name).
     Account,
+    /// `/reset/:token`: a new password through a one-time link.
+    Reset,
+    /// `/admin`: the instance admins' page.
+    Admin,
     NotFound,
 }
 
 impl Route {
     /// The addresses the server renders a page for, as axum spells them.
     /// Anything else is a file or "Page not found."
-    pub const SERVED: [&str; 6] = [
+    pub const SERVED: [&str; 9] = [
         "/",
         "/chats/{id}",
         "/login",
         "/signup",
+        "/join/{token}",
         "/account",
         "/settings",
+        "/reset/{token}",
+        "/admin",
     ];
 
     /// The page at `path` (an address's path, no query).
@@ -47,8 +54,10 @@ impl Route {
             (None, _, _) => Self::Chats,
             (Some("chats"), Some(_), None) => Self::Chat,
             (Some("login"), None, _) => Self::SignIn,
-            (Some("signup"), None, _) => Self::SignUp,
+            (Some("signup"), None, _) | (Some("join"), Some(_), None) => Self::SignUp,
             (Some("account" | "settings"), None, _) => Self::Account,
+            (Some("reset"), Some(_), None) => Self::Reset,
+            (Some("admin"), None, _) => Self::Admin,
             _ => Self::NotFound,
         }
     }
@@ -58,6 +67,18 @@ impl Route {
 pub fn chat_in(path: &str) -> Option<ChatId> {
     path.strip_prefix("/chats/")
         .and_then(|id| id.trim_end_matches('/').parse().ok())
+}
+
+/// The token of `/join/:token` or `/reset/:token` (`None` elsewhere, or
+/// when it has characters no token has: tokens are URL-safe base64).
+pub fn token_in(path: &str) -> Option<String> {
+    let token = path
+        .strip_prefix("/join/")
+        .or_else(|| path.strip_prefix("/reset/"))?
+        .trim_end_matches('/');
+    let url_safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
+    (!token.is_empty() && token.len() <= 64 && token.chars().all(url_safe))
+        .then(|| token.to_owned())
 }
 
 /// The page's address: on the server the request's, in the browser the
@@ -209,6 +230,19 @@ fn here() -> (String, String) {
     }
 }
 
+/// `text` as a query string's part: anything but letters, digits and
+/// `-_.~` percent-encoded (what [`decoded`] reads back).
+pub fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 /// A query string's part, decoded (`+` is a space, `%xx` a byte); invalid
 /// UTF-8 becomes U+FFFD.
 fn decoded(part: &str) -> String {
@@ -264,6 +298,14 @@ mod tests {
         assert_eq!(Route::of("/account"), Route::Account);
         assert_eq!(Route::of("/settings"), Route::Account);
         assert_eq!(Route::of("/media/x.png"), Route::NotFound);
+        assert_eq!(Route::of("/join/abc"), Route::SignUp);
+        assert_eq!(Route::of("/join"), Route::NotFound);
+        assert_eq!(Route::of("/reset/abc"), Route::Reset);
+        assert_eq!(Route::of("/admin"), Route::Admin);
+        assert_eq!(encoded("a b&c=ü"), "a%20b%26c%3D%C3%BC");
+        assert_eq!(decoded(&encoded("a b&c=ü")), "a b&c=ü");
+        assert_eq!(token_in("/join/abc_-1"), Some("abc_-1".to_owned()));
+        assert_eq!(token_in("/reset/a%20b"), None);
     }
 
     #[test]

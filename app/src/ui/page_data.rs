@@ -33,6 +33,49 @@ pub trait ChatSource: Send + Sync + 'static {
     ) -> PageData<'_, Option<crate::protocol::RoomJoined>>;
 }
 
+/// What the instance's own pages show (sign-up, the Admin page), answered
+/// by the server for the first HTML. Server only.
+#[cfg(feature = "ssr")]
+pub trait InstanceSource: Send + Sync + 'static {
+    /// Whether sign-up takes people, with this invitation if one came.
+    fn signup(&self, invitation: Option<String>) -> PageData<'_, SignupState>;
+
+    /// The Admin page for `viewer` (`None`: not an instance admin).
+    fn admin_view(&self, viewer: User, asked: AdminAsk) -> PageData<'_, Option<AdminView>>;
+}
+
+/// The server's [`InstanceSource`], in each request's extensions. Server only.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct PageInstance(pub std::sync::Arc<dyn InstanceSource>);
+
+/// What the sign-up page offers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignupState {
+    pub mode: crate::model::SignupMode,
+    /// The invitation the page came with (`/join/<token>`) still lets
+    /// someone in.
+    pub invitation_usable: bool,
+}
+
+/// Which part of the lists the Admin page shows (from its address).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdminAsk {
+    pub query: Option<String>,
+    pub users_before: Option<String>,
+    pub audit_before: Option<String>,
+}
+
+/// Everything the Admin page shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AdminView {
+    pub figures: crate::protocol::InstanceFigures,
+    pub users: crate::protocol::AdminUsersPage,
+    pub signup: crate::model::SignupMode,
+    pub invitations: crate::protocol::Invitations,
+    pub audit: crate::protocol::AuditPage,
+}
+
 /// The server's [`ChatSource`], in each request's extensions. Server only.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
@@ -123,6 +166,47 @@ pub async fn first_conversation(
         .opened_by(user.id, chat_id)
         .await
         .map_err(ServerFnError::new)
+}
+
+/// The sign-up page's offer, for the first HTML.
+#[cfg(feature = "ssr")]
+pub async fn signup_state(invitation: Option<String>) -> Result<SignupState, ServerFnError> {
+    let parts: http::request::Parts =
+        use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
+    let Some(PageInstance(source)) = parts.extensions.get::<PageInstance>().cloned() else {
+        return Ok(SignupState::default());
+    };
+    source.signup(invitation).await.map_err(ServerFnError::new)
+}
+
+/// The Admin page's data, for the first HTML (`None`: the viewer is no
+/// instance admin).
+#[cfg(feature = "ssr")]
+pub async fn admin_view(asked: AdminAsk) -> Result<Option<AdminView>, ServerFnError> {
+    let parts: http::request::Parts =
+        use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
+    let viewer = parts
+        .extensions
+        .get::<Viewer>()
+        .and_then(|viewer| viewer.0.clone());
+    let (Some(viewer), Some(PageInstance(source))) =
+        (viewer, parts.extensions.get::<PageInstance>().cloned())
+    else {
+        return Ok(None);
+    };
+    source
+        .admin_view(viewer, asked)
+        .await
+        .map_err(ServerFnError::new)
+}
+
+/// What a page built in the browser after the first render does for data
+/// only the server has: it asks the server for the whole page (a full
+/// load of the address it is at).
+#[cfg(not(feature = "ssr"))]
+pub async fn from_the_server<T>() -> T {
+    let _ = window().location().reload();
+    std::future::pending().await
 }
 
 /// The viewer and where their data comes from (`None` when nobody is

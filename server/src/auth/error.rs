@@ -13,6 +13,14 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("sign in first")]
     Unauthorized,
+    /// Sign-up is closed here, or by invitation and none valid came along.
+    #[error("{0}")]
+    SignupClosed(&'static str),
+    #[error("this account has been deactivated")]
+    Deactivated,
+    /// A password-reset link that is unknown, used or expired.
+    #[error("this link has been used or has expired")]
+    InvalidLink,
     /// Too many failed attempts (or sign-ups) from this account or address.
     #[error("too many attempts; try again in {} s", retry_after_secs(*retry_after))]
     Throttled { retry_after: Duration },

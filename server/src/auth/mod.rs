@@ -2,7 +2,7 @@
 
 mod error;
 mod origin;
-mod password;
+pub(crate) mod password;
 mod service;
 mod token;
 

@@ -3,7 +3,7 @@
 
 use super::{AuthError, SessionToken, password};
 use crate::store::{NewSession, NewUser, Rule, Store};
-use app::model::{DisplayName, Password, User, UserId, Username};
+use app::model::{DisplayName, Password, SignupMode, User, UserId, Username};
 use chrono::Utc;
 use std::{net::IpAddr, time::Duration};
 
@@ -57,12 +57,15 @@ impl AuthService {
         self.session_ttl
     }
 
-    /// Creates an account and signs it in. Inputs are raw; they are parsed here.
+    /// Creates an account and signs it in, if the instance's sign-up mode
+    /// lets this person in (an invitation's token, when it asks for one).
+    /// Inputs are raw; they are parsed here.
     pub async fn signup(
         &self,
         username: &str,
         password: String,
         display_name: Option<&str>,
+        invitation: Option<&str>,
         from: IpAddr,
     ) -> Result<SignedIn, AuthError> {
         let address = signup_address_key(from);
@@ -83,16 +86,67 @@ impl AuthService {
             None => DisplayName::from_username(&username),
         };
         let password_hash = password::hash(&password).await?;
-        let user = self
+        let invitation = self.admit(invitation).await?;
+        let created = self
             .store
             .create_user(NewUser {
                 username: &username,
                 display_name: &display_name,
                 password_hash,
+                admin: false,
             })
-            .await?;
+            .await;
+        let user = match (created, invitation) {
+            (Ok(user), _) => user,
+            (Err(error), Some(token)) => {
+                // The use was not spent: the next person may have it.
+                self.store.give_back_invitation(token).await?;
+                return Err(error.into());
+            }
+            (Err(error), None) => return Err(error.into()),
+        };
         tracing::info!(user = %user.id, username = %user.username, "signed up");
         self.start_session(user).await
+    }
+
+    /// Whether sign-up lets someone in now: always while open, never while
+    /// closed, and by invitation with one of its uses (taken here; which
+    /// invitation, to give it back if the account is not made).
+    async fn admit<'a>(&self, invitation: Option<&'a str>) -> Result<Option<&'a str>, AuthError> {
+        match self.store.signup_mode().await? {
+            SignupMode::Open => Ok(None),
+            SignupMode::Closed => Err(AuthError::SignupClosed("sign-up is closed here")),
+            SignupMode::Invite => {
+                let token = invitation.map(str::trim).filter(|token| !token.is_empty());
+                let Some(token) = token else {
+                    return Err(AuthError::SignupClosed("sign-up here is by invitation"));
+                };
+                if self.store.take_invitation(token, Utc::now()).await? {
+                    Ok(Some(token))
+                } else {
+                    Err(AuthError::SignupClosed(
+                        "that invitation is expired, used up or revoked",
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Sets a new password through a one-time reset link; whose account it
+    /// was. Every session of theirs ends (the caller ends their sockets).
+    pub async fn reset_password(&self, token: &str, new: String) -> Result<UserId, AuthError> {
+        let new = Password::parse(new)?;
+        let hash = SessionToken::from_client(token).hash();
+        let user = self
+            .store
+            .spend_password_reset(&hash, Utc::now())
+            .await?
+            .ok_or(AuthError::InvalidLink)?;
+        let password_hash = password::hash(&new).await?;
+        self.store.set_password_hash(user, password_hash).await?;
+        self.store.delete_sessions_of(user, None).await?;
+        tracing::info!(%user, "password reset by link");
+        Ok(user)
     }
 
     /// Signs in. A throttled account or address is refused before any
@@ -121,6 +175,9 @@ impl AuthService {
         // Always verify (against a dummy hash for an unknown user): equal timing.
         let password_matches = password::verify(&password, hash).await?;
         match stored {
+            Some(stored) if password_matches && stored.user.deactivated => {
+                Err(AuthError::Deactivated)
+            }
             Some(stored) if password_matches => {
                 self.store.forget_attempts(&account).await?;
                 self.start_session(stored.user).await

@@ -10,8 +10,8 @@ use crate::{
 use app::{
     model::{DisplayName, User},
     protocol::{
-        ApiError, AuthReply, ChangePasswordRequest, LoginRequest, SessionEndReason, SignupRequest,
-        UpdateProfileRequest,
+        ApiError, AuthReply, ChangePasswordRequest, LoginRequest, ResetPasswordRequest,
+        SessionEndReason, SignupRequest, UpdateProfileRequest,
     },
 };
 use axum::{
@@ -38,6 +38,7 @@ pub async fn signup(
             &request.username,
             request.password,
             request.display_name.as_deref(),
+            request.invitation.as_deref(),
             from,
         )
         .await?;
@@ -102,6 +103,30 @@ pub async fn password_changed(state: &AppState, ended: Vec<String>) {
         .sockets
         .end(Sessions::Tokens(ended), SessionEndReason::PasswordChanged)
         .await;
+}
+
+/// Sets a new password through a one-time reset link.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ResetPasswordRequest>,
+) -> Result<StatusCode, HttpError> {
+    reset_and_end(&state, &request.token, request.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the password a reset link is for, and ends that person's sessions'
+/// sockets (the sessions ended with the reset).
+pub async fn reset_and_end(
+    state: &AppState,
+    token: &str,
+    new_password: String,
+) -> Result<(), crate::auth::AuthError> {
+    let user = state.auth.reset_password(token, new_password).await?;
+    state
+        .sockets
+        .end(Sessions::OfUser(user), SessionEndReason::PasswordChanged)
+        .await;
+    Ok(())
 }
 
 pub async fn me(Authenticated { user, .. }: Authenticated) -> Json<User> {

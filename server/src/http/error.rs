@@ -30,6 +30,15 @@ impl From<crate::store::StoreError> for HttpError {
     }
 }
 
+impl From<crate::admin::AdminError> for HttpError {
+    fn from(error: crate::admin::AdminError) -> Self {
+        match error {
+            crate::admin::AdminError::Auth(auth) => auth.into(),
+            other => ApiError::from(other).into(),
+        }
+    }
+}
+
 impl From<AuthError> for HttpError {
     fn from(error: AuthError) -> Self {
         let retry_after = match &error {
@@ -70,7 +79,10 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UsernameTaken => StatusCode::CONFLICT,
         ErrorCode::InvalidCredentials | ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
-        ErrorCode::OriginNotAllowed => StatusCode::FORBIDDEN,
+        ErrorCode::OriginNotAllowed | ErrorCode::SignupClosed | ErrorCode::Deactivated => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::InvalidLink => StatusCode::GONE,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,7 +2,7 @@
 //! answer with redirects (post/redirect/get), so they work without WebAssembly.
 
 use super::HttpError;
-use super::api::{password_changed, sign_out, sign_out_everywhere};
+use super::api::{password_changed, reset_and_end, sign_out, sign_out_everywhere};
 use super::client_addr::ClientAddr;
 use super::cookie::{cleared_session_cookie, session_cookie};
 use crate::{
@@ -12,7 +12,7 @@ use crate::{
 use app::protocol::{ApiError, SessionEndReason};
 use axum::{
     Form,
-    extract::State,
+    extract::{Path, State},
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
@@ -26,6 +26,9 @@ pub struct SignupForm {
     password: String,
     #[serde(default)]
     display_name: Option<String>,
+    /// From `/join/<token>`.
+    #[serde(default)]
+    invitation: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,10 +49,26 @@ pub async fn signup(
             &form.username,
             form.password,
             form.display_name.as_deref(),
+            form.invitation.as_deref(),
             from,
         )
         .await;
-    signed_in_or_back(&state, jar, result, "/signup", &form.username)
+    // Back to the page the form was on: the invitation's, or /signup.
+    let form_path = match form.invitation.as_deref().filter(|token| !token.is_empty()) {
+        // (Tokens are URL-safe base64: anything else is dropped, not echoed.)
+        Some(token) => format!("/join/{}", url_safe(token)),
+        None => "/signup".to_owned(),
+    };
+    signed_in_or_back(&state, jar, result, &form_path, &form.username)
+}
+
+/// The characters of `token` a URL-safe base64 token has, at most 64.
+fn url_safe(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(64)
+        .collect()
 }
 
 pub async fn login(
@@ -136,6 +155,25 @@ fn back_with(form_path: &str, error: AuthError, username: Option<&str>) -> Respo
     }
     let query = serde_urlencoded::to_string(query).unwrap_or_default();
     Redirect::to(&format!("{form_path}?{query}")).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetForm {
+    new_password: String,
+}
+
+/// `/reset/:token`'s form: the new password is set and every session of
+/// the person ends; they sign in with it.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    match reset_and_end(&state, &token, form.new_password).await {
+        Ok(()) => Redirect::to("/login?reset=1").into_response(),
+        Err(error) => back_with(&format!("/reset/{}", url_safe(&token)), error, None),
+    }
 }
 
 #[derive(Deserialize)]

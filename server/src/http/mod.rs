@@ -1,6 +1,8 @@
 //! HTTP routes besides the pages: the JSON auth API, the HTML form posts, the
 //! health check and the metrics; and the security headers every response gets.
 
+mod admin;
+mod admin_page;
 mod api;
 mod attachments;
 mod caching;
@@ -16,12 +18,12 @@ mod viewer;
 pub use caching::cache_control;
 pub use error::{ApiJson, HttpError};
 pub use security::{Policy as SecurityPolicy, refuse_foreign_writes, security_headers};
-pub use viewer::{Authenticated, resolve_viewer};
+pub use viewer::{AdminOnly, Authenticated, resolve_viewer};
 
 use crate::state::AppState;
 use axum::{
     Router,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -31,15 +33,71 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/logout", post(api::logout))
         .route("/api/auth/logout-all", post(api::logout_all))
         .route("/api/auth/password", post(api::change_password))
+        .route("/api/auth/reset", post(api::reset_password))
         .route("/api/me", get(api::me).patch(api::update_me))
+        .merge(admin_routes())
         .route("/signup", post(forms::signup))
         .route("/login", post(forms::login))
         .route("/logout", post(forms::logout))
         .route("/logout-all", post(forms::logout_all))
         .route("/account/password", post(forms::change_password))
         .route("/account/profile", post(forms::change_display_name))
+        .route("/reset/{token}", post(forms::reset_password))
         .route("/healthz", get(health::check))
         .route("/readyz", get(health::ready))
+}
+
+/// The instance admins' routes: the JSON API and the Admin page's forms,
+/// each guarded by `AdminOnly`.
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/users", get(admin::users))
+        .route(
+            "/api/admin/users/{user_id}/deactivate",
+            post(admin::deactivate),
+        )
+        .route(
+            "/api/admin/users/{user_id}/reactivate",
+            post(admin::reactivate),
+        )
+        .route("/api/admin/users/{user_id}/admin", put(admin::set_admin))
+        .route(
+            "/api/admin/users/{user_id}/reset-link",
+            post(admin::reset_link),
+        )
+        .route(
+            "/api/admin/signup",
+            get(admin::signup).put(admin::set_signup),
+        )
+        .route(
+            "/api/admin/invitations",
+            get(admin::invitations).post(admin::invite),
+        )
+        .route(
+            "/api/admin/invitations/{token}",
+            axum::routing::delete(admin::revoke),
+        )
+        .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/figures", get(admin::figures))
+        .route(
+            "/admin/users/{user_id}/deactivate",
+            post(admin_page::deactivate),
+        )
+        .route(
+            "/admin/users/{user_id}/reactivate",
+            post(admin_page::reactivate),
+        )
+        .route("/admin/users/{user_id}/admin", post(admin_page::set_admin))
+        .route(
+            "/admin/users/{user_id}/reset-link",
+            post(admin_page::reset_link),
+        )
+        .route("/admin/signup", post(admin_page::set_signup))
+        .route("/admin/invitations", post(admin_page::invite))
+        .route(
+            "/admin/invitations/{token}/revoke",
+            post(admin_page::revoke),
+        )
 }
 
 /// What the metrics listener serves (see `--metrics-addr`): the figures of

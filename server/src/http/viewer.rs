@@ -33,6 +33,26 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// A request from a signed-in instance admin: the one place the admin
+/// routes (JSON and the Admin page's forms) are guarded. Anyone else
+/// signed in is refused with 403 `not_admin`; strangers with 401.
+pub struct AdminOnly(pub User);
+
+impl FromRequestParts<AppState> for AdminOnly {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Authenticated { user, .. } = Authenticated::from_request_parts(parts, state).await?;
+        if !user.admin {
+            return Err(crate::refusals::not_admin().into());
+        }
+        Ok(Self(user))
+    }
+}
+
 /// Middleware for the pages: resolves the viewer once and leaves it in the
 /// request's extensions for the Leptos components (see `app::ui::current_user`).
 /// A broken or expired session is simply "nobody signed in". Pages that need a
@@ -54,13 +74,17 @@ pub async fn resolve_viewer(
     }
     request.extensions_mut().insert(Viewer(viewer));
     request.extensions_mut().insert(state.chats.clone());
+    request.extensions_mut().insert(state.instance.clone());
     next.run(request).await
 }
 
 fn page_redirect(path: &str, signed_in: bool) -> Option<&'static str> {
-    let private =
-        path == "/" || path.starts_with("/chats/") || path == "/account" || path == "/settings";
-    let sign_in_page = path == "/login" || path == "/signup";
+    let private = path == "/"
+        || path.starts_with("/chats/")
+        || path == "/account"
+        || path == "/settings"
+        || path == "/admin";
+    let sign_in_page = path == "/login" || path == "/signup" || path.starts_with("/join/");
     match (signed_in, private, sign_in_page) {
         (false, true, _) => Some("/login"),
         (true, _, true) => Some("/"),
@@ -77,6 +101,9 @@ mod tests {
         assert_eq!(page_redirect("/", false), Some("/login"));
         assert_eq!(page_redirect("/chats/abc", false), Some("/login"));
         assert_eq!(page_redirect("/account", false), Some("/login"));
+        assert_eq!(page_redirect("/admin", false), Some("/login"));
+        assert_eq!(page_redirect("/join/abc", true), Some("/"));
+        assert_eq!(page_redirect("/reset/abc", true), None);
         assert_eq!(page_redirect("/login", true), Some("/"));
         assert_eq!(page_redirect("/signup", true), Some("/"));
         assert_eq!(page_redirect("/login", false), None);

@@ -132,6 +132,24 @@ impl<A: Adapter> Cluster<A> {
         }
     }
 
+    /// Ends the sockets of `users` on this node alone (what every node's
+    /// watch does for deactivations it reads from the database).
+    pub async fn end_here(&self, users: &[UserId], reason: SessionEndReason) {
+        let rooms: Vec<String> = users.iter().map(|user| Self::user_room(*user)).collect();
+        let Some(namespace) = self.namespace().filter(|_| !rooms.is_empty()) else {
+            return;
+        };
+        let local = namespace.local().to(rooms);
+        if let Err(error) = local
+            .clone()
+            .emit(SessionEnded::NAME, &SessionEnded { reason })
+            .await
+        {
+            tracing::debug!(%error, "cannot tell sockets their session ended");
+        }
+        let _ = local.disconnect().await;
+    }
+
     /// The namespace's operators; `None` once it is closed (the server is
     /// shutting down and there is nobody left to tell).
     fn namespace(&self) -> Option<BroadcastOperators<A>> {
@@ -161,6 +179,19 @@ impl<A: Adapter> Cluster<A> {
                     .map(|sockets| sockets.len())
                     .unwrap_or(0)
             }
+        }
+    }
+
+    /// How many sockets are connected, on every node (this node's alone
+    /// when the others cannot be asked). Lists them all: for the Admin
+    /// page, not for a hot path.
+    pub async fn connected(&self) -> usize {
+        let Some(namespace) = self.namespace() else {
+            return 0;
+        };
+        match timeout(REMOTE_PATIENCE, namespace.fetch_sockets()).await {
+            Ok(Ok(sockets)) => sockets.len(),
+            _ => self.io.sockets().len(),
         }
     }
 
@@ -338,10 +369,14 @@ pub enum Sessions {
     OfUser(UserId),
 }
 
-/// Ending sessions' sockets, for the HTTP side (sign-out, password change),
-/// which does not know the adapter's type.
+/// Ending sessions' sockets, for the HTTP side (sign-out, password change,
+/// deactivation), which does not know the adapter's type; and counting them
+/// (the Admin page's figures).
 pub trait SessionSockets: Send + Sync + 'static {
     fn end(&self, sessions: Sessions, reason: SessionEndReason) -> BoxFuture<'_, ()>;
+
+    /// Sockets connected on every node.
+    fn connected(&self) -> BoxFuture<'_, usize>;
 }
 
 impl<A: Adapter> SessionSockets for Cluster<A> {
@@ -353,5 +388,9 @@ impl<A: Adapter> SessionSockets for Cluster<A> {
             Sessions::OfUser(user) => vec![Self::user_room(user)],
         };
         Box::pin(self.end_sockets(rooms, reason))
+    }
+
+    fn connected(&self) -> BoxFuture<'_, usize> {
+        Box::pin(Cluster::connected(self))
     }
 }

@@ -13,6 +13,7 @@
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 //! | `people.rs`   | each person's share of a node: sockets, one event budget |
+//! | `accounts.rs` | accounts deactivated from the command line: their sockets end |
 //! | `fanout.rs`   | live delivery between nodes watched: `resync` when it comes back |
 //! | `paging.rs`   | what paged events share: a page's size and its cursor |
 //!
@@ -22,6 +23,7 @@
 //! watermark's move), `cluster.rs` (who is online and where, on every node).
 
 mod access;
+mod accounts;
 mod changes;
 mod chats;
 mod cluster;
@@ -191,6 +193,9 @@ pub fn register<A: Adapter + DefinedAdapter>(
     lifecycle.keep(tokio::spawn(presence::recheck_every(
         realtime.clone(),
         config.presence_recheck,
+    )));
+    lifecycle.keep(tokio::spawn(accounts::watch_deactivations(
+        realtime.clone(),
     )));
     let handshake = {
         let realtime = realtime.clone();

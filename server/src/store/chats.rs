@@ -186,11 +186,13 @@ fn direct_key(a: UserId, b: UserId) -> String {
 }
 
 impl Store {
-    /// The users with these usernames (those that exist).
+    /// The users with these usernames (those that exist and are active: a
+    /// deactivated account is in no new chat and no mention).
     pub async fn find_users(&self, usernames: &[Username]) -> Result<Vec<User>, StoreError> {
         let names: Vec<&str> = usernames.iter().map(Username::as_str).collect();
         let rows = user::Entity::find()
             .filter(user::Column::Username.is_in(names))
+            .filter(user::Column::DeactivatedAt.is_null())
             .all(&self.db)
             .await?;
         Ok(rows

@@ -1,6 +1,7 @@
 //! Storage: SeaORM entities, migrations, and the queries the server needs. The
 //! only code that writes SQL and the only place that knows about transactions.
 
+mod admin;
 mod attachments;
 mod changes;
 mod chats;
@@ -17,6 +18,7 @@ mod throttle;
 mod users;
 mod writer;
 
+pub use admin::{StoredInvitation, usable as invitation_usable};
 pub use attachments::{NewAttachment, StoredAttachment};
 pub use changes::{Change, ChangeError, Changed};
 pub use chats::{ChatCursor, ChatPrefs, ChatRecord, Member, MemberIds, Membership};

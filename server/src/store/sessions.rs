@@ -35,6 +35,9 @@ impl Store {
     ) -> Result<Option<User>, StoreError> {
         let found = session::Entity::find_by_id(token_hash.to_owned())
             .filter(session::Column::ExpiresAt.gt(now))
+            // (Deactivating deletes the sessions too; this closes the race
+            // with a sign-in in flight.)
+            .filter(user::Column::DeactivatedAt.is_null())
             .find_also_related(user::Entity)
             .one(&self.db)
             .await?;

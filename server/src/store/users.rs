@@ -10,6 +10,8 @@ pub struct NewUser<'a> {
     pub username: &'a Username,
     pub display_name: &'a DisplayName,
     pub password_hash: String,
+    /// An instance admin from the start (the first account always is).
+    pub admin: bool,
 }
 
 /// An account as stored, with the secret the public [`User`] leaves out.
@@ -18,6 +20,7 @@ pub struct StoredUser {
     pub user: User,
     pub password_hash: String,
     pub settings: Settings,
+    pub created_at: DateTime<Utc>,
 }
 
 impl From<user::Model> for StoredUser {
@@ -31,8 +34,11 @@ impl From<user::Model> for StoredUser {
                 display_name: row.display_name,
                 online: false,
                 last_seen_at: row.last_seen_at,
+                admin: row.admin,
+                deactivated: row.deactivated_at.is_some(),
             },
             password_hash: row.password_hash,
+            created_at: row.created_at,
         }
     }
 }
@@ -47,8 +53,11 @@ fn settings_of(row: &user::Model) -> Settings {
 }
 
 impl Store {
-    /// Creates an account; [`StoreError::Conflict`] when the username is taken.
+    /// Creates an account; [`StoreError::Conflict`] when the username is
+    /// taken. The first account of an instance is its admin.
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User, StoreError> {
+        let writing = self.writing().await;
+        let first = user::Entity::find().one(&*writing).await?.is_none();
         let row = user::ActiveModel {
             id: Set(Uuid::now_v7()),
             username: Set(new.username.as_str().to_owned()),
@@ -61,8 +70,10 @@ impl Store {
             typing_indicators: Set(true),
             last_seen_visibility: Set(LastSeenVisibility::Everyone.as_str().to_owned()),
             group_adds: Set(GroupAdds::Everyone.as_str().to_owned()),
+            admin: Set(new.admin || first),
+            deactivated_at: Set(None),
         }
-        .insert(&*self.writing().await)
+        .insert(&*writing)
         .await?;
         Ok(StoredUser::from(row).user)
     }

@@ -2,6 +2,7 @@
 //! own SQLite file in a temp dir, and talks to it over real sockets.
 
 mod accounts;
+mod admin;
 mod attachments;
 mod changes;
 mod chat_list;

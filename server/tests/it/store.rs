@@ -37,6 +37,7 @@ pub(crate) async fn user(store: &Store, name: &str) -> UserId {
         username: &username,
         display_name: &display_name,
         password_hash: "hash".into(),
+        admin: false,
     };
     store.create_user(new).await.expect("user created").id
 }
@@ -106,9 +107,11 @@ async fn store_contract(store: Store) {
             username: &taken,
             display_name: &name,
             password_hash: "x".into(),
+            admin: false,
         })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict)));
+    admin_contract(&store, harley, mike).await;
     assert_eq!(
         store
             .find_user_by_username(&taken)
@@ -411,4 +414,95 @@ async fn store_contract(store: Store) {
         .unwrap();
     assert!(mike_row.user.last_seen_at.is_some());
     assert!(store.recorded_online().await.unwrap().is_empty());
+}
+
+/// Instance admins: the first account is one; invitations and reset links
+/// run out by use and by time (the time is passed in, so no test waits for
+/// a clock); deactivation ends sessions.
+async fn admin_contract(store: &Store, first: UserId, second: UserId) {
+    let stored = |user| async move { store.stored_user(user).await.unwrap().unwrap().user };
+    assert!(stored(first).await.admin, "the first account is an admin");
+    assert!(!stored(second).await.admin);
+
+    let now = Utc::now();
+    store
+        .create_invitation("once", None, Some(now + Duration::hours(1)), Some(1))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .take_invitation("once", now + Duration::hours(2))
+            .await
+            .unwrap(),
+        "expired"
+    );
+    assert!(store.take_invitation("once", now).await.unwrap());
+    assert!(
+        !store.take_invitation("once", now).await.unwrap(),
+        "used up"
+    );
+    store.give_back_invitation("once").await.unwrap();
+    assert!(store.revoke_invitation("once").await.unwrap());
+    assert!(
+        !store.take_invitation("once", now).await.unwrap(),
+        "revoked"
+    );
+    assert!(!store.take_invitation("no such", now).await.unwrap());
+
+    store
+        .create_password_reset("reset-hash", second, now + Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .spend_password_reset("reset-hash", now + Duration::hours(25))
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        store.spend_password_reset("reset-hash", now).await.unwrap(),
+        Some(second)
+    );
+    assert_eq!(
+        store.spend_password_reset("reset-hash", now).await.unwrap(),
+        None,
+        "used"
+    );
+
+    store
+        .create_session(NewSession {
+            token_hash: "before deactivation",
+            user_id: second,
+            expires_at: now + Duration::days(1),
+        })
+        .await
+        .unwrap();
+    assert!(store.deactivate(second, now).await.unwrap());
+    assert!(!store.deactivate(second, now).await.unwrap(), "once");
+    assert_eq!(
+        store
+            .find_session_user("before deactivation", now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .deactivated_since(now - Duration::seconds(1))
+            .await
+            .unwrap(),
+        vec![second]
+    );
+    assert!(stored(second).await.deactivated);
+    assert!(store.reactivate(second).await.unwrap());
+    assert!(!stored(second).await.deactivated);
+    assert!(
+        store
+            .deactivated_since(now - Duration::seconds(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

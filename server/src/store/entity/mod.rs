@@ -1,11 +1,15 @@
 //! SeaORM entities: one file per table. Private to the store.
 
 pub mod attachment;
+pub mod audit_entry;
 pub mod auth_throttle;
 pub mod block;
 pub mod chat;
 pub mod chat_member;
+pub mod instance_setting;
+pub mod invitation;
 pub mod message;
+pub mod password_reset;
 pub mod reaction;
 pub mod session;
 pub mod user;

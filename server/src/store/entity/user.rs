@@ -20,6 +20,10 @@ pub struct Model {
     pub last_seen_visibility: String,
     /// `everyone`, `contacts` or `nobody`.
     pub group_adds: String,
+    /// An instance admin (see `store/admin.rs`).
+    pub admin: bool,
+    /// Set when an instance admin deactivated the account.
+    pub deactivated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261128_000002_search_and_mentions;
 mod m20261128_000003_attachments;
 mod m20261206_000001_group_adds;
 mod m20261207_000001_chat_list_index;
+mod m20261208_000001_instance_admins;
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_attachments::Migration),
             Box::new(m20261206_000001_group_adds::Migration),
             Box::new(m20261207_000001_chat_list_index::Migration),
+            Box::new(m20261208_000001_instance_admins::Migration),
         ]
     }
 }

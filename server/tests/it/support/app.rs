@@ -21,6 +21,9 @@ pub struct TestApp {
 
 pub fn settings_for(db_file: PathBuf) -> Settings {
     Settings {
+        command: None,
+        signup: None,
+        public_url: None,
         addr: "127.0.0.1:0".parse().expect("a literal address"),
         metrics_addr: Some("127.0.0.1:0".parse().expect("a literal address")),
         database_url: format!("sqlite://{}?mode=rwc", db_file.display()),
