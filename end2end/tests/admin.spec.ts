@@ -16,7 +16,7 @@ async function auditBothSchemes(page: Page, what: string) {
   await page.emulateMedia({ colorScheme: null });
 }
 
-test('an admin runs the instance from the Admin page', async ({ browser, server }) => {
+test('an admin runs the instance from the Admin page', async ({ browser, server }, testInfo) => {
   const harley = await person(browser);
   const mike = await person(browser);
   const sara = await person(browser);
@@ -91,6 +91,7 @@ test('an admin runs the instance from the Admin page', async ({ browser, server 
 
   // The audit trail says who did what to whom, newest first.
   await page.goto(`${server.url}/admin`);
+  await page.screenshot({ path: testInfo.outputPath('admin-page.png'), fullPage: true });
   const trail = page.getByTestId('audit-trail').getByRole('listitem');
   await expect(trail).toHaveCount(4);
   await expect(trail.nth(0)).toContainText('harley made a password-reset link for sara');

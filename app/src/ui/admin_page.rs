@@ -55,7 +55,7 @@ pub fn AdminPage() -> impl IntoView {
             }
             _ => form_error_text(&code, None),
         });
-    let reset = reset_link_shown(location);
+    let reset = reset_link_asked(location);
     view! {
         <Title text="Admin · Parley"/>
         <section class="auth-card admin-page">
@@ -63,18 +63,18 @@ pub fn AdminPage() -> impl IntoView {
             <h2>"Admin"</h2>
             {done.map(|text| view! { <p class="form-notice" role="status" data-testid="admin-done">{text}</p> })}
             {error.map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
-            {reset.map(|(username, url)| view! {
-                <div class="form-notice" role="status">
-                    <p>"A password-reset link for " <strong>{username}</strong> ", valid for 24 hours, once:"</p>
-                    <input class="link-field" readonly value=url aria-label="Password-reset link" data-testid="reset-link"/>
-                </div>
-            })}
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || {
-                    let query = query.clone();
+                    let (query, reset) = (query.clone(), reset.clone());
                     Suspend::new(async move {
                         match data.await {
-                            Ok(Some(view)) => view! { <Sections view query/> }.into_any(),
+                            Ok(Some(view)) => {
+                                let reset = reset.map(|(username, token)| {
+                                    let url = format!("{}/reset/{token}", view.public_url);
+                                    view! { <ResetLinkShown username url/> }
+                                });
+                                view! { {reset} <Sections view query/> }.into_any()
+                            }
                             Ok(None) => view! {
                                 <p class="form-error" role="alert" data-testid="not-admin">
                                     "Only the admins of this Parley can see this page."
@@ -109,30 +109,26 @@ fn done_text(done: &str) -> Option<&'static str> {
 
 /// The reset link a `reset-link` post came back with: the token and whose
 /// it is, from the address. Only a token's characters pass, and the link
-/// is this page's own origin: an address someone else wrote shows at most
-/// a link to this Parley's reset page.
-fn reset_link_shown(location: Location) -> Option<(String, String)> {
+/// starts with this instance's own address: an address someone else wrote
+/// shows at most a link to this Parley's reset page.
+fn reset_link_asked(location: Location) -> Option<(String, String)> {
     let token = location.query("resetToken")?;
     let username = location.query("resetFor").unwrap_or_default();
     let url_safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if token.is_empty() || !token.chars().all(url_safe) || !username.chars().all(url_safe) {
         return None;
     }
-    Some((username, format!("{}/reset/{token}", own_origin())))
+    Some((username, token))
 }
 
-/// Where this page is served from, as links to it start.
-fn own_origin() -> String {
-    #[cfg(feature = "ssr")]
-    {
-        let host = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.headers.get(http::header::HOST).cloned())
-            .and_then(|host| host.to_str().ok().map(str::to_owned))
-            .unwrap_or_default();
-        format!("//{host}")
+#[component]
+fn ResetLinkShown(username: String, url: String) -> impl IntoView {
+    view! {
+        <div class="form-notice" role="status">
+            <p>"A password-reset link for " <strong>{username}</strong> ", valid for 24 hours, once:"</p>
+            <input class="link-field" readonly value=url aria-label="Password-reset link" data-testid="reset-link"/>
+        </div>
     }
-    #[cfg(not(feature = "ssr"))]
-    window().location().origin().unwrap_or_default()
 }
 
 #[component]
@@ -143,6 +139,7 @@ fn Sections(view: AdminView, query: String) -> impl IntoView {
         signup,
         invitations,
         audit,
+        public_url: _,
     } = view;
     let more_people = users.next.map(|before| {
         let to = format!(
@@ -321,12 +318,14 @@ fn InvitationRow(invitation: Invitation) -> impl IntoView {
         Some(max) => format!("{} of {max} uses", invitation.uses),
         None => format!("{} uses", invitation.uses),
     };
-    let state = if invitation.revoked {
-        "revoked"
-    } else if invitation.usable {
-        "open"
-    } else {
-        "expired or used up"
+    let used_up = invitation
+        .max_uses
+        .is_some_and(|max| invitation.uses >= max);
+    let state = match (invitation.revoked, invitation.usable, used_up) {
+        (true, _, _) => "revoked",
+        (false, true, _) => "open",
+        (false, false, true) => "used up",
+        (false, false, false) => "expired",
     };
     let token = invitation.token.clone();
     view! {

@@ -74,6 +74,9 @@ pub struct AdminView {
     pub signup: crate::model::SignupMode,
     pub invitations: crate::protocol::Invitations,
     pub audit: crate::protocol::AuditPage,
+    /// Where people reach this instance (`--public-url`): what the links
+    /// made here start with.
+    pub public_url: String,
 }
 
 /// The server's [`ChatSource`], in each request's extensions. Server only.
@@ -183,15 +186,7 @@ pub async fn signup_state(invitation: Option<String>) -> Result<SignupState, Ser
 /// instance admin).
 #[cfg(feature = "ssr")]
 pub async fn admin_view(asked: AdminAsk) -> Result<Option<AdminView>, ServerFnError> {
-    let parts: http::request::Parts =
-        use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
-    let viewer = parts
-        .extensions
-        .get::<Viewer>()
-        .and_then(|viewer| viewer.0.clone());
-    let (Some(viewer), Some(PageInstance(source))) =
-        (viewer, parts.extensions.get::<PageInstance>().cloned())
-    else {
+    let Some((viewer, PageInstance(source))) = page_source()? else {
         return Ok(None);
     };
     source
@@ -209,17 +204,18 @@ pub async fn from_the_server<T>() -> T {
     std::future::pending().await
 }
 
-/// The viewer and where their data comes from (`None` when nobody is
-/// signed in).
+/// The viewer and where their data comes from, a source the server left in
+/// the request's extensions (`None` when nobody is signed in).
 #[cfg(feature = "ssr")]
-fn page_source() -> Result<Option<(User, PageChats)>, ServerFnError> {
+fn page_source<Source: Clone + Send + Sync + 'static>()
+-> Result<Option<(User, Source)>, ServerFnError> {
     let parts: http::request::Parts =
         use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
     let viewer = parts
         .extensions
         .get::<Viewer>()
         .and_then(|viewer| viewer.0.clone());
-    Ok(match (viewer, parts.extensions.get::<PageChats>()) {
+    Ok(match (viewer, parts.extensions.get::<Source>()) {
         (Some(user), Some(source)) => Some((user, source.clone())),
         _ => None,
     })

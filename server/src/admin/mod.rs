@@ -81,6 +81,11 @@ impl Admin {
         }
     }
 
+    /// Where people reach this instance: what its links start with.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// Accounts newest first, by page; `query` narrows by name.
     pub async fn users(
         &self,

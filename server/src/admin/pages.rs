@@ -67,6 +67,7 @@ impl InstancePages {
                 .admin
                 .audit_trail(asked.audit_before.as_deref())
                 .await?,
+            public_url: self.admin.public_url().to_owned(),
         })
     }
 }

@@ -137,16 +137,7 @@ impl Store {
 
     /// The accounts deactivated since `since` (by any node or the command line).
     pub async fn deactivated_since(&self, since: DateTime<Utc>) -> Result<Vec<UserId>, StoreError> {
-        Ok(user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::DeactivatedAt.gt(since))
-            .into_tuple::<Uuid>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(UserId)
-            .collect())
+        self.user_ids(user::Column::DeactivatedAt.gt(since)).await
     }
 
     /// Who may sign up (open on an instance that never said).

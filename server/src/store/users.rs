@@ -128,10 +128,18 @@ impl Store {
     /// Everyone recorded as online: checked against the sockets after a
     /// restart or a node's crash, which record nothing.
     pub async fn recorded_online(&self) -> Result<Vec<UserId>, StoreError> {
+        self.user_ids(user::Column::Online.eq(true)).await
+    }
+
+    /// The ids of the accounts that match `filter`.
+    pub(super) async fn user_ids(
+        &self,
+        filter: sea_orm::sea_query::Expr,
+    ) -> Result<Vec<UserId>, StoreError> {
         Ok(user::Entity::find()
             .select_only()
             .column(user::Column::Id)
-            .filter(user::Column::Online.eq(true))
+            .filter(filter)
             .into_tuple::<Uuid>()
             .all(&self.db)
             .await?
