@@ -67,8 +67,9 @@ pub struct User {
         deserialize_with = "crate::timestamp::optional"
     )]
     pub last_seen_at: Option<DateTime<Utc>>,
-    /// Runs this instance (see docs/PROTOCOL.md, "Instance admins").
-    #[serde(default)]
+    /// Runs this instance (see docs/PROTOCOL.md, "Instance admins"); on
+    /// the wire only when true (`GET /api/me` always says, see `Me`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub admin: bool,
     /// Deactivated by an instance admin: cannot sign in; what they wrote
     /// stays, shown under their name.

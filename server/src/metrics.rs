@@ -271,6 +271,11 @@ impl Metrics {
         self.fan_out_heals.inc();
     }
 
+    /// Times live delivery between nodes came back (`/readyz` says it too).
+    pub fn fan_out_heals(&self) -> u64 {
+        self.fan_out_heals.get()
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
         let mut text = Vec::new();

@@ -70,6 +70,23 @@ pub struct UpdateProfileRequest {
     pub display_name: String,
 }
 
+/// `GET /api/me` (and `PATCH`'s reply): the signed-in person, and whether
+/// they are an instance admin, said either way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: User,
+    pub admin: bool,
+}
+
+impl From<User> for Me {
+    fn from(mut user: User) -> Self {
+        // Said once, here, rather than by the user's own (optional) field.
+        let admin = std::mem::take(&mut user.admin);
+        Self { user, admin }
+    }
+}
+
 /// `POST /api/auth/reset`: a new password through a one-time link an
 /// instance admin made (`/reset/<token>`). Every session of the person ends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,5 +311,29 @@ mod tests {
         let bare: SignupRequest =
             serde_json::from_value(json!({"username": "mike", "password": "pw"})).unwrap();
         assert_eq!(bare.display_name, None);
+    }
+
+    #[test]
+    fn me_always_says_whether_one_is_an_admin() {
+        let user = User {
+            id: crate::model::UserId(uuid::Uuid::nil()),
+            username: "mike".into(),
+            display_name: "Mike".into(),
+            online: false,
+            last_seen_at: None,
+            admin: false,
+            deactivated: false,
+        };
+        let plain = serde_json::to_value(&user).unwrap();
+        assert_eq!(plain.get("admin"), None, "members carry it only when true");
+        let me = serde_json::to_value(Me::from(user.clone())).unwrap();
+        assert_eq!(me["admin"], json!(false));
+        let admin = Me::from(User {
+            admin: true,
+            ..user
+        });
+        let json = serde_json::to_string(&admin).unwrap();
+        assert_eq!(json.matches("\"admin\"").count(), 1, "{json}");
+        assert!(serde_json::from_str::<Me>(&json).unwrap().admin);
     }
 }

@@ -10,7 +10,7 @@ use crate::{
 use app::{
     model::{DisplayName, User},
     protocol::{
-        ApiError, AuthReply, ChangePasswordRequest, LoginRequest, ResetPasswordRequest,
+        ApiError, AuthReply, ChangePasswordRequest, LoginRequest, Me, ResetPasswordRequest,
         SessionEndReason, SignupRequest, UpdateProfileRequest,
     },
 };
@@ -129,8 +129,8 @@ pub async fn reset_and_end(
     Ok(())
 }
 
-pub async fn me(Authenticated { user, .. }: Authenticated) -> Json<User> {
-    Json(user)
+pub async fn me(Authenticated { user, .. }: Authenticated) -> Json<Me> {
+    Json(user.into())
 }
 
 /// Changes the display name; the user as they now are.
@@ -138,7 +138,7 @@ pub async fn update_me(
     State(state): State<AppState>,
     Authenticated { mut user, .. }: Authenticated,
     ApiJson(request): ApiJson<UpdateProfileRequest>,
-) -> Result<Json<User>, HttpError> {
+) -> Result<Json<Me>, HttpError> {
     let name = DisplayName::parse(&request.display_name).map_err(ApiError::from)?;
     state
         .store
@@ -146,7 +146,7 @@ pub async fn update_me(
         .await
         .map_err(ApiError::from)?;
     user.display_name = name.as_str().to_owned();
-    Ok(Json(user))
+    Ok(Json(user.into()))
 }
 
 /// Ends one session and its sockets (the page's form and the API alike).

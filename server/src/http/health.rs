@@ -39,7 +39,8 @@ pub async fn check(State(state): State<AppState>) -> (StatusCode, Json<Health>) 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let fan_out = state.fan_out.as_ref();
     let redis = fan_out.map(FanOut::is_up);
-    let (status, health) = report(&state, redis, fan_out.map(FanOut::heals)).await;
+    let heals = fan_out.map(|_| state.metrics.fan_out_heals());
+    let (status, health) = report(&state, redis, heals).await;
     (status, Json(health))
 }
 

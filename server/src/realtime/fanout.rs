@@ -14,7 +14,7 @@ use socketioxide::adapter::Adapter;
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::Duration,
 };
@@ -24,22 +24,20 @@ use tokio::time::{Instant, MissedTickBehavior, interval, timeout};
 const EVERY: Duration = Duration::from_millis(500);
 const PATIENCE: Duration = Duration::from_secs(1);
 
-/// Whether live delivery between nodes works now, and how often it came
-/// back: for `/readyz` and `/metrics`.
+/// Whether live delivery between nodes works now: for `/readyz` (how often
+/// it came back is counted once, in `Metrics::fan_out_healed`).
 #[derive(Clone, Debug)]
 pub struct FanOut(Arc<FanOutState>);
 
 #[derive(Debug)]
 struct FanOutState {
     up: AtomicBool,
-    heals: AtomicU64,
 }
 
 impl Default for FanOut {
     fn default() -> Self {
         Self(Arc::new(FanOutState {
             up: AtomicBool::new(true),
-            heals: AtomicU64::new(0),
         }))
     }
 }
@@ -47,11 +45,6 @@ impl Default for FanOut {
 impl FanOut {
     pub fn is_up(&self) -> bool {
         self.0.up.load(Ordering::SeqCst)
-    }
-
-    /// Times live delivery came back after it was down.
-    pub fn heals(&self) -> u64 {
-        self.0.heals.load(Ordering::SeqCst)
     }
 }
 
@@ -90,7 +83,6 @@ pub async fn watch<A: Adapter>(
                 }
                 down_since = None;
                 fan_out.0.up.store(true, Ordering::SeqCst);
-                fan_out.0.heals.fetch_add(1, Ordering::SeqCst);
                 metrics.redis(Some(true));
                 metrics.fan_out_healed();
                 tracing::info!(

@@ -3,7 +3,7 @@
 //! only then ack.
 
 use super::{access::Access, dispatch::Ctx, receipts::Audience};
-use crate::store::{AppendMessage, Appended, Arrival, ChangeError, StoredMessage, Watermarks};
+use crate::store::{AppendMessage, Appended, ChangeError, StoredMessage, Watermarks};
 use app::{
     media::{Attachment, MAX_PER_MESSAGE},
     model::{
@@ -85,9 +85,13 @@ pub async fn send_message<A: Adapter>(
     };
     arrival.message.reply_to = quoted.as_ref().map(|(_, quote)| quote.clone());
     arrival.message.attachments = attachments;
-    let moves = landing.moves(&arrival);
     let seq = arrival.message.seq;
-    let caught_up = read_by_sending(&arrival.receipts_before.receipts, me, seq);
+    let moves = moves(
+        &arrival.receipts_before.receipts,
+        &arrival.receipts_after.receipts,
+        me,
+        seq,
+    );
     let Watermarks { receipts, private } = arrival.receipts_after;
     let status = visible_status(&receipts, &private, me, seq);
     let message = arrival.message.with_status(status);
@@ -140,24 +144,46 @@ pub async fn send_message<A: Adapter>(
             .announce_receipt(chat_id, audience, moved.user_id, moved.kind, seq, &private)
             .await;
     }
-    if caught_up {
-        let audience = Audience::Chat { members: &members };
-        ctx.realtime
-            .announce_receipt(chat_id, audience, me, ReceiptKind::Seen, seq, &private)
-            .await;
-    }
     Ok(message)
 }
 
-/// Whether sending moved the sender's own "seen" over messages before this
-/// one: the store raises it to the message (whoever answers has read what they
-/// answer), so others' ticks on what it passed over turn blue. Mike answers
-/// Harley from a chat he opened while her message was on its way.
-fn read_by_sending(before: &[Receipt], sender: UserId, seq: Seq) -> bool {
-    before
+/// Every watermark the commit moved that someone must hear of, read from the
+/// receipts before and after it (one rule, whoever moved):
+/// - another member's: `seen` if it moved (it says `delivered` too), else
+///   `delivered`; only the sender hears when it stood just below the message;
+/// - the sender's own: the store raises their `seen` to what they send
+///   (whoever answers has read what they answer), and that is news only when
+///   it passed over others' messages: their ticks turn blue. (Mike answers
+///   Harley from a chat he opened while her message was on its way.)
+fn moves(before: &[Receipt], after: &[Receipt], sender: UserId, seq: Seq) -> Vec<Move> {
+    let was = |user_id: UserId| {
+        before
+            .iter()
+            .find(|receipt| receipt.user_id == user_id)
+            .map_or((0, 0), |receipt| (receipt.seen_seq, receipt.delivered_seq))
+    };
+    after
         .iter()
-        .find(|receipt| receipt.user_id == sender)
-        .is_some_and(|receipt| receipt.seen_seq < seq - 1)
+        .filter_map(|now| {
+            let (seen, delivered) = was(now.user_id);
+            let (kind, from) = if now.seen_seq > seen {
+                (ReceiptKind::Seen, seen)
+            } else if now.delivered_seq > delivered && now.user_id != sender {
+                (ReceiptKind::Delivered, delivered)
+            } else {
+                return None;
+            };
+            let only_this_message = from == seq - 1;
+            if now.user_id == sender && (kind != ReceiptKind::Seen || only_this_message) {
+                return None;
+            }
+            Some(Move {
+                user_id: now.user_id,
+                kind,
+                only_this_message,
+            })
+        })
+        .collect()
 }
 
 /// The answer to a resend: the original as it stands now (nothing new is
@@ -258,35 +284,58 @@ impl Landing {
         }
         landing
     }
-
-    fn moves(&self, arrival: &Arrival) -> Vec<Move> {
-        let seq = arrival.message.seq;
-        let before = |user_id: UserId| {
-            arrival
-                .receipts_before
-                .receipts
-                .iter()
-                .find(|receipt| receipt.user_id == user_id)
-        };
-        let seen = self.seen_by.iter().map(|&user| (user, ReceiptKind::Seen));
-        let delivered = self
-            .delivered_to
-            .iter()
-            .map(|&user| (user, ReceiptKind::Delivered));
-        seen.chain(delivered)
-            .map(|(user_id, kind)| Move {
-                user_id,
-                kind,
-                only_this_message: before(user_id)
-                    .is_some_and(|receipt| watermark(receipt, kind) == seq - 1),
-            })
-            .collect()
-    }
 }
 
-fn watermark(receipt: &Receipt, kind: ReceiptKind) -> Seq {
-    match kind {
-        ReceiptKind::Seen => receipt.seen_seq,
-        ReceiptKind::Delivered => receipt.delivered_seq,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(n: u128, delivered_seq: Seq, seen_seq: Seq) -> Receipt {
+        Receipt {
+            user_id: UserId(uuid::Uuid::from_u128(n)),
+            delivered_seq,
+            seen_seq,
+        }
+    }
+
+    #[test]
+    fn every_move_is_read_from_before_and_after_one_rule_for_all() {
+        let (sender, seq) = (UserId(uuid::Uuid::from_u128(1)), 5);
+        let before = [
+            receipt(1, 4, 2), // the sender had not read 3 and 4
+            receipt(2, 4, 4), // in the room, up to date
+            receipt(3, 2, 2), // online elsewhere, behind
+            receipt(4, 1, 1), // away: nothing moves
+            receipt(5, 4, 3), // opens the chat: seen and delivered both move
+        ];
+        let after = [
+            receipt(1, 5, 5),
+            receipt(2, 5, 5),
+            receipt(3, 5, 2),
+            receipt(4, 1, 1),
+            receipt(5, 5, 5),
+        ];
+        let read: Vec<(u128, ReceiptKind, bool)> = moves(&before, &after, sender, seq)
+            .into_iter()
+            .map(|moved| {
+                (
+                    moved.user_id.0.as_u128(),
+                    moved.kind,
+                    moved.only_this_message,
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                (1, ReceiptKind::Seen, false),
+                (2, ReceiptKind::Seen, true),
+                (3, ReceiptKind::Delivered, false),
+                (5, ReceiptKind::Seen, false),
+            ]
+        );
+        // A sender who had read everything before: nothing to tell of them.
+        let up_to_date = moves(&[receipt(1, 4, 4)], &[receipt(1, 5, 5)], sender, seq);
+        assert!(up_to_date.is_empty());
     }
 }
