@@ -17,6 +17,15 @@ pub enum Command {
     /// configured database, whether the server runs or not.
     #[command(subcommand)]
     Admin(crate::admin::cli::AdminCommand),
+    /// Write a consistent snapshot of a SQLite instance, running or not,
+    /// and its uploads, into DIR (which must not exist).
+    Backup { dir: PathBuf },
+    /// Put a backup where the configuration says the instance lives (which
+    /// must hold no database and no uploads yet).
+    Restore { dir: PathBuf },
+    /// Check the database (SQLite's and the search index's integrity) and
+    /// that every upload it names is stored; non-zero exit when not.
+    Check,
 }
 
 #[derive(Clone, Debug, Parser)]
@@ -301,7 +310,7 @@ impl Settings {
 }
 
 /// The file of a `sqlite://FILE?…` URL.
-fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+pub(crate) fn sqlite_file(database_url: &str) -> Option<PathBuf> {
     let rest = database_url.strip_prefix("sqlite://")?;
     let file = rest.split('?').next().unwrap_or_default();
     (!file.is_empty() && !file.contains(":memory:")).then(|| PathBuf::from(file))

@@ -18,6 +18,7 @@
 //!   message writes (group commit).
 //! - [`media`]: uploads' bytes and what they really are.
 //! - [`refusals`]: how every boundary's errors reach the client, in one place.
+//! - [`upkeep`]: `parley backup`, `restore` and `check` (SQLite instances).
 //! - [`metrics`], [`telemetry`]: figures for operators, structured logs.
 //!
 //! docs/ARCHITECTURE.md draws the map: the rules between these, the way of one
@@ -40,3 +41,4 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod upkeep;

@@ -71,7 +71,7 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// A PDF-looking file of `size` bytes, each position's byte known.
-fn pdf(size: usize) -> Vec<u8> {
+pub(crate) fn pdf(size: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     bytes.extend((bytes.len()..size).map(|i| (i % 251) as u8));
     bytes
@@ -83,7 +83,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|window| window == needle)
 }
 
-async fn upload_to(
+pub(crate) async fn upload_to(
     addr: SocketAddr,
     token: &str,
     chat: &Chat,
@@ -102,7 +102,7 @@ async fn upload_to(
         .expect("request")
 }
 
-async fn uploaded(response: reqwest::Response) -> Attachment {
+pub(crate) async fn uploaded(response: reqwest::Response) -> Attachment {
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.expect("an attachment")
 }

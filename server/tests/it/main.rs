@@ -17,4 +17,5 @@ mod sessions;
 mod store;
 mod support;
 mod throttling;
+mod upkeep;
 mod write_path;
