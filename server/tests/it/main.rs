@@ -6,6 +6,7 @@ mod admin;
 mod attachments;
 mod changes;
 mod chat_list;
+mod deploy;
 mod groups;
 mod operability;
 mod pages;

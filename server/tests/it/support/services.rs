@@ -45,7 +45,7 @@ fn skip(what: &str) {
 
 /// A service a test needs is not installed: SKIPPED on a developer's machine,
 /// a failure under CI (`CI=true`), where every one must be there.
-fn missing(why: &str) {
+pub fn missing(why: &str) {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
         panic!("{why} (CI=true: a missing service fails, never skips)");
     }
