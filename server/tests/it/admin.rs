@@ -6,6 +6,7 @@ use crate::{
     support::app::{TestApp, error_of, spawn_app, spawn_app_with},
     support::chats::{create_direct, send},
     support::nodes::two_nodes,
+    support::process::run_parley,
     support::socket_client::{Credentials, SocketClient},
 };
 use app::{
@@ -649,32 +650,15 @@ async fn the_audit_trail_says_who_did_what_to_whom_and_the_figures_what_is_here(
 /// `parley admin …`, the release binary, run against the database of a
 /// server that is running.
 async fn parley_admin(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String) {
-    use tokio::io::AsyncWriteExt;
     let database = app.db_dir.path().join("parley.db");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
-        .arg("admin")
-        .args(args)
-        .env(
+    let env = [
+        (
             "DATABASE_URL",
             format!("sqlite://{}?mode=rwc", database.display()),
-        )
-        .env("PARLEY_PUBLIC_URL", app.url(""))
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("parley runs");
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).await.expect("stdin");
-    }
-    let output = child.wait_with_output().await.expect("parley ends");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), said)
+        ),
+        ("PARLEY_PUBLIC_URL", app.url("")),
+    ];
+    run_parley(&[&["admin"], args].concat(), &env, stdin).await
 }
 
 #[tokio::test]

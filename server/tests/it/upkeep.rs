@@ -5,7 +5,7 @@ use crate::{
     attachments::{pdf, upload_to, uploaded},
     support::{
         chats::{create_direct, send},
-        process::{Process, login, signup},
+        process::{Process, login, run_parley, signup},
         socket_client::SocketClient,
     },
 };
@@ -22,22 +22,11 @@ use std::{
 /// `parley ARGS…` against the SQLite file `db`: whether it succeeded, and
 /// what it said.
 async fn parley(db: &Path, args: &[&str]) -> (bool, String) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args(args)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", db.display()),
-        )
-        .env("NO_COLOR", "1")
-        .output()
-        .await
-        .expect("parley runs");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let database = (
+        "DATABASE_URL",
+        format!("sqlite://{}?mode=rwc", db.display()),
     );
-    (output.status.success(), said)
+    run_parley(args, &[database], "").await
 }
 
 #[tokio::test]

@@ -81,3 +81,29 @@ pub async fn login(addr: SocketAddr, name: &str) -> String {
         .expect("an auth reply")
         .token
 }
+
+/// `parley ARGS…` (the release binary) run to its end, as an operator runs
+/// a command, with `env` set and `stdin` given: whether it succeeded, and
+/// everything it printed.
+pub async fn run_parley(args: &[&str], env: &[(&str, String)], stdin: &str) -> (bool, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(args)
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("parley runs");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).await.expect("stdin");
+    }
+    let output = child.wait_with_output().await.expect("parley ends");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}
