@@ -6,10 +6,12 @@ import path from 'node:path';
 
 const workspace = path.resolve(__dirname, '..', '..');
 // What README command 1 builds and people run (`.ci/test` builds it): the
-// release binary, which names the site's hashed files from the hash.txt beside it.
+// release binary, which carries its site (hashed, precompressed) in itself.
 const binary = process.env.PARLEY_BIN ?? path.join(workspace, 'target', 'release', 'parley');
-// The site the binary serves; a measurement of another build points both elsewhere.
-const siteRoot = process.env.PARLEY_SITE ?? path.join(workspace, 'target', 'site');
+// A measurement of another build may point at its site directory instead.
+const siteRoot = process.env.PARLEY_SITE;
+// Nothing the shell says about a site directory reaches the server unasked.
+const { LEPTOS_SITE_ROOT: _unasked, ...inherited } = process.env;
 
 /** A real Parley server on a random port with its own SQLite file. */
 export class ParleyServer {
@@ -29,9 +31,9 @@ export class ParleyServer {
     const child = spawn(binary, ['--addr', `127.0.0.1:${this.port}`], {
       cwd: workspace,
       env: {
-        ...process.env,
+        ...inherited,
         DATABASE_URL: `sqlite://${path.join(this.dataDir, 'parley.db')}?mode=rwc`,
-        LEPTOS_SITE_ROOT: siteRoot,
+        ...(siteRoot ? { LEPTOS_SITE_ROOT: siteRoot } : {}),
         RUST_LOG: 'info',
         NO_COLOR: '1',
         ...this.env,

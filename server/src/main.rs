@@ -1,9 +1,8 @@
 //! `parley`: the chat server. Everything of substance lives in the library.
 
-use clap::Parser;
 use parley_server::{
     admin,
-    config::{Command, Settings},
+    config::{self, Command, ConfigError},
     startup::Application,
     telemetry, upkeep,
 };
@@ -16,16 +15,38 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut settings = Settings::parse();
-    if let Some(command) = settings.command.take() {
+    let mut loaded = match config::load() {
+        Ok(loaded) => loaded,
+        // `--help`, `--version` and refused flags: clap says it and exits.
+        Err(ConfigError::Arguments(error)) => error.exit(),
+        Err(error) => {
+            eprintln!("parley: {error}");
+            std::process::exit(2);
+        }
+    };
+    let command = loaded.settings.command.take();
+    let settings = &loaded.settings;
+    if let Some(command) = command.filter(|command| !matches!(command, Command::Serve)) {
         // The operator reads what the command prints, not the server's log.
         telemetry::init("warn");
         return match command {
-            Command::Admin(command) => admin::cli::run(&settings, command).await,
-            Command::Backup { dir } => upkeep::backup(&settings, &dir),
-            Command::Restore { dir } => upkeep::restore(&settings, &dir),
+            Command::Serve => Ok(()),
+            Command::Config { table: false } => {
+                print!("{}", loaded.report());
+                Ok(())
+            }
+            Command::Config { table: true } => {
+                print!("{}", config::markdown_table());
+                Ok(())
+            }
+            Command::Admin(command) => admin::cli::run(settings, command).await,
+            Command::Backup { dir } => upkeep::backup(settings, &dir),
+            Command::Restore { dir } => upkeep::restore(settings, &dir),
+            Command::Migrate { to, media_to } => {
+                upkeep::migrate(settings, &to, media_to.as_deref()).await
+            }
             Command::Check => {
-                let problems = upkeep::check(&settings)?;
+                let problems = upkeep::check(settings)?;
                 for problem in &problems {
                     eprintln!("{problem}");
                 }
@@ -35,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
         };
     }
     telemetry::init(&settings.log);
-    let application = Application::build(settings).await?;
+    let application = Application::build(loaded.settings).await?;
     application
         .run_until_stopped(parley_server::shutdown::signal())
         .await?;

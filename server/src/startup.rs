@@ -53,7 +53,11 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         // First: a site the pages cannot be served from is said at once.
         let hash_file = site::binary_dir().join(&settings.hash_file);
-        let site = Site::locate(&settings.site_root, settings.hash_files, &hash_file)?;
+        let site = Site::choose(
+            settings.site_root.as_deref(),
+            settings.hash_files,
+            &hash_file,
+        )?;
         tracing::info!(%site, "serving the site");
         let store = Store::connect_with(&settings.database_url, settings.db_wait()).await?;
         let media = Media::open(&settings.media_location(), settings.max_upload_bytes())
@@ -109,6 +113,7 @@ impl Application {
             media,
             settings: Arc::new(settings),
             leptos_options,
+            site_files: site.files,
         };
         let sweeper = tokio::spawn(sweep_every_hour(state.clone()));
         let metrics = metrics_listener
@@ -300,7 +305,7 @@ fn router(state: AppState) -> Router {
             router.route(path, axum::routing::get(page.clone()))
         })
         .merge(http::routes())
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(site::serve)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::resolve_viewer,

@@ -33,6 +33,8 @@ pub struct AppState {
     pub media: crate::media::Media,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// Where the site's files are served from (embedded, or a directory).
+    pub site_files: crate::site::Files,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -304,6 +304,16 @@ impl Media {
         Ok(self.objects.get_opts(&Key::from(key), options).await?)
     }
 
+    /// Copies what is stored under `key` into `to`, under the same key; how
+    /// many bytes (`parley migrate --media-to`).
+    pub async fn copy_to(&self, to: &Media, key: &str) -> Result<u64, MediaError> {
+        let key = Key::from(key);
+        let bytes = self.objects.get(&key).await?.bytes().await?;
+        let size = bytes.len() as u64;
+        to.objects.put(&key, PutPayload::from(bytes)).await?;
+        Ok(size)
+    }
+
     /// Deletes what is stored under `keys`; a failure is logged.
     pub async fn delete(&self, keys: impl IntoIterator<Item = String>) {
         for key in keys {

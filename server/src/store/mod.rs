@@ -15,6 +15,7 @@ mod scrub;
 mod search;
 mod sessions;
 mod throttle;
+mod transfer;
 mod users;
 mod writer;
 
@@ -29,6 +30,7 @@ pub use receipts::Watermarks;
 pub use search::{Found, SearchCursor};
 pub use sessions::NewSession;
 pub use throttle::{Attempts, Rule};
+pub use transfer::{Rows, Transfer, TransferError};
 pub use users::{NewUser, StoredUser};
 pub use writer::{AppendMessage, Appended, Arrival};
 

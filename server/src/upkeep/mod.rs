@@ -1,16 +1,20 @@
 //! The operator's upkeep of a SQLite instance, from the command line:
 //! `parley backup DIR` (a consistent snapshot of a running instance, and its
 //! uploads), `parley restore DIR` (into an instance that has nothing yet) and
-//! `parley check` (is the database sound, are the uploads all there).
+//! `parley check` (is the database sound, are the uploads all there), and
+//! `parley migrate` (onto PostgreSQL, its uploads into a bucket).
 //!
 //! PostgreSQL and S3 have their own tools for this (`pg_dump`, bucket
 //! versioning); these commands say so rather than half-do it.
 
 mod backup;
 mod check;
+mod migrate;
+mod progress;
 
 pub use backup::{backup, restore};
 pub use check::check;
+pub use migrate::migrate;
 
 use crate::{config::Settings, media::Location};
 use anyhow::Context;

@@ -61,7 +61,7 @@ fn photo_with_gps() -> Vec<u8> {
     with_exif
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     let picture = RgbImage::from_pixel(width, height, image::Rgb([30, 60, 90]));
     PngEncoder::new(&mut bytes)

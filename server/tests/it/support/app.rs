@@ -22,6 +22,7 @@ pub struct TestApp {
 pub fn settings_for(db_file: PathBuf) -> Settings {
     Settings {
         command: None,
+        config: None,
         signup: None,
         public_url: None,
         addr: "127.0.0.1:0".parse().expect("a literal address"),
@@ -56,8 +57,10 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         // them: hashed beside a release build (what `.ci/test` builds).
         hash_files: None,
         hash_file: PathBuf::from(env!("CARGO_BIN_EXE_parley")).with_file_name("hash.txt"),
-        // The workspace's build (`cargo leptos build`), wherever the tests run from.
-        site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
+        // The site a release build carries, as people run it; a debug build
+        // carries none: the workspace's (`cargo leptos build`).
+        site_root: (!parley_server::site::EMBEDDED)
+            .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site")),
     }
 }
 

@@ -23,14 +23,20 @@ impl Process {
             )
             .env("PARLEY_EVENT_BURST", "100000")
             .env("PARLEY_EVENTS_PER_SECOND", "100000")
-            .env("NO_COLOR", "1")
-            // The workspace's site, as `spawn_app` serves it: the binary
-            // checks at start-up that it has every file its pages name.
-            .env(
+            .env("NO_COLOR", "1");
+        if !parley_server::site::EMBEDDED {
+            // A debug build carries no site: the workspace's, as `spawn_app` serves it.
+            command.env(
                 "LEPTOS_SITE_ROOT",
                 concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"),
             );
-        let watched = Watched::spawn(&mut command).expect("parley starts");
+        }
+        Self::watch(&mut command)
+    }
+
+    /// `command` (a `parley` that serves) started, once it says where it listens.
+    pub fn watch(command: &mut Command) -> Self {
+        let watched = Watched::spawn(command).expect("parley starts");
         const LISTENING: &str = "listening on http://";
         let line = watched
             .line(|line| line.contains(LISTENING), Duration::from_secs(60))

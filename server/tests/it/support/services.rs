@@ -323,6 +323,17 @@ impl S3Server {
         settings.media_secret_key = Some(Self::SECRET_KEY.into());
     }
 
+    /// The same as the environment of a `parley` command (the bucket's
+    /// endpoint and credentials; the bucket itself is the command's to name).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT", format!("http://127.0.0.1:{}", self.port)),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", Self::ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", Self::SECRET_KEY.into()),
+        ]
+    }
+
     /// The files the bucket holds (its objects, as s3s-fs lays them out).
     pub fn objects(&self) -> Vec<PathBuf> {
         files_under(&self.dir.path().join(Self::BUCKET))

@@ -1,4 +1,18 @@
-//! Every knob in one struct, read from flags or the environment (`parley --help`).
+//! Every knob in one struct, read from flags, the environment or a settings
+//! file (`parley --help`, `parley config`).
+//!
+//! # Layout
+//!
+//! - here: [`Settings`], each setting documented once (its doc comment is its
+//!   `--help`, README's table and `parley config`'s), and what is derived from them;
+//! - [`file`]: loading, with `parley.toml` under the flags and the environment;
+//! - [`report`]: where each value came from, and README's table.
+
+mod file;
+mod report;
+
+pub use file::{ConfigError, Loaded, load, load_from};
+pub use report::{Origin, markdown_table};
 
 use crate::{
     auth::Throttling,
@@ -13,6 +27,16 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 /// What `parley` does besides serving.
 #[derive(Clone, Debug, Subcommand)]
 pub enum Command {
+    /// Serve (what `parley` alone does).
+    Serve,
+    /// Print the settings `parley` would run with and where each comes from
+    /// (a flag, the environment, the settings file or the default), as a
+    /// settings file; secrets are masked.
+    Config {
+        /// Print every setting as the Markdown table README carries instead.
+        #[arg(long, hide = true)]
+        table: bool,
+    },
     /// Run the instance: accounts, roles and sign-up, against the
     /// configured database, whether the server runs or not.
     #[command(subcommand)]
@@ -26,6 +50,19 @@ pub enum Command {
     /// Check the database (SQLite's and the search index's integrity) and
     /// that every upload it names is stored; non-zero exit when not.
     Check,
+    /// Copy this SQLite instance into an empty PostgreSQL database (and its
+    /// uploads into an S3 bucket): every id, seq, watermark, setting and
+    /// session as it is, all or nothing. Stop the server first: what it takes
+    /// in after the copy began stays behind.
+    Migrate {
+        /// The PostgreSQL database, `postgres://USER:PASS@HOST/DB` (empty).
+        #[arg(long)]
+        to: String,
+        /// An S3-compatible bucket, `s3://BUCKET`, for the uploads (the
+        /// endpoint and credentials from `--media-*` / `AWS_*`).
+        #[arg(long)]
+        media_to: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Parser)]
@@ -40,32 +77,44 @@ pub struct Settings {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// A settings file (TOML, one `name = value` per setting, named as the
+    /// flags are). Unset: `parley.toml` in the working directory, if there
+    /// is one. A flag beats the environment, which beats the file.
+    #[arg(long, global = true, env = "PARLEY_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// Who may sign up: `open`, `invite` (with an instance invitation link)
     /// or `closed`. Given, it is stored at start-up (and the Admin page may
     /// change it later); unset, the stored mode stays (`open` on a fresh
     /// instance).
-    #[arg(long, env = "PARLEY_SIGNUP")]
+    #[arg(long, global = true, env = "PARLEY_SIGNUP")]
     pub signup: Option<SignupMode>,
 
     /// The address people reach this instance at, e.g.
     /// `https://chat.example.com`: what invitation and password-reset links
     /// start with. Unset: `http://` and `--addr`.
-    #[arg(long, env = "PARLEY_PUBLIC_URL")]
+    #[arg(long, global = true, env = "PARLEY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
     /// Address to listen on. Port 0 picks a free port (printed at start-up).
-    #[arg(long, env = "PARLEY_ADDR", default_value = "127.0.0.1:3000")]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
     pub addr: SocketAddr,
 
     /// Where `GET /metrics` is served: its own listener, never the public
     /// one. Unset: 127.0.0.1:9464 when that port is free (a second node on
     /// the same machine serves none, and says so); set, it must bind.
-    #[arg(long, env = "PARLEY_METRICS_ADDR")]
+    #[arg(long, global = true, env = "PARLEY_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
 
     /// Database: `sqlite://FILE?mode=rwc` or `postgres://USER:PASS@HOST/DB`.
     #[arg(
         long,
+        global = true,
         env = "DATABASE_URL",
         default_value = "sqlite://parley.db?mode=rwc"
     )]
@@ -73,126 +122,211 @@ pub struct Settings {
 
     /// Redis for running several nodes: `redis://HOST:PORT` (`?protocol=resp3` is
     /// added when missing). Unset: a single node with in-process rooms.
-    #[arg(long, env = "REDIS_URL")]
+    #[arg(long, global = true, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
     /// Other origins (besides the server's own) whose pages may use this server,
     /// comma-separated, e.g. `https://chat.example.com`. No wildcard.
-    #[arg(long, env = "PARLEY_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
 
     /// Mark the session cookie `Secure` (set this when serving over HTTPS).
-    #[arg(long, env = "PARLEY_COOKIE_SECURE", default_value_t = false)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_COOKIE_SECURE",
+        default_value_t = false
+    )]
     pub cookie_secure: bool,
 
     /// How long a sign-in lasts, in days.
-    #[arg(long, env = "PARLEY_SESSION_DAYS", default_value_t = 30)]
+    #[arg(long, global = true, env = "PARLEY_SESSION_DAYS", default_value_t = 30)]
     pub session_days: u32,
 
     /// Events a socket may send per second, sustained (more gets `rate_limited`).
-    #[arg(long, env = "PARLEY_EVENTS_PER_SECOND", default_value_t = 20.0)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_EVENTS_PER_SECOND",
+        default_value_t = 20.0
+    )]
     pub events_per_second: f64,
 
     /// Events a socket may send in a burst above the sustained rate.
-    #[arg(long, env = "PARLEY_EVENT_BURST", default_value_t = 60.0)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_EVENT_BURST",
+        default_value_t = 60.0
+    )]
     pub event_burst: f64,
 
     /// Sockets one person may hold on a node (more are refused at the
     /// handshake with `too_many_sockets`). All of a person's sockets on a
     /// node also share one event budget: twice one socket's.
-    #[arg(long, env = "PARLEY_MAX_SOCKETS_PER_PERSON", default_value_t = 50)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_MAX_SOCKETS_PER_PERSON",
+        default_value_t = 50
+    )]
     pub max_sockets_per_person: usize,
 
     /// Failed sign-ins an account gets (per 15 minutes) before it is refused
     /// with `rate_limited` for a back-off that doubles with each further one;
     /// a client address gets four times as many.
-    #[arg(long, env = "PARLEY_LOGIN_ATTEMPTS", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_LOGIN_ATTEMPTS",
+        default_value_t = 5
+    )]
     pub login_attempts: u32,
 
     /// The first back-off, in seconds (doubling, up to 15 minutes).
-    #[arg(long, env = "PARLEY_LOGIN_BACKOFF_SECONDS", default_value_t = 2.0)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_LOGIN_BACKOFF_SECONDS",
+        default_value_t = 2.0
+    )]
     pub login_backoff_seconds: f64,
 
     /// Sign-ups one client address may make per hour (0: no limit). Generous
     /// by default: a school or office behind one NAT address signs up together.
-    #[arg(long, env = "PARLEY_SIGNUPS_PER_HOUR", default_value_t = 200)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_SIGNUPS_PER_HOUR",
+        default_value_t = 200
+    )]
     pub signups_per_hour: u32,
 
     /// Take the client's address from the last `X-Forwarded-For` entry (set
     /// this behind a reverse proxy that writes it; never otherwise).
-    #[arg(long, env = "PARLEY_TRUST_FORWARDED_FOR", default_value_t = false)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_TRUST_FORWARDED_FOR",
+        default_value_t = false
+    )]
     pub trust_forwarded_for: bool,
 
     /// How long a request waits for a database connection before it is
     /// `unavailable`, in seconds. Long enough for a restart's burst of
     /// reconnects to be served in turn; a database that is down is reported
     /// after this long.
-    #[arg(long, env = "PARLEY_DB_WAIT_SECONDS", default_value_t = 15.0)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_DB_WAIT_SECONDS",
+        default_value_t = 15.0
+    )]
     pub db_wait_seconds: f64,
 
     /// How often people recorded online are checked against their sockets,
     /// in seconds; the first check waits as long, so that after a restart
     /// everyone has come back before anyone is announced offline.
-    #[arg(long, env = "PARLEY_PRESENCE_RECHECK_SECONDS", default_value_t = 30.0)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_PRESENCE_RECHECK_SECONDS",
+        default_value_t = 30.0
+    )]
     pub presence_recheck_seconds: f64,
 
     /// Log filter in `tracing` syntax, e.g. `info,parley_server=debug`.
-    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
     pub log: String,
 
     /// Where uploads are kept on this machine. Default: `media/` next to the
     /// SQLite file (`./media` with PostgreSQL). Ignored with `--media-url`.
-    #[arg(long, env = "PARLEY_MEDIA_DIR")]
+    #[arg(long, global = true, env = "PARLEY_MEDIA_DIR")]
     pub media_dir: Option<PathBuf>,
 
     /// An S3-compatible bucket for uploads, `s3://BUCKET`: what several nodes
     /// share. Credentials and region come from `--media-*` or the usual
     /// `AWS_*` variables.
-    #[arg(long, env = "PARLEY_MEDIA_URL")]
+    #[arg(long, global = true, env = "PARLEY_MEDIA_URL")]
     pub media_url: Option<String>,
 
     /// The S3 endpoint when it is not AWS, e.g. `http://127.0.0.1:9000`.
-    #[arg(long, env = "AWS_ENDPOINT")]
+    #[arg(long, global = true, env = "AWS_ENDPOINT")]
     pub media_endpoint: Option<String>,
 
-    #[arg(long, env = "AWS_REGION")]
+    /// The bucket's region (S3-compatible servers take any).
+    #[arg(long, global = true, env = "AWS_REGION")]
     pub media_region: Option<String>,
 
-    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    /// The bucket's access key.
+    #[arg(long, global = true, env = "AWS_ACCESS_KEY_ID")]
     pub media_access_key: Option<String>,
 
-    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    /// The bucket's secret key (`parley config` masks it).
+    #[arg(
+        long,
+        global = true,
+        env = "AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub media_secret_key: Option<String>,
 
     /// The largest upload, in megabytes (10⁶ bytes).
-    #[arg(long, env = "PARLEY_MAX_UPLOAD_MB", default_value_t = 25)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_MAX_UPLOAD_MB",
+        default_value_t = 25
+    )]
     pub max_upload_mb: u64,
 
     /// Megabytes of uploads one person may hold unsent (uploaded, not yet in
     /// a message; more gets `too_large` until they send or remove some).
-    #[arg(long, env = "PARLEY_UNSENT_UPLOAD_MB", default_value_t = 200)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_UNSENT_UPLOAD_MB",
+        default_value_t = 200
+    )]
     pub unsent_upload_mb: u64,
 
     /// Uploads one person may start per minute (more gets `rate_limited`).
-    #[arg(long, env = "PARLEY_UPLOADS_PER_MINUTE", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_UPLOADS_PER_MINUTE",
+        default_value_t = 30
+    )]
     pub uploads_per_minute: u32,
 
     /// Whether the site's asset names carry a hash of their content (`true`
     /// or `false`; cargo-leptos sets it when it serves). Unset: they do when a
     /// release build's `hash.txt` stands beside this binary. The pages name
     /// them from that file; start-up checks the site has every one.
-    #[arg(long, env = "LEPTOS_HASH_FILES")]
+    #[arg(long, global = true, env = "LEPTOS_HASH_FILES")]
     pub hash_files: Option<bool>,
 
     /// The file that names the site's hashed assets, which a release build
     /// writes beside the binary; a relative path is taken from the binary's
     /// directory (as Leptos takes it).
-    #[arg(long, env = "LEPTOS_HASH_FILE_NAME", default_value = "hash.txt")]
+    #[arg(
+        long,
+        global = true,
+        env = "LEPTOS_HASH_FILE_NAME",
+        default_value = "hash.txt"
+    )]
     pub hash_file: PathBuf,
 
-    /// Directory with the built site (`pkg/` with the WebAssembly, CSS, assets).
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
-    pub site_root: PathBuf,
+    /// Serve the site from this directory (`pkg/` with the WebAssembly, CSS,
+    /// assets) rather than the one a release binary carries: for development.
+    /// Unset in a build that carries none: `target/site`.
+    #[arg(long, global = true, env = "LEPTOS_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
 }
 
 impl Settings {

@@ -1,19 +1,35 @@
 //! The built site the pages name: the WebAssembly, its JavaScript, its chunks'
-//! manifest and the stylesheet under `<site root>/pkg`, and what they are
-//! called.
+//! manifest and the stylesheet under `pkg/`, and what they are called.
 //!
-//! A release build (README command 1) names each file by a hash of its
-//! content and writes the hashes to `hash.txt` beside the binary. That file
-//! is the one source of every name a page gives: Leptos' `HydrationScripts`
-//! and `HashedStylesheet` read it (through [`LeptosOptions::hash_file`],
-//! which [`Site::locate`] points at it), and [`Site::locate`] checks, before
-//! the server listens, that every file it names is there. A server whose
-//! pages would name a file it does not have refuses to start and says why.
+//! # Where the files come from
 //!
-//! Whether names are hashed: `--hash-files` / `LEPTOS_HASH_FILES` when given
+//! A release build (README command 1) carries the whole site in the `parley`
+//! binary ([`embedded`]): cargo-leptos builds the site (hashed, brotli'd and
+//! gzipped) before it compiles the server, whose build script hands it to
+//! `rust-embed`. So `parley` alone, copied anywhere, serves its pages.
+//! `--site-root` serves a directory instead (development, debug builds).
+//!
+//! # How they are named
+//!
+//! A release build names each file by a hash of its content and writes the
+//! hashes to `hash.txt`. That file is the one source of every name a page
+//! gives: Leptos' `HydrationScripts` and `HashedStylesheet` read it (through
+//! [`LeptosOptions::hash_file`]), and [`Site::choose`] checks, before the
+//! server listens, that every file it names is there. A server whose pages
+//! would name a file it does not have refuses to start and says why.
+//!
+//! Embedded, the binary carries its own `hash.txt`. From a directory: whether
+//! names are hashed is `--hash-files` / `LEPTOS_HASH_FILES` when given
 //! (cargo-leptos always gives it), otherwise whether the hash file
-//! (`--hash-file`, by default `hash.txt` beside the binary) is there, so the
-//! release binary shipped with it needs nothing set.
+//! (`--hash-file`, by default `hash.txt` beside the binary) is there.
+//!
+//! [`serve`] answers every request no route took: a file of the site (the
+//! precompressed variant the browser accepts), else the app's 404 page.
+
+mod embedded;
+mod serve;
+
+pub use serve::serve;
 
 use leptos::prelude::LeptosOptions;
 use std::{
@@ -26,13 +42,29 @@ use std::{
 pub const OUTPUT_NAME: &str = "parley";
 /// `site-pkg-dir` in the workspace's `Cargo.toml`.
 pub const PKG_DIR: &str = "pkg";
+/// Whether this binary carries its site (a release build made by cargo-leptos).
+pub const EMBEDDED: bool = embedded::CARRIED;
 
 /// Where the pages' files are and how they are named.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Site {
+    /// What Leptos reads the split manifest from (for an embedded site, the
+    /// few files it reads unpacked into a private directory).
     pub root: PathBuf,
     /// The hash file the names come from, when they carry hashes.
     pub hashes: Option<PathBuf>,
+    /// Where the files are served from.
+    pub files: Files,
+}
+
+/// Where the site's files are served from.
+#[derive(Clone, Debug)]
+pub enum Files {
+    /// A directory on disk (`--site-root`; development and debug builds).
+    Directory(PathBuf),
+    /// Inside this binary; `unpacked` holds what Leptos reads from disk
+    /// (the hash file, the split manifest) for as long as the server runs.
+    Embedded { unpacked: Arc<tempfile::TempDir> },
 }
 
 /// Why the site cannot be served as it is.
@@ -61,9 +93,26 @@ pub enum SiteError {
         root: PathBuf,
         hashes: PathBuf,
     },
+    #[error("cannot unpack the embedded site's hash file and manifest: {0}")]
+    Unpack(std::io::Error),
 }
 
 impl Site {
+    /// The site this server serves: the directory `root` when one is given,
+    /// otherwise the one this binary carries, otherwise `target/site` (a
+    /// debug build run from the workspace).
+    pub fn choose(
+        root: Option<&Path>,
+        hash_files: Option<bool>,
+        hash_file: &Path,
+    ) -> Result<Self, SiteError> {
+        match root {
+            Some(root) => Self::locate(root, hash_files, hash_file),
+            None if EMBEDDED => embedded::site(),
+            None => Self::locate(Path::new("target/site"), hash_files, hash_file),
+        }
+    }
+
     /// The site at `root`, its names hashed when `hash_files` says so or (not
     /// given) when `hash_file` is there; checked whole.
     pub fn locate(
@@ -73,11 +122,13 @@ impl Site {
     ) -> Result<Self, SiteError> {
         let hash_file = hash_file.to_owned();
         let hashed = hash_files.unwrap_or_else(|| hash_file.is_file());
+        let directory = |hashes| Self {
+            root: root.to_owned(),
+            hashes,
+            files: Files::Directory(root.to_owned()),
+        };
         if !hashed {
-            return Ok(Self {
-                root: root.to_owned(),
-                hashes: None,
-            });
+            return Ok(directory(None));
         }
         let text = std::fs::read_to_string(&hash_file).map_err(|error| {
             if error.kind() == std::io::ErrorKind::NotFound {
@@ -98,13 +149,10 @@ impl Site {
                 });
             }
         }
-        Ok(Self {
-            root: root.to_owned(),
-            hashes: Some(hash_file),
-        })
+        Ok(directory(Some(hash_file)))
     }
 
-    /// Leptos' options for this site: the pages name what [`Site::locate`] checked.
+    /// Leptos' options for this site: the pages name what [`Site::choose`] checked.
     pub fn leptos_options(&self, addr: std::net::SocketAddr) -> LeptosOptions {
         // Leptos joins it to the binary's directory: an absolute path stands.
         let hash_file: Arc<str> = match &self.hashes {
@@ -135,7 +183,7 @@ pub fn binary_dir() -> PathBuf {
 /// from it: `kind: hash` lines; the JavaScript, the WebAssembly and the
 /// stylesheet always, the chunks' loader and manifest in a split build.
 /// Err: the kind a complete file must have and this one lacks.
-fn hashed_names(text: &str) -> Result<Vec<String>, &'static str> {
+pub(crate) fn hashed_names(text: &str) -> Result<Vec<String>, &'static str> {
     let hash_of = |kind: &str| {
         text.lines().find_map(|line| {
             let (name, hash) = line.split_once(':')?;
@@ -158,6 +206,14 @@ fn hashed_names(text: &str) -> Result<Vec<String>, &'static str> {
 
 impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Files::Embedded { .. } = self.files {
+            let named = if self.hashes.is_some() {
+                "hashed"
+            } else {
+                "not hashed"
+            };
+            return write!(f, "embedded in this binary (names {named})");
+        }
         match &self.hashes {
             Some(hashes) => write!(
                 f,
