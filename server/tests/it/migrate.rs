@@ -83,7 +83,7 @@ async fn a_grown_instance_moves_to_postgres_and_s3_and_answers_the_same_on_two_n
     let next: Message = harley
         .emit(&SendMessage::new(
             instance.group.id,
-            &Uuid::now_v7().to_string(),
+            Uuid::now_v7().to_string(),
             "we moved",
         ))
         .await
