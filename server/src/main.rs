@@ -28,7 +28,9 @@ async fn main() -> anyhow::Result<()> {
     let settings = &loaded.settings;
     if let Some(command) = command.filter(|command| !matches!(command, Command::Serve)) {
         // The operator reads what the command prints, not the server's log.
-        telemetry::init("warn");
+        // (sqlx's slow-statement warnings are for a server's log, not a
+        // bulk copy's screen.)
+        telemetry::init("warn,sqlx=error");
         return match command {
             Command::Serve => Ok(()),
             Command::Config { table: false } => {
