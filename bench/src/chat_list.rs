@@ -102,7 +102,7 @@ pub async fn chat_list(
 
 /// `chats` groups of the reader and one maker each, each with a message
 /// from its maker; shows progress as it goes (counts, rate, time left).
-async fn make_groups(
+pub(crate) async fn make_groups(
     makers: &[Arc<Socket>],
     reader: &str,
     chats: usize,

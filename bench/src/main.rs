@@ -3,6 +3,7 @@
 
 mod avalanche;
 mod chat_list;
+mod pages;
 mod report;
 mod scenarios;
 mod search;
@@ -25,6 +26,9 @@ enum Scenario {
     Group,
     /// A user with 10 000 unread messages opens the chat.
     Unread,
+    /// Signed-in page loads (`/`, `/chats/:id`) and `/login`, `--queries`
+    /// each at every `--concurrency`, for a person in `--chats` chats.
+    Pages,
     /// `direct` with senders on one node and receivers on another (needs
     /// `--database-url postgres://…` and `--redis-url`).
     MultiNode,
@@ -95,6 +99,12 @@ struct Args {
     chats: usize,
     #[arg(long, default_value_t = 500)]
     queries: usize,
+    /// pages: how many requests are in flight at once, each run in turn.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,32")]
+    concurrency: Vec<usize>,
+    /// The started server's worker threads (tokio's; default: one per core).
+    #[arg(long)]
+    server_threads: Option<usize>,
     /// Print one JSON record instead of the table.
     #[arg(long)]
     json: bool,
@@ -107,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
         binary: args.server.clone(),
         database_url: args.database_url.clone(),
         redis_url: args.redis_url.clone(),
+        threads: args.server_threads,
     };
     let start = || async {
         match args.addr {
@@ -154,6 +165,17 @@ async fn main() -> anyhow::Result<()> {
                 args.chats,
                 args.messages,
                 args.queries,
+                &mut report,
+            )
+            .await?;
+        }
+        Scenario::Pages => {
+            let server = start().await?;
+            pages::pages(
+                &server,
+                args.chats,
+                args.queries,
+                &args.concurrency,
                 &mut report,
             )
             .await?;

@@ -67,6 +67,21 @@ pub struct Report {
     pub chats: u64,
     /// chat-list: the first HTML of `/`, uncompressed.
     pub page_bytes: Option<u64>,
+    /// pages: each page at each concurrency.
+    pub pages: Vec<PageRun>,
+}
+
+/// pages: one page fetched again and again, so many at once.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PageRun {
+    pub path: String,
+    pub concurrency: usize,
+    pub pages_per_second: f64,
+    pub latency: Latency,
+    /// The page as sent (brotli).
+    pub bytes: u64,
+    /// The server's CPU over the run.
+    pub server_cpu_seconds: Option<f64>,
 }
 
 type Snapshot = (Option<ProcStats>, Option<ProcStats>);
@@ -206,8 +221,25 @@ impl Report {
         push("server CPU", self.server_cpu_seconds.map(cpu));
         push("bench RSS", self.bench_rss_kib.map(mib));
         push("bench CPU", self.bench_cpu_seconds.map(cpu));
-        rows.iter()
+        let mut table: String = rows
+            .iter()
             .map(|(name, value)| format!("{name:<24} {value}\n"))
-            .collect()
+            .collect();
+        for run in &self.pages {
+            let cpu = run.server_cpu_seconds.map_or(String::new(), |seconds| {
+                format!(
+                    " · server CPU {:.2} ms/page",
+                    1000.0 * seconds / run.latency.samples.max(1) as f64
+                )
+            });
+            table.push_str(&format!(
+                "{:<24} {:.0} pages/s · {} · {} B{cpu}\n",
+                format!("{} × {}", run.path, run.concurrency),
+                run.pages_per_second,
+                latency(&run.latency),
+                run.bytes
+            ));
+        }
+        table
     }
 }

@@ -18,6 +18,8 @@ pub struct Launch {
     pub binary: PathBuf,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
+    /// Worker threads for the server's runtime (`TOKIO_WORKER_THREADS`).
+    pub threads: Option<usize>,
 }
 
 pub struct Server {
@@ -59,6 +61,9 @@ impl Server {
                 "warn",
             ])
             .stdout(Stdio::null());
+        if let Some(threads) = launch.threads {
+            command.env("TOKIO_WORKER_THREADS", threads.to_string());
+        }
         if let Some(redis) = &launch.redis_url {
             command.args(["--redis-url", redis]);
         }

@@ -30,6 +30,7 @@ pub struct Metrics {
     presence_announced: IntCounter,
     presence_pending: IntGauge,
     events: IntCounterVec,
+    statements: IntCounterVec,
     message_commit: Histogram,
     db_connections: IntGaugeVec,
     db_unavailable: IntCounter,
@@ -114,6 +115,16 @@ impl Metrics {
                         "Socket.IO events handled, by name and outcome",
                     ),
                     &["event", "outcome"],
+                ),
+            ),
+            statements: registered(
+                r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "event_statements_total",
+                        "SQL statements socket events ran, by event (divide by events_total)",
+                    ),
+                    &["event"],
                 ),
             ),
             message_commit: registered(
@@ -243,6 +254,11 @@ impl Metrics {
         if outcome == "unavailable" {
             self.db_unavailable.inc();
         }
+    }
+
+    /// The SQL statements one `event` ran.
+    pub fn statements(&self, event: &str, count: u64) {
+        self.statements.with_label_values(&[event]).inc_by(count);
     }
 
     pub fn message_committed(&self, took: Duration) {

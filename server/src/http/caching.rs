@@ -57,7 +57,7 @@ pub async fn cache_control(request: Request, next: Next) -> Response {
 }
 
 /// The site's static files (the API and the socket decide for themselves).
-fn is_asset(path: &str) -> bool {
+pub(super) fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path.starts_with("/vendor/") || path.starts_with("/favicon")
 }
 

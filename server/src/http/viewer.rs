@@ -63,6 +63,11 @@ pub async fn resolve_viewer(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // A file of the site is the same for everyone: no session look-up for
+    // it (a browser sends the cookie with each of a page's twenty files).
+    if super::caching::is_asset(request.uri().path()) {
+        return next.run(request).await;
+    }
     let viewer = match session_token(request.headers()) {
         Some(token) => state.auth.authenticate(&token).await.ok(),
         None => None,

@@ -67,15 +67,15 @@ pub fn on<E, A, H, Fut>(
                 } else {
                     match decode::<E>(payload) {
                         Ok(event) => {
-                            handler(
-                                Ctx {
-                                    realtime,
-                                    connection,
-                                    socket,
-                                },
-                                event,
-                            )
-                            .await
+                            let ctx = Ctx {
+                                realtime,
+                                connection,
+                                socket,
+                            };
+                            let (reply, statements) =
+                                crate::store::counting(handler(ctx, event)).await;
+                            metrics.statements(E::NAME, statements);
+                            reply
                         }
                         Err(error) => Err(error),
                     }

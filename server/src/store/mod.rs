@@ -14,6 +14,7 @@ mod receipts;
 mod scrub;
 mod search;
 mod sessions;
+mod statements;
 mod throttle;
 mod transfer;
 mod users;
@@ -29,6 +30,7 @@ pub use privacy::{Blocks, PrefsChange, PrefsError};
 pub use receipts::Watermarks;
 pub use search::{Found, SearchCursor};
 pub use sessions::NewSession;
+pub use statements::counting;
 pub use throttle::{Attempts, Rule};
 pub use transfer::{Rows, Transfer, TransferError};
 pub use users::{NewUser, StoredUser};
@@ -217,7 +219,8 @@ impl Store {
     /// they queue for their turn instead of failing; a database that is down
     /// answers `unavailable` after that long.
     pub async fn connect_with(database_url: &str, wait: Duration) -> Result<Self, StoreError> {
-        let db = Database::connect(Self::options(database_url, wait)).await?;
+        let mut db = Database::connect(Self::options(database_url, wait)).await?;
+        db.set_metric_callback(|_| statements::counted());
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
         // (An in-memory database exists once per connection: it keeps one
         // pool, and its messages go through it.)
@@ -230,7 +233,9 @@ impl Store {
                 // No ping before every write: one round trip less per write
                 // (a failed write says as much as a failed ping).
                 .test_before_acquire(false);
-            Database::connect(options).await?
+            let mut writer = Database::connect(options).await?;
+            writer.set_metric_callback(|_| statements::counted());
+            writer
         } else {
             db.clone()
         };

@@ -161,3 +161,44 @@ async fn the_first_html_holds_one_page_of_a_long_chat_list() {
     assert!(html.contains(&newest) && !html.contains(">g00<"), "{html}");
     drop(many);
 }
+
+/// The SQL statements one `listChats` of every chat runs (counted by the
+/// server, per event).
+async fn statements_of_listing(app: &crate::support::app::TestApp, person: &Person) -> f64 {
+    const SERIES: &str = "parley_event_statements_total{event=\"listChats\"}";
+    let before = app.metric(SERIES).await;
+    let listed = page(person, None, ListChats::MAX_LIMIT).await;
+    assert!(listed.next.is_none(), "one page holds them all");
+    app.metric(SERIES).await - before
+}
+
+/// Every chat with an unread message, some mentioning Harley: each part of
+/// the list (last messages, unread and mention counts) has work to do.
+async fn with_news(many: &Many, from: usize) {
+    for (n, group) in many.groups.iter().enumerate().skip(from) {
+        let body = if n % 2 == 0 { "@harley look" } else { "news" };
+        many.mike.says(group, body).await;
+    }
+    many.mike.says(&many.direct, "and here").await;
+}
+
+#[tokio::test]
+async fn the_chat_list_runs_as_many_statements_for_fifty_chats_as_for_three() {
+    // Mike makes a hundred chats and messages in a row: no rate limit for him.
+    let app = crate::support::app::spawn_app_with(tempfile::tempdir().unwrap(), |settings| {
+        settings.event_burst = 1000.0;
+    })
+    .await;
+    let mut many = harley_in_many_chats(&app, 2).await;
+    with_news(&many, 0).await;
+    let three = statements_of_listing(&app, &many.harley).await;
+    assert!(three > 0.0, "the statements are counted");
+
+    for n in 2..49 {
+        let group = create_group(&many.mike.socket, &format!("g{n:02}"), &["harley"]).await;
+        many.groups.push(group);
+    }
+    with_news(&many, 2).await;
+    let fifty = statements_of_listing(&app, &many.harley).await;
+    assert_eq!(fifty, three, "50 chats cost the statements 3 did ({three})");
+}

@@ -24,8 +24,11 @@ impl Process {
             .env("PARLEY_EVENT_BURST", "100000")
             .env("PARLEY_EVENTS_PER_SECOND", "100000")
             .env("NO_COLOR", "1");
-        if !parley_server::site::EMBEDDED {
-            // A debug build carries no site: the workspace's, as `spawn_app` serves it.
+        if parley_server::site::EMBEDDED {
+            // The site it carries, as people run it (whatever the shell says).
+            command.env_remove("LEPTOS_SITE_ROOT");
+        } else {
+            // A debug build carries none: the workspace's, as `spawn_app` serves it.
             command.env(
                 "LEPTOS_SITE_ROOT",
                 concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site"),
