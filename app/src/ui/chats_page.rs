@@ -120,6 +120,16 @@ fn Chats(user: User, first: ChatPage, opened: Option<RoomJoined>) -> impl IntoVi
         0 => "Parley".to_owned(),
         unread => format!("({unread}) Parley"),
     };
+    // The server reads a page's title after drawing it, outside the page's
+    // reactive owner (leptos_meta, then leptos_axum), where reading a signal
+    // of the page panics as soon as another page is being drawn at the same
+    // time (seen at 4 pages at once). There it is the text as it stands now;
+    // in the browser it stays live.
+    #[cfg(feature = "ssr")]
+    let title = {
+        let now = title();
+        move || now.clone()
+    };
     let show_dialog = RwSignal::new(false);
     let search = RwSignal::new(String::new());
     // The conversation's code (a chunk of its own), if opened before it came.

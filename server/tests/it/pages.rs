@@ -381,3 +381,42 @@ async fn the_sign_in_page_prints_no_words_from_its_address() {
 fn html_has(html: &str, sentence: &str) -> bool {
     html.contains(&format!(">{sentence}<"))
 }
+
+/// Many people opening Parley at once (9 am): every page is drawn whole.
+/// (Drawn at the same time, a page once read its title's signals after its
+/// owner was gone and the server's task panicked: the page never came.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_drawn_at_the_same_time_each_come_whole() {
+    use crate::support::{chats::create_direct, socket_client::SocketClient};
+    let app = spawn_app().await;
+    let mike = app.signup("mike", "mike password").await;
+    let harley = app.signup("harley", "harley password").await;
+    let mike_socket = SocketClient::connect(app.addr, &mike.token).await;
+    let chat = create_direct(&mike_socket, "harley").await;
+    mike_socket
+        .emit(&app::protocol::SendMessage::new(
+            chat.id,
+            "c-1",
+            "are you there?",
+        ))
+        .await
+        .expect("sent");
+    let cookie = format!("parley_session={}", harley.token);
+    let pages = (0..32).map(|n| {
+        let path = if n % 2 == 0 {
+            "/".to_owned()
+        } else {
+            format!("/chats/{}", chat.id)
+        };
+        reqwest::Client::new()
+            .get(app.url(&path))
+            .header(header::COOKIE, cookie.clone())
+            .send()
+    });
+    for page in futures::future::join_all(pages).await {
+        let page = page.expect("the page came");
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("html");
+        assert!(html.contains("are you there?"), "{html}");
+    }
+}
