@@ -5,7 +5,10 @@
 //! placed first, and parsing again: one parser, one set of checks, for every
 //! source. Which setting came from where is kept for `parley config`.
 
-use super::{Settings, report::Origin};
+use super::{
+    Settings,
+    report::{self, Origin},
+};
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 use std::{
     collections::{BTreeMap, HashSet},
@@ -65,12 +68,13 @@ where
     });
     let mut from_file = HashSet::new();
     let mut layered = args.clone();
+    let settings_args = report::settings();
     if let Some(path) = &file {
         let mut flags = Vec::new();
         for (name, value) in read(path)? {
-            let arg = command
-                .get_arguments()
-                .find(|arg| arg.get_long() == Some(name.as_str()) && name != "config")
+            let arg = settings_args
+                .iter()
+                .find(|arg| arg.get_long() == Some(name.as_str()))
                 .ok_or_else(|| ConfigError::Unknown(path.clone(), name.clone()))?;
             // A flag or the environment said it already: they win.
             if matches!(
@@ -93,13 +97,10 @@ where
     let settings = Settings::from_arg_matches(&matches)?;
     let mut origins = BTreeMap::new();
     let mut values = BTreeMap::new();
-    for arg in Settings::command().get_arguments() {
+    for arg in &settings_args {
         let (Some(long), id) = (arg.get_long(), arg.get_id().as_str()) else {
             continue;
         };
-        if matches!(id, "help" | "version" | "config") {
-            continue;
-        }
         let origin = match matches.value_source(id) {
             _ if from_file.contains(id) => Origin::File,
             Some(ValueSource::CommandLine) => Origin::Flag,

@@ -96,8 +96,9 @@ pub fn markdown_table() -> String {
 }
 
 /// The settings, in the order they are declared (without `--help`,
-/// `--version` and `--config`, which no file holds).
-fn settings() -> Vec<Arg> {
+/// `--version` and `--config`, which no file holds): what a settings file
+/// may name, what `parley config` reports and README's table lists.
+pub(super) fn settings() -> Vec<Arg> {
     Settings::command()
         .get_arguments()
         .filter(|arg| !matches!(arg.get_id().as_str(), "help" | "version" | "config"))
