@@ -29,18 +29,7 @@ pub async fn chat_list(
     queries: usize,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let users = accounts(server, "l", MAKERS + 1).await?;
-    let (reader, makers) = users.split_first().expect("accounts made");
-    let mut sockets = Vec::new();
-    for maker in makers {
-        let (socket, mut inbox) = Socket::connect(server.addr, &maker.token).await?;
-        tokio::spawn(async move { while inbox.recv().await.is_some() {} });
-        sockets.push(Arc::new(socket));
-    }
-    let (person, mut inbox) = Socket::connect(server.addr, &reader.token).await?;
-    tokio::spawn(async move { while inbox.recv().await.is_some() {} });
-
-    let made = make_groups(&sockets, &reader.user.username, chats).await?;
+    let (reader, person, made) = reader_in_groups(server, "l", chats).await?;
     report.chats = made.len() as u64;
     for chat in made.iter().step_by(made.len() / PINNED + 1).take(PINNED) {
         let pin = UpdateChatPrefs {
@@ -100,9 +89,30 @@ pub async fn chat_list(
     Ok(())
 }
 
+/// One person (signed up, their socket connected) in `chats` groups made by a few
+/// others (accounts named after `prefix`), each with a message from its maker.
+pub(crate) async fn reader_in_groups(
+    server: &Server,
+    prefix: &str,
+    chats: usize,
+) -> anyhow::Result<(app::protocol::AuthReply, Socket, Vec<Chat>)> {
+    let users = accounts(server, prefix, MAKERS + 1).await?;
+    let (reader, makers) = users.split_first().expect("accounts made");
+    let mut sockets = Vec::new();
+    for maker in makers {
+        let (socket, mut inbox) = Socket::connect(server.addr, &maker.token).await?;
+        tokio::spawn(async move { while inbox.recv().await.is_some() {} });
+        sockets.push(Arc::new(socket));
+    }
+    let (person, mut inbox) = Socket::connect(server.addr, &reader.token).await?;
+    tokio::spawn(async move { while inbox.recv().await.is_some() {} });
+    let made = make_groups(&sockets, &reader.user.username, chats).await?;
+    Ok((reader.clone(), person, made))
+}
+
 /// `chats` groups of the reader and one maker each, each with a message
 /// from its maker; shows progress as it goes (counts, rate, time left).
-pub(crate) async fn make_groups(
+async fn make_groups(
     makers: &[Arc<Socket>],
     reader: &str,
     chats: usize,

@@ -6,19 +6,15 @@
 //! server's CPU for each.
 
 use crate::{
-    chat_list::make_groups,
+    chat_list::reader_in_groups,
     report::{Latency, PageRun, Report},
-    scenarios::accounts,
     server::{ProcStats, Server},
-    wire::Socket,
 };
 use app::protocol::SendMessage;
 use futures::{StreamExt, stream};
 use hdrhistogram::Histogram;
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 
-/// Makers of the groups.
-const MAKERS: usize = 4;
 /// Messages in the open chat.
 const OPEN_CHAT_MESSAGES: usize = 50;
 
@@ -29,17 +25,7 @@ pub async fn pages(
     concurrency: &[usize],
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let users = accounts(server, "p", MAKERS + 1).await?;
-    let (reader, makers) = users.split_first().expect("accounts made");
-    let mut sockets = Vec::new();
-    for maker in makers {
-        let (socket, mut inbox) = Socket::connect(server.addr, &maker.token).await?;
-        tokio::spawn(async move { while inbox.recv().await.is_some() {} });
-        sockets.push(Arc::new(socket));
-    }
-    let (person, mut inbox) = Socket::connect(server.addr, &reader.token).await?;
-    tokio::spawn(async move { while inbox.recv().await.is_some() {} });
-    let made = make_groups(&sockets, &reader.user.username, chats.max(1)).await?;
+    let (reader, person, made) = reader_in_groups(server, "p", chats.max(1)).await?;
     report.chats = made.len() as u64;
     let open = &made[0];
     for n in 1..OPEN_CHAT_MESSAGES {
