@@ -38,6 +38,8 @@ pub struct Metrics {
     fan_out_heals: IntCounter,
     uploads_receiving: IntGauge,
     room_lookups: IntCounter,
+    session_lookups: IntCounter,
+    delivered_moves: IntCounter,
 }
 
 /// Registers `metric` and hands it back. Every name here is a literal that
@@ -185,6 +187,20 @@ impl Metrics {
                     "Times this node counted a room's sockets (is someone online, in a chat)",
                 ),
             ),
+            session_lookups: registered(
+                r,
+                IntCounter::new(
+                    "session_lookups_total",
+                    "Sessions this node looked up in the database for sockets' handshakes (one per sign-in in a burst)",
+                ),
+            ),
+            delivered_moves: registered(
+                r,
+                IntCounter::new(
+                    "delivered_moves_total",
+                    "People whose waiting messages became delivered as they came online (one per person, however many sockets)",
+                ),
+            ),
             registry,
         }
     }
@@ -192,6 +208,16 @@ impl Metrics {
     /// The counter the cluster counts its room look-ups on.
     pub fn room_lookups(&self) -> IntCounter {
         self.room_lookups.clone()
+    }
+
+    /// The counter the session gate counts its look-ups on.
+    pub fn session_lookups(&self) -> IntCounter {
+        self.session_lookups.clone()
+    }
+
+    /// Someone's waiting messages all became delivered, in one move.
+    pub fn delivered_moved(&self) {
+        self.delivered_moves.inc();
     }
 
     /// An upload's bytes are being read, until the guard drops.

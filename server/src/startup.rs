@@ -8,8 +8,8 @@ use crate::{
     media::Media,
     metrics::Metrics,
     realtime::{
-        self, Cluster, FanOut, Lifecycle, RealtimeConfig, ReconnectingRedisDriver, SessionSockets,
-        resp3_url,
+        self, Cluster, FanOut, Lifecycle, RealtimeConfig, ReconnectingRedisDriver, SessionEnds,
+        SessionGate, SessionSockets, resp3_url,
     },
     site::{self, Site},
     state::AppState,
@@ -73,6 +73,8 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let lifecycle = Lifecycle::default();
         metrics.register(store.batch_sizes());
+        let fan_out = redis.as_ref().map(|_| FanOut::default());
+        let sessions = SessionGate::new(metrics.session_lookups(), fan_out.clone());
         let config = RealtimeConfig {
             store: store.clone(),
             auth: auth.clone(),
@@ -83,9 +85,9 @@ impl Application {
             lifecycle: lifecycle.clone(),
             presence_recheck: settings.presence_recheck(),
             media: media.clone(),
+            sessions,
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
-        let fan_out = redis.as_ref().map(|_| FanOut::default());
         let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;
         let admin = Admin::new(
             store.clone(),
@@ -241,9 +243,8 @@ async fn with_socket_io(
     match redis.zip(fan_out) {
         None => {
             let (layer, io) = socket_io().build_layer();
-            let (lifecycle, lookups) = (config.lifecycle.clone(), config.metrics.room_lookups());
-            let ((), chats) = realtime::register(&io, config);
-            Ok(mounted(layer, io, lifecycle, chats, lookups))
+            let ((), chats) = realtime::register(&io, config.clone());
+            Ok(mounted(layer, io, &config, chats, None))
         }
         Some((driver, fan_out)) => {
             let watched = driver.clone();
@@ -251,13 +252,12 @@ async fn with_socket_io(
             let (layer, io) = socket_io()
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
-            let (lifecycle, lookups) = (config.lifecycle.clone(), config.metrics.room_lookups());
             let (adapter_ready, chats) = realtime::register(&io, config.clone());
             adapter_ready
                 .await
                 .context("cannot set up the Redis adapter")?;
-            realtime::watch_fan_out(&io, watched, fan_out, &config);
-            Ok(mounted(layer, io, lifecycle, chats, lookups))
+            realtime::watch_fan_out(&io, watched.clone(), fan_out, &config);
+            Ok(mounted(layer, io, &config, chats, Some(watched)))
         }
     }
 }
@@ -265,14 +265,16 @@ async fn with_socket_io(
 fn mounted<A: socketioxide::adapter::Adapter>(
     layer: socketioxide::layer::SocketIoLayer<A>,
     io: SocketIo<A>,
-    lifecycle: Lifecycle,
+    config: &RealtimeConfig,
     chats: Arc<dyn app::ui::ChatSource>,
-    lookups: prometheus::IntCounter,
+    news: Option<ReconnectingRedisDriver>,
 ) -> Mounted {
+    let cluster = Cluster::new(io.clone(), config.metrics.room_lookups());
+    let lifecycle = config.lifecycle.clone();
     Mounted {
         layer: Box::new(move |router: Router| router.layer(layer)),
         chats,
-        sockets: Arc::new(Cluster::new(io.clone(), lookups)),
+        sockets: Arc::new(SessionEnds::new(cluster, config.sessions.clone(), news)),
         // The background work stops first: nothing then announces into a
         // namespace that is closing.
         close_sockets: Box::new(move || {

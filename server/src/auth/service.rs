@@ -2,7 +2,7 @@
 //! the Socket.IO handshake all go through here.
 
 use super::{AuthError, SessionToken, password};
-use crate::store::{NewSession, NewUser, Rule, Store};
+use crate::store::{LiveSession, NewSession, NewUser, Rule, Store};
 use app::model::{DisplayName, Password, SignupMode, User, UserId, Username};
 use chrono::Utc;
 use std::{net::IpAddr, time::Duration};
@@ -268,8 +268,13 @@ impl AuthService {
 
     /// The user a token belongs to, if its session is live.
     pub async fn authenticate(&self, token: &SessionToken) -> Result<User, AuthError> {
+        Ok(self.session(token).await?.user)
+    }
+
+    /// A token's live session: whose it is and until when.
+    pub async fn session(&self, token: &SessionToken) -> Result<LiveSession, AuthError> {
         self.store
-            .find_session_user(&token.hash(), Utc::now())
+            .find_session(&token.hash(), Utc::now())
             .await?
             .ok_or(AuthError::Unauthorized)
     }

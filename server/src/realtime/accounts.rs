@@ -24,6 +24,10 @@ pub async fn watch_deactivations<A: Adapter>(realtime: Realtime<A>) {
         let looked = Utc::now();
         match realtime.store.deactivated_since(since).await {
             Ok(users) => {
+                if !users.is_empty() {
+                    // First, so no socket is let in on a remembered session.
+                    realtime.sessions.forget_all();
+                }
                 end(&realtime.cluster, &users).await;
                 since = looked - CLOCK_SLACK;
             }
@@ -33,7 +37,8 @@ pub async fn watch_deactivations<A: Adapter>(realtime: Realtime<A>) {
 }
 
 async fn end<A: Adapter>(cluster: &Cluster<A>, users: &[app::model::UserId]) {
-    if !users.is_empty() {
-        cluster.end_here(users, SessionEndReason::Deactivated).await;
-    }
+    let rooms = users.iter().map(|user| Cluster::<A>::user_room(*user));
+    cluster
+        .end_here(rooms.collect(), SessionEndReason::Deactivated)
+        .await;
 }

@@ -105,37 +105,10 @@ impl<A: Adapter> Cluster<A> {
         }
     }
 
-    /// Tells the sockets in `rooms` why their session ended, then disconnects
-    /// them, on every node (this node's alone when the others cannot be reached).
-    async fn end_sockets(&self, rooms: Vec<String>, reason: SessionEndReason) {
-        if rooms.is_empty() {
-            return;
-        }
-        broadcast(
-            || Some(self.namespace()?.to(rooms.clone())),
-            &SessionEnded { reason },
-        )
-        .await;
-        let Some(namespace) = self.namespace() else {
-            return;
-        };
-        let everywhere = namespace.to(rooms.clone()).disconnect();
-        if timeout(REMOTE_PATIENCE, everywhere)
-            .await
-            .is_ok_and(|closed| closed.is_ok())
-        {
-            return;
-        }
-        tracing::warn!("cannot reach the other nodes; ending this node's sockets");
-        if let Some(namespace) = self.namespace() {
-            let _ = namespace.local().to(rooms).disconnect().await;
-        }
-    }
-
-    /// Ends the sockets of `users` on this node alone (what every node's
-    /// watch does for deactivations it reads from the database).
-    pub async fn end_here(&self, users: &[UserId], reason: SessionEndReason) {
-        let rooms: Vec<String> = users.iter().map(|user| Self::user_room(*user)).collect();
+    /// Tells the sockets in `rooms` on this node why their session ended, then
+    /// disconnects them. Every node does so when it hears of the end (see
+    /// `sessions.rs`: first it forgets the sessions it remembered).
+    pub async fn end_here(&self, rooms: Vec<String>, reason: SessionEndReason) {
         let Some(namespace) = self.namespace().filter(|_| !rooms.is_empty()) else {
             return;
         };
@@ -379,18 +352,15 @@ pub trait SessionSockets: Send + Sync + 'static {
     fn connected(&self) -> BoxFuture<'_, usize>;
 }
 
-impl<A: Adapter> SessionSockets for Cluster<A> {
-    fn end(&self, sessions: Sessions, reason: SessionEndReason) -> BoxFuture<'_, ()> {
-        let rooms = match sessions {
-            Sessions::Tokens(hashes) => {
-                hashes.iter().map(|hash| Self::session_room(hash)).collect()
-            }
-            Sessions::OfUser(user) => vec![Self::user_room(user)],
-        };
-        Box::pin(self.end_sockets(rooms, reason))
-    }
-
-    fn connected(&self) -> BoxFuture<'_, usize> {
-        Box::pin(Cluster::connected(self))
+impl Sessions {
+    /// The rooms their sockets are in.
+    pub fn rooms<A: Adapter>(&self) -> Vec<String> {
+        match self {
+            Sessions::Tokens(hashes) => hashes
+                .iter()
+                .map(|hash| Cluster::<A>::session_room(hash))
+                .collect(),
+            Sessions::OfUser(user) => vec![Cluster::<A>::user_room(*user)],
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! sockets of the node they were sent on, and the clients fetch what they
 //! missed (docs/PROTOCOL.md, "When a dependency fails").
 
-use super::{Cluster, ReconnectingRedisDriver};
+use super::{Cluster, ReconnectingRedisDriver, SessionGate};
 use crate::metrics::Metrics;
 use app::protocol::Resync;
 use socketioxide::adapter::Adapter;
@@ -53,6 +53,7 @@ pub async fn watch<A: Adapter>(
     driver: ReconnectingRedisDriver,
     cluster: Cluster<A>,
     fan_out: FanOut,
+    sessions: SessionGate,
     metrics: Arc<Metrics>,
 ) {
     let mut every = interval(EVERY);
@@ -82,6 +83,8 @@ pub async fn watch<A: Adapter>(
                     continue;
                 }
                 down_since = None;
+                // News of sessions ended meanwhile may be lost.
+                sessions.forget_all();
                 fan_out.0.up.store(true, Ordering::SeqCst);
                 metrics.redis(Some(true));
                 metrics.fan_out_healed();

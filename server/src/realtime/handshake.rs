@@ -3,6 +3,7 @@
 //! client as `connect_error` with the message `unauthorized`,
 //! `origin_not_allowed`, `too_many_sockets` or `unavailable`.
 
+use super::{Cluster, sessions::SessionGate};
 use crate::auth::{AuthError, AuthService, OriginPolicy, SessionToken, session_token};
 use app::model::User;
 use axum::{
@@ -31,19 +32,20 @@ pub enum HandshakeError {
     TooManySockets,
 }
 
-/// Who is connecting, and under which sign-in (its sockets end with it).
+/// Who is connecting (in the rooms its sign-in's end disconnects).
 pub struct SignedIn {
     pub user: User,
-    pub token_hash: String,
 }
 
 /// Who is connecting, or why they may not. An expired or ended session is
-/// `unauthorized`.
+/// `unauthorized`. The socket is in its user's and session's rooms before the
+/// session is confirmed, so an end from then on reaches it (`sessions.rs`).
 pub async fn check<A: Adapter>(
     socket: &SocketRef<A>,
     auth: Option<HandshakeAuth>,
     auth_service: &AuthService,
     origins: &OriginPolicy,
+    gate: &SessionGate,
 ) -> Result<SignedIn, HandshakeError> {
     let headers = &socket.req_parts().headers;
     if !origins.permits(headers) {
@@ -54,17 +56,24 @@ pub async fn check<A: Adapter>(
         .map(|token| SessionToken::from_client(&token))
         .or_else(|| session_token(headers))
         .ok_or(HandshakeError::Unauthorized)?;
-    let user = auth_service
-        .authenticate(&token)
+    let checked = gate.check(auth_service, &token).await.map_err(refusal)?;
+    socket.join([
+        Cluster::<A>::user_room(checked.session.user.id),
+        Cluster::<A>::session_room(&token.hash()),
+    ]);
+    gate.confirm(auth_service, &token, &checked)
         .await
-        .map_err(|error| match error {
-            AuthError::Store(_) => HandshakeError::Unavailable,
-            _ => HandshakeError::Unauthorized,
-        })?;
+        .map_err(refusal)?;
     Ok(SignedIn {
-        user,
-        token_hash: token.hash(),
+        user: checked.session.user,
     })
+}
+
+fn refusal(error: AuthError) -> HandshakeError {
+    match error {
+        AuthError::Store(_) => HandshakeError::Unavailable,
+        _ => HandshakeError::Unauthorized,
+    }
 }
 
 /// Gives a Socket.IO request a head of its own. hyper parses the URI and

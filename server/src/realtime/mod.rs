@@ -14,6 +14,7 @@
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 //! | `people.rs`   | each person's share of a node: sockets, one event budget |
 //! | `accounts.rs` | accounts deactivated from the command line: their sockets end |
+//! | `sessions.rs` | one session look-up per sign-in in a burst; ending sessions |
 //! | `fanout.rs`   | live delivery between nodes watched: `resync` when it comes back |
 //! | `paging.rs`   | what paged events share: a page's size and its cursor |
 //!
@@ -42,6 +43,7 @@ mod receipts;
 mod redis_driver;
 mod rooms;
 mod search;
+mod sessions;
 mod settings;
 mod typing;
 
@@ -51,6 +53,7 @@ pub use handshake::own_request_head;
 pub use people::Shares;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
+pub use sessions::{SessionEnds, SessionGate};
 
 use crate::{
     auth::{AuthService, OriginPolicy},
@@ -85,6 +88,8 @@ pub struct Realtime<A: Adapter> {
     pub media: crate::media::Media,
     /// Each person's share of this node's sockets and events.
     pub people: Arc<people::People>,
+    /// Sessions looked up lately (see `sessions.rs`).
+    pub sessions: SessionGate,
 }
 
 /// The real-time side's background work, and whether the server is shutting
@@ -135,7 +140,15 @@ pub fn watch_fan_out<A: Adapter>(
     config: &RealtimeConfig,
 ) {
     let cluster = Cluster::new(io.clone(), config.metrics.room_lookups());
-    let watch = fanout::watch(driver, cluster, fan_out, config.metrics.clone());
+    let hear = sessions::hear_ended(driver.clone(), config.sessions.clone(), cluster.clone());
+    config.lifecycle.keep(tokio::spawn(hear));
+    let watch = fanout::watch(
+        driver,
+        cluster,
+        fan_out,
+        config.sessions.clone(),
+        config.metrics.clone(),
+    );
     config.lifecycle.keep(tokio::spawn(watch));
 }
 
@@ -150,6 +163,7 @@ impl<A: Adapter> Clone for Realtime<A> {
             lifecycle: self.lifecycle.clone(),
             media: self.media.clone(),
             people: self.people.clone(),
+            sessions: self.sessions.clone(),
         }
     }
 }
@@ -168,6 +182,8 @@ pub struct RealtimeConfig {
     /// How often users recorded online are checked against their sockets.
     pub presence_recheck: std::time::Duration,
     pub media: crate::media::Media,
+    /// Sessions looked up lately, shared with what ends them.
+    pub sessions: SessionGate,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -186,6 +202,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
         lifecycle: config.lifecycle.clone(),
         media: config.media.clone(),
         people: people::People::new(config.shares),
+        sessions: config.sessions.clone(),
     };
     let pages_view = realtime.clone();
     let lifecycle = &config.lifecycle;
@@ -202,8 +219,14 @@ pub fn register<A: Adapter + DefinedAdapter>(
         move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
             let (config, realtime) = (config.clone(), realtime.clone());
             async move {
-                let signed_in =
-                    handshake::check(&socket, auth.ok(), &config.auth, &config.origins).await?;
+                let signed_in = handshake::check(
+                    &socket,
+                    auth.ok(),
+                    &config.auth,
+                    &config.origins,
+                    &realtime.sessions,
+                )
+                .await?;
                 let seat = realtime
                     .people
                     .seat(signed_in.user.id)
@@ -214,13 +237,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
                     .await
                     .map_err(|_| handshake::HandshakeError::Unavailable)?;
                 let connection = Connection::new(signed_in.user, config.rate_limit, seat);
-                set_up(
-                    &realtime,
-                    &socket,
-                    connection,
-                    &signed_in.token_hash,
-                    &blocks,
-                );
+                set_up(&realtime, &socket, connection, &blocks);
                 Ok::<(), handshake::HandshakeError>(())
             }
         }
@@ -245,19 +262,15 @@ pub fn register<A: Adapter + DefinedAdapter>(
 /// server sends the connect packet before it runs the (spawned) connect
 /// handler, and a client may emit the moment it has it. So the event handlers,
 /// the personal room and the disconnect handler are in place here, in the
-/// handshake, which runs before that packet.
+/// handshake, which runs before that packet. (It is in its user's and
+/// session's rooms already: `handshake::check`.)
 fn set_up<A: Adapter>(
     realtime: &Realtime<A>,
     socket: &SocketRef<A>,
     connection: Connection,
-    token_hash: &str,
     blocks: &crate::store::Blocks,
 ) {
     let connection = Arc::new(connection);
-    socket.join([
-        Cluster::<A>::user_room(connection.user.id),
-        Cluster::<A>::session_room(token_hash),
-    ]);
     // Where blocks are known without a query (see `Cluster`).
     let blocked_by = blocks
         .blockers

@@ -144,6 +144,9 @@ async fn deliver_waiting<A: Adapter>(realtime: &Realtime<A>, user: UserId) {
             return;
         }
     };
+    if !moved.is_empty() {
+        realtime.metrics.delivered_moved();
+    }
     for (chat_id, up_to) in moved {
         let members = match store.member_ids(chat_id).await {
             Ok(members) => members,

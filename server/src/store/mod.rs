@@ -29,7 +29,7 @@ pub use messages::{Page, StoredMessage, Unread};
 pub use privacy::{Blocks, PrefsChange, PrefsError};
 pub use receipts::Watermarks;
 pub use search::{Found, SearchCursor};
-pub use sessions::NewSession;
+pub use sessions::{LiveSession, NewSession};
 pub use statements::counting;
 pub use throttle::{Attempts, Rule};
 pub use transfer::{Rows, Transfer, TransferError};

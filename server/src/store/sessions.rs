@@ -8,6 +8,13 @@ use app::model::{User, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, entity::prelude::*};
 
+/// A session that has not ended.
+#[derive(Clone, Debug)]
+pub struct LiveSession {
+    pub user: User,
+    pub expires_at: DateTime<Utc>,
+}
+
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
     pub user_id: UserId,
@@ -27,12 +34,12 @@ impl Store {
         Ok(())
     }
 
-    /// The user a live (unexpired) session belongs to.
-    pub async fn find_session_user(
+    /// A live session: whose it is and until when it lasts.
+    pub async fn find_session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<LiveSession>, StoreError> {
         let found = session::Entity::find_by_id(token_hash.to_owned())
             .filter(session::Column::ExpiresAt.gt(now))
             // (Deactivating deletes the sessions too; this closes the race
@@ -41,9 +48,12 @@ impl Store {
             .find_also_related(user::Entity)
             .one(&self.db)
             .await?;
-        Ok(found
-            .and_then(|(_, user)| user)
-            .map(|row| super::StoredUser::from(row).user))
+        Ok(found.and_then(|(session, user)| {
+            Some(LiveSession {
+                user: super::StoredUser::from(user?).user,
+                expires_at: session.expires_at,
+            })
+        }))
     }
 
     /// Ends every session of `user_id` but `keep` (when given); the token

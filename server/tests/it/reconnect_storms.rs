@@ -4,12 +4,16 @@
 
 use crate::{
     support::app::spawn_app,
-    support::chats::create_direct,
+    support::chats::{create_direct, create_group, send},
     support::process::{Process, signup},
     support::socket_client::{Credentials, SocketClient},
 };
-use app::protocol::{ListChats, Presence};
+use app::{
+    model::ReceiptKind,
+    protocol::{ListChats, Presence, StatusUpdate},
+};
 use futures::future::join_all;
+use std::collections::HashSet;
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -37,6 +41,65 @@ async fn many_sockets_of_one_person_make_one_announcement_per_change() {
     app.disconnects_handled(15).await;
     app.presence_settled().await;
     harley_socket.assert_none::<Presence>().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_one_persons_sockets_costs_one_session_look_up_and_one_delivered_move() {
+    let app = spawn_app().await;
+    let harley = app.signup("harley", "harley password").await;
+    let mike = app.signup("mike", "mike password").await;
+    app.signup("sara", "sara password").await;
+    let harley_socket = SocketClient::connect(app.addr, &harley.token).await;
+    // Three chats with Mike, each with a message he has not received (✓).
+    let chats = [
+        create_direct(&harley_socket, "mike").await,
+        create_group(&harley_socket, "Climbing", &["mike", "sara"]).await,
+        create_group(&harley_socket, "Books", &["mike"]).await,
+    ];
+    for (n, chat) in chats.iter().enumerate() {
+        let sent = harley_socket
+            .emit(&send(chat, &format!("h-{n}"), "are you there?"))
+            .await
+            .expect("sent");
+        assert_eq!(sent.status, app::model::MessageStatus::Sent);
+    }
+    let lookups = app.metric("parley_session_lookups_total").await;
+    let moves = app.metric("parley_delivered_moves_total").await;
+
+    // The server restarted: Mike's phone, laptop and tabs all come back at once.
+    let tabs = join_all((0..12).map(|_| SocketClient::connect(app.addr, &mike.token))).await;
+
+    // Harley sees ✓✓ in each chat, once.
+    let mut delivered = HashSet::new();
+    while delivered.len() < chats.len() {
+        let update = harley_socket
+            .next_where::<StatusUpdate>(|update| update.status == ReceiptKind::Delivered)
+            .await;
+        assert_eq!(update.user_id, mike.user.id);
+        assert!(delivered.insert(update.chat_id), "told twice: {update:?}");
+    }
+    app.presence_settled().await;
+    harley_socket.sync().await;
+    assert!(
+        harley_socket
+            .drain::<StatusUpdate>()
+            .iter()
+            .all(|update| update.status != ReceiptKind::Delivered),
+        "a delivered receipt was announced twice"
+    );
+    assert_eq!(
+        app.metric("parley_session_lookups_total").await - lookups,
+        1.0,
+        "one session look-up for the twelve sockets of one sign-in"
+    );
+    assert_eq!(
+        app.metric("parley_delivered_moves_total").await - moves,
+        1.0,
+        "one delivered move for the person, however many sockets"
+    );
+    for tab in tabs {
+        assert!(tab.is_open());
+    }
 }
 
 #[tokio::test]

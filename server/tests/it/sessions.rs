@@ -162,6 +162,10 @@ async fn signing_out_on_one_node_ends_the_socket_on_the_other() {
         SessionEndReason::SignedOut
     );
     on_b.closed_by_server().await;
+    // Node B had let the session in lately (one look-up serves a burst): it
+    // forgot that before it ended the socket, so the session stays out.
+    let again = SocketClient::try_connect(b.addr, Credentials::Token(&harley.token), None).await;
+    assert!(again.is_err_and(|error| error.contains("unauthorized")));
 }
 
 #[tokio::test]
