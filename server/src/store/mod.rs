@@ -132,6 +132,13 @@ const SQLITE_PRAGMAS: [(&str, &str); 5] = [
     ("temp_store", "memory"),
 ];
 
+/// The read pool's connections to a SQLite file: two per core, so a request
+/// never waits for a reader while a core is free (4 at least, 16 at most).
+fn sqlite_readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    u32::try_from(cores * 2).unwrap_or(16).clamp(4, 16)
+}
+
 /// How long a SQLite connection waits for another one's write to finish
 /// before giving up as `unavailable`.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -219,12 +226,26 @@ impl Store {
     /// they queue for their turn instead of failing; a database that is down
     /// answers `unavailable` after that long.
     pub async fn connect_with(database_url: &str, wait: Duration) -> Result<Self, StoreError> {
-        let mut db = Database::connect(Self::options(database_url, wait)).await?;
-        db.set_metric_callback(|_| statements::counted());
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
         // (An in-memory database exists once per connection: it keeps one
-        // pool, and its messages go through it.)
-        let sqlite_file = db.get_database_backend() == DbBackend::Sqlite && !in_memory;
+        // pool of one connection, and its messages go through it.)
+        let sqlite_file = database_url.starts_with("sqlite:") && !in_memory;
+        let mut read_options = Self::options(database_url, wait);
+        if sqlite_file {
+            read_options
+                // SeaORM gives a SQLite pool one connection unless told:
+                // then every read of every request waits its turn at it
+                // (WAL lets readers run side by side).
+                .max_connections(sqlite_readers())
+                // A file does not go away under a connection: no ping
+                // before every statement (on SQLite each is a trip to the
+                // connection's thread and back, as the statement is).
+                // PostgreSQL keeps it: a connection from before a database
+                // restart is found dead there, not in the middle of a request.
+                .test_before_acquire(false);
+        }
+        let mut db = Database::connect(read_options).await?;
+        db.set_metric_callback(|_| statements::counted());
         let writer = if sqlite_file {
             let mut options = Self::options(database_url, wait);
             options
