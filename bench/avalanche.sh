@@ -39,7 +39,11 @@ RESTART
   sh "$tmp/start.sh"
   target/release/parley-bench --scenario avalanche --addr "127.0.0.1:$port" \
     --users "$users" --sockets-each "$each" --restart-command "sh $tmp/restart.sh" --json \
-    | tail -n 1 | python3 -c "import json,sys; r=json.load(sys.stdin); r['who']='$who'; print(json.dumps(r))"
+    | tail -n 1 >"$tmp/report.json"
+  # The restarted server's CPU, start to now: starting, taking everyone back,
+  # answering their chat lists (it is idle after that).
+  cpu=$(awk -v t="$(getconf CLK_TCK)" '{ print ($14 + $15) / t }' "/proc/$(cat "$tmp/pid")/stat")
+  python3 -c "import json,sys; r=json.load(open('$tmp/report.json')); r['who']='$who'; r['server_cpu_after_restart_s']=$cpu; print(json.dumps(r))"
   kill "$(cat "$tmp/pid")" 2>/dev/null || true
   while kill -0 "$(cat "$tmp/pid")" 2>/dev/null; do sleep 0.05; done
 }

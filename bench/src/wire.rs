@@ -168,6 +168,13 @@ impl Socket {
         ))
     }
 
+    /// Leaves the namespace: the server closes the socket (and gives back its
+    /// place in the person's share). Dropping a `Socket` does not: its reader
+    /// keeps answering the server's pings.
+    pub fn close(&self) {
+        let _ = self.outgoing.send("41".into());
+    }
+
     /// [`Self::emit`], with a refusal as an error too (for set-up steps that
     /// must succeed).
     pub async fn request<E: ClientEvent>(&self, event: &E) -> anyhow::Result<E::Reply> {
@@ -181,21 +188,28 @@ impl Socket {
         &self,
         event: &E,
     ) -> anyhow::Result<Result<E::Reply, ApiError>> {
+        let ack = self.round_trip(E::NAME, serde_json::to_value(event)?).await?;
+        let ack: Ack<E::Reply> = serde_json::from_value(ack)?;
+        Ok(ack.into())
+    }
+
+    /// Emits `name` with `payload` and hands back the ack as it came (for a
+    /// server whose replies have another shape: the Node peer's `listChats`
+    /// answers the seed's bare array, not a page).
+    pub async fn round_trip(&self, name: &str, payload: Value) -> anyhow::Result<Value> {
         let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned"))?
             .insert(id, tx);
-        let args = serde_json::json!([E::NAME, event]);
+        let args = serde_json::json!([name, payload]);
         self.outgoing
             .send(format!("42{id}{args}"))
             .context("socket closed")?;
-        let ack = tokio::time::timeout(Duration::from_secs(30), rx)
+        Ok(tokio::time::timeout(Duration::from_secs(30), rx)
             .await
-            .context("ack timeout")??;
-        let ack: Ack<E::Reply> = serde_json::from_value(ack)?;
-        Ok(ack.into())
+            .context("ack timeout")??)
     }
 }
 
