@@ -188,7 +188,9 @@ impl Socket {
         &self,
         event: &E,
     ) -> anyhow::Result<Result<E::Reply, ApiError>> {
-        let ack = self.round_trip(E::NAME, serde_json::to_value(event)?).await?;
+        let ack = self
+            .round_trip(E::NAME, serde_json::to_value(event)?)
+            .await?;
         let ack: Ack<E::Reply> = serde_json::from_value(ack)?;
         Ok(ack.into())
     }
