@@ -42,6 +42,16 @@ struct Tally {
     /// `presence` events received while counting.
     presence: AtomicU64,
     counting: AtomicBool,
+    /// When the last `presence` arrived, counting or not (ms since `epoch`).
+    last_presence_ms: AtomicU64,
+    epoch: Option<Instant>,
+}
+
+impl Tally {
+    fn since_epoch_ms(&self) -> u64 {
+        self.epoch
+            .map_or(0, |epoch| epoch.elapsed().as_millis() as u64)
+    }
 }
 
 pub async fn avalanche(
@@ -58,6 +68,7 @@ pub async fn avalanche(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let tally = Arc::new(Tally {
         round_trips: Mutex::new(Histogram::new(3).ok()),
+        epoch: Some(Instant::now()),
         ..Default::default()
     });
     let total = (accounts.len() * sockets_each) as u64;
@@ -70,6 +81,15 @@ pub async fn avalanche(
     wait_for(
         || tally.ready.load(Ordering::SeqCst) >= total,
         "every socket in",
+    )
+    .await?;
+    // And what the first round set off has been said: the set-up's sockets
+    // came and went, so people went offline and online again, and a server
+    // may still be announcing that (Parley's presence desk works through a
+    // burst in rounds). Quiet means no `presence` for 2 s.
+    wait_for(
+        || tally.since_epoch_ms() >= tally.last_presence_ms.load(Ordering::SeqCst) + 2000,
+        "the first round's presence said",
     )
     .await?;
     // Counting starts with the restart.
@@ -157,6 +177,10 @@ async fn keep_connected(addr: SocketAddr, token: String, tally: Arc<Tally>) {
                 }
                 tally.ready.fetch_add(1, Ordering::SeqCst);
                 while let Some((name, _)) = inbox.recv().await {
+                    if name == "presence" {
+                        let now = tally.since_epoch_ms();
+                        tally.last_presence_ms.fetch_max(now, Ordering::SeqCst);
+                    }
                     if name == "presence" && tally.counting.load(Ordering::SeqCst) {
                         tally.presence.fetch_add(1, Ordering::SeqCst);
                     }
