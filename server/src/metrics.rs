@@ -5,8 +5,8 @@
 
 use app::model::UserId;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
@@ -29,8 +29,11 @@ pub struct Metrics {
     presence_checks: IntCounter,
     presence_announced: IntCounter,
     presence_pending: IntGauge,
+    presence_reports: IntCounter,
     events: IntCounterVec,
     statements: IntCounterVec,
+    event_seconds: HistogramVec,
+    handshake_seconds: Histogram,
     message_commit: Histogram,
     db_connections: IntGaugeVec,
     db_unavailable: IntCounter,
@@ -41,6 +44,11 @@ pub struct Metrics {
     session_lookups: IntCounter,
     delivered_moves: IntCounter,
 }
+
+/// From a quarter of a millisecond to seconds: what a person can tell apart.
+const LATENCY_BUCKETS: [f64; 13] = [
+    0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 /// Registers `metric` and hands it back. Every name here is a literal that
 /// is valid and registered once, so registering cannot fail.
@@ -78,6 +86,13 @@ impl Metrics {
                 IntGauge::new(
                     "presence_pending",
                     "Reports of sockets come or gone that the presence desk has yet to settle",
+                ),
+            ),
+            presence_reports: registered(
+                r,
+                IntCounter::new(
+                    "presence_reports_total",
+                    "Reports of sockets come or gone that the presence desk settled (a report costs a check only if it may change something)",
                 ),
             ),
             presence_announced: registered(
@@ -129,6 +144,27 @@ impl Metrics {
                     &["event"],
                 ),
             ),
+            event_seconds: registered(
+                r,
+                HistogramVec::new(
+                    HistogramOpts::new(
+                        "event_seconds",
+                        "Server time of a socket event, from its payload read to its ack, by event",
+                    )
+                    .buckets(LATENCY_BUCKETS.to_vec()),
+                    &["event"],
+                ),
+            ),
+            handshake_seconds: registered(
+                r,
+                Histogram::with_opts(
+                    HistogramOpts::new(
+                        "handshake_seconds",
+                        "Server time of a socket handshake (session, share, blocks), let in or refused",
+                    )
+                    .buckets(LATENCY_BUCKETS.to_vec()),
+                ),
+            ),
             message_commit: registered(
                 r,
                 Histogram::with_opts(
@@ -136,10 +172,7 @@ impl Metrics {
                         "message_commit_seconds",
                         "Time to store a message with the watermarks it moves",
                     )
-                    .buckets(vec![
-                        0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                        1.0, 2.5,
-                    ]),
+                    .buckets(LATENCY_BUCKETS.to_vec()),
                 ),
             ),
             db_connections: registered(
@@ -263,6 +296,7 @@ impl Metrics {
     /// The desk settled `count` reports (after announcing what changed).
     pub fn presence_settled(&self, count: usize) {
         self.presence_pending.sub(count as i64);
+        self.presence_reports.inc_by(count as u64);
     }
 
     /// A user's presence was checked (and announced if it changed).
@@ -285,6 +319,17 @@ impl Metrics {
     /// The SQL statements one `event` ran.
     pub fn statements(&self, event: &str, count: u64) {
         self.statements.with_label_values(&[event]).inc_by(count);
+    }
+
+    /// The server time of one `event` (see `realtime::dispatch`).
+    pub fn event_took(&self, event: &str, took: Duration) {
+        self.event_seconds
+            .with_label_values(&[event])
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn handshake_took(&self, took: Duration) {
+        self.handshake_seconds.observe(took.as_secs_f64());
     }
 
     pub fn message_committed(&self, took: Duration) {

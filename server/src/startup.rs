@@ -8,8 +8,8 @@ use crate::{
     media::Media,
     metrics::Metrics,
     realtime::{
-        self, Cluster, FanOut, Lifecycle, RealtimeConfig, ReconnectingRedisDriver, SessionEnds,
-        SessionGate, SessionSockets, resp3_url,
+        self, Cluster, FanOut, Intake, Lifecycle, RealtimeConfig, ReconnectingRedisDriver,
+        SessionEnds, SessionGate, SessionSockets, resp3_url,
     },
     site::{self, Site},
     state::AppState,
@@ -86,6 +86,8 @@ impl Application {
             presence_recheck: settings.presence_recheck(),
             media: media.clone(),
             sessions,
+            intake: Intake::new(store.read_connections()),
+            fan_out: fan_out.clone(),
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;

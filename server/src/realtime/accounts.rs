@@ -3,7 +3,7 @@
 //! deactivate`) only has the database. So every node reads, every couple of
 //! seconds, who was deactivated lately and ends their sockets here.
 
-use super::{Cluster, Realtime};
+use super::{Realtime, Sessions};
 use app::protocol::SessionEndReason;
 use chrono::Utc;
 use socketioxide::adapter::Adapter;
@@ -24,21 +24,17 @@ pub async fn watch_deactivations<A: Adapter>(realtime: Realtime<A>) {
         let looked = Utc::now();
         match realtime.store.deactivated_since(since).await {
             Ok(users) => {
-                if !users.is_empty() {
-                    // First, so no socket is let in on a remembered session.
-                    realtime.sessions.forget_all();
-                }
-                end(&realtime.cluster, &users).await;
+                let rooms = users
+                    .into_iter()
+                    .flat_map(|user| Sessions::OfUser(user).rooms::<A>())
+                    .collect();
+                realtime
+                    .sessions
+                    .end_here(&realtime.cluster, rooms, SessionEndReason::Deactivated)
+                    .await;
                 since = looked - CLOCK_SLACK;
             }
             Err(error) => tracing::warn!(%error, "cannot read deactivated accounts"),
         }
     }
-}
-
-async fn end<A: Adapter>(cluster: &Cluster<A>, users: &[app::model::UserId]) {
-    let rooms = users.iter().map(|user| Cluster::<A>::user_room(*user));
-    cluster
-        .end_here(rooms.collect(), SessionEndReason::Deactivated)
-        .await;
 }

@@ -10,7 +10,7 @@ use socketioxide::{
     adapter::Adapter,
     extract::{AckSender, SocketRef, TryData},
 };
-use std::{future::Future, sync::Arc};
+use std::{future::Future, sync::Arc, time::Instant};
 use tracing::Instrument;
 
 /// What a handler gets besides its payload.
@@ -51,6 +51,7 @@ pub fn on<E, A, H, Fut>(
                 chat,
             );
             async move {
+                let started = Instant::now();
                 let metrics = realtime.metrics.clone();
                 let reply = if realtime.lifecycle.is_closing() {
                     // Shutting down: the namespace is going, and the next
@@ -81,6 +82,7 @@ pub fn on<E, A, H, Fut>(
                     }
                 };
                 settle(&metrics, E::NAME, &reply);
+                metrics.event_took(E::NAME, started.elapsed());
                 // A client that asked for no ack gets none; that is its choice.
                 if let Err(error) = ack.send(&Ack::from(reply)) {
                     tracing::warn!(%error, event = E::NAME, "cannot send the ack");

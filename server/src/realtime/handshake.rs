@@ -12,6 +12,8 @@ use axum::{
 };
 use serde::Deserialize;
 use socketioxide::{adapter::Adapter, extract::SocketRef};
+use std::sync::Arc;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 #[derive(Debug, Deserialize)]
 pub struct HandshakeAuth {
@@ -30,6 +32,27 @@ pub enum HandshakeError {
     /// The person holds as many sockets on this node as one may.
     #[error("too_many_sockets")]
     TooManySockets,
+}
+
+/// How many handshakes run at once on this node. After a restart thousands
+/// of sockets knock in the same second; let in all at once, their look-ups
+/// queue at the read pool ahead of the first requests of the sockets already
+/// in (everyone's `listChats` took 1–2 s). Taken in turns, people come back
+/// as fast as the node can serve them, and those back are served at once:
+/// the turns are as many as the read pool's connections.
+#[derive(Clone)]
+pub struct Intake(Arc<Semaphore>);
+
+impl Intake {
+    pub fn new(at_once: usize) -> Self {
+        Self(Arc::new(Semaphore::new(at_once.max(1))))
+    }
+
+    /// Waits for a turn; the handshake holds it until it is done.
+    pub async fn turn(&self) -> Option<SemaphorePermit<'_>> {
+        // Never closed, so never refused.
+        self.0.acquire().await.ok()
+    }
 }
 
 /// Who is connecting (in the rooms its sign-in's end disconnects).

@@ -49,7 +49,7 @@ mod typing;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use fanout::FanOut;
-pub use handshake::own_request_head;
+pub use handshake::{Intake, own_request_head};
 pub use people::Shares;
 pub use rate_limit::RateLimit;
 pub use redis_driver::{ReconnectingRedisDriver, resp3_url};
@@ -184,6 +184,10 @@ pub struct RealtimeConfig {
     pub media: crate::media::Media,
     /// Sessions looked up lately, shared with what ends them.
     pub sessions: SessionGate,
+    /// Handshakes taken in turns.
+    pub intake: handshake::Intake,
+    /// With several nodes: whether they see each other (see `fanout`).
+    pub fan_out: Option<FanOut>,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -193,7 +197,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
     io: &SocketIo<A>,
     config: RealtimeConfig,
 ) -> (A::InitRes, Arc<dyn app::ui::ChatSource>) {
-    let (desk, queue) = presence::PresenceDesk::new(config.metrics.clone());
+    let (desk, queue) = presence::PresenceDesk::new(config.metrics.clone(), config.fan_out.clone());
     let realtime = Realtime {
         store: Arc::new(config.store.clone()),
         cluster: Cluster::new(io.clone(), config.metrics.room_lookups()),
@@ -219,26 +223,33 @@ pub fn register<A: Adapter + DefinedAdapter>(
         move |socket: SocketRef<A>, TryData(auth): TryData<handshake::HandshakeAuth>| {
             let (config, realtime) = (config.clone(), realtime.clone());
             async move {
-                let signed_in = handshake::check(
-                    &socket,
-                    auth.ok(),
-                    &config.auth,
-                    &config.origins,
-                    &realtime.sessions,
-                )
-                .await?;
-                let seat = realtime
-                    .people
-                    .seat(signed_in.user.id)
-                    .map_err(|_| handshake::HandshakeError::TooManySockets)?;
-                let blocks = realtime
-                    .store
-                    .blocks_of(signed_in.user.id)
-                    .await
-                    .map_err(|_| handshake::HandshakeError::Unavailable)?;
-                let connection = Connection::new(signed_in.user, config.rate_limit, seat);
-                set_up(&realtime, &socket, connection, &blocks);
-                Ok::<(), handshake::HandshakeError>(())
+                let started = std::time::Instant::now();
+                let _turn = config.intake.turn().await;
+                let let_in = async {
+                    let signed_in = handshake::check(
+                        &socket,
+                        auth.ok(),
+                        &config.auth,
+                        &config.origins,
+                        &realtime.sessions,
+                    )
+                    .await?;
+                    let seat = realtime
+                        .people
+                        .seat(signed_in.user.id)
+                        .map_err(|_| handshake::HandshakeError::TooManySockets)?;
+                    let blocks = realtime
+                        .store
+                        .blocks_of(signed_in.user.id)
+                        .await
+                        .map_err(|_| handshake::HandshakeError::Unavailable)?;
+                    let connection = Connection::new(signed_in.user, config.rate_limit, seat);
+                    set_up(&realtime, &socket, connection, &blocks);
+                    Ok::<(), handshake::HandshakeError>(())
+                }
+                .await;
+                realtime.metrics.handshake_took(started.elapsed());
+                let_in
             }
         }
     };

@@ -146,6 +146,22 @@ impl SessionGate {
         known.sessions.clear();
     }
 
+    /// Ends the sockets in `rooms` on this node, having first forgotten every
+    /// session remembered, so that none is let in on an answer from before
+    /// the end: the one way a node ends sessions' sockets.
+    pub async fn end_here<A: Adapter>(
+        &self,
+        cluster: &Cluster<A>,
+        rooms: Vec<String>,
+        reason: SessionEndReason,
+    ) {
+        if rooms.is_empty() {
+            return;
+        }
+        self.forget_all();
+        cluster.end_here(rooms, reason).await;
+    }
+
     /// The cell for `hash`: a live answer, one being looked up, or a new one.
     fn entry(&self, hash: &str, now: DateTime<Utc>) -> (Arc<OnceCell<Remembered>>, u64) {
         let news_lost = self.0.fan_out.as_ref().is_some_and(|f| !f.is_up());
@@ -220,10 +236,13 @@ pub async fn hear_ended<A: Adapter>(
         }
     };
     while let Some((_, payload)) = news.next().await {
-        gate.forget_all();
         match serde_json::from_slice::<Ended>(&payload) {
-            Ok(ended) => cluster.end_here(ended.rooms, ended.reason).await,
-            Err(error) => tracing::warn!(%error, "unreadable news of ended sessions"),
+            Ok(ended) => gate.end_here(&cluster, ended.rooms, ended.reason).await,
+            Err(error) => {
+                // Some session ended, we cannot tell which.
+                gate.forget_all();
+                tracing::warn!(%error, "unreadable news of ended sessions");
+            }
         }
     }
 }
@@ -255,8 +274,9 @@ impl<A: Adapter> SessionSockets for SessionEnds<A> {
     fn end(&self, sessions: Sessions, reason: SessionEndReason) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let rooms = sessions.rooms::<A>();
-            self.gate.forget_all();
-            self.cluster.end_here(rooms.clone(), reason).await;
+            self.gate
+                .end_here(&self.cluster, rooms.clone(), reason)
+                .await;
             if let Some(driver) = &self.news
                 && !tell_ended(driver, &Ended { rooms, reason }).await
             {

@@ -7,7 +7,7 @@ use super::{
     users::StoredUser,
 };
 use app::model::{
-    ChatId, ChatKind, GroupName, Receipt, Role, Seq, Settings, User, UserId, Username,
+    ChatId, ChatKind, ChatSummary, GroupName, Receipt, Role, Seq, Settings, User, UserId, Username,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -375,7 +375,7 @@ impl Store {
     /// the first page (`before` absent) every pinned chat, newest activity
     /// first, then up to `limit` unpinned ones; on later pages the `limit`
     /// unpinned ones below `before`. Also where the next page starts, when
-    /// there is one. Three reads at most, however many chats the user is in:
+    /// there is one. Two reads, however many chats the user is in:
     /// the page's order is found from indexes alone (memberships by
     /// `idx_chat_members_list`, each chat's activity by its key), then only
     /// the page's rows are read whole.
@@ -385,53 +385,58 @@ impl Store {
         before: Option<ChatCursor>,
         limit: u64,
     ) -> Result<(Vec<(ChatRecord, Membership)>, Option<ChatCursor>), StoreError> {
-        let newest_first = |pinned: bool| {
-            let query = chat_member::Entity::find()
-                .select_only()
-                .column(chat_member::Column::ChatId)
-                .column(chat::Column::LastActivityAt)
-                .join(JoinType::InnerJoin, chat_member::Relation::Chat.def())
-                .filter(chat_member::Column::UserId.eq(user_id.0))
-                .order_by_desc(chat::Column::LastActivityAt)
-                .order_by_desc(chat::Column::Id);
-            if pinned {
-                query.filter(chat_member::Column::PinnedAt.is_not_null())
-            } else {
-                query.filter(chat_member::Column::PinnedAt.is_null())
+        // The page's order: on the first page the pinned chats first (there
+        // are at most `MAX_PINNED`), then the unpinned ones, newest first.
+        let mut order = chat_member::Entity::find()
+            .select_only()
+            .column(chat_member::Column::ChatId)
+            .column(chat::Column::LastActivityAt)
+            .column_as(chat_member::Column::PinnedAt.is_not_null(), "pinned")
+            .join(JoinType::InnerJoin, chat_member::Relation::Chat.def())
+            .filter(chat_member::Column::UserId.eq(user_id.0));
+        let room = match before {
+            None => {
+                order = order.order_by_desc(chat_member::Column::PinnedAt.is_not_null());
+                limit + 1 + ChatSummary::MAX_PINNED as u64
+            }
+            Some(ChatCursor { activity, chat }) => {
+                use sea_orm::ExprTrait;
+                order = order
+                    .filter(chat_member::Column::PinnedAt.is_null())
+                    .filter(
+                        chat::Column::LastActivityAt
+                            .lt(activity)
+                            .or(chat::Column::LastActivityAt
+                                .eq(activity)
+                                .and(chat::Column::Id.lt(chat.0))),
+                    );
+                limit + 1
             }
         };
-        let mut order: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
-        if before.is_none() {
-            order = newest_first(true).into_tuple().all(&self.db).await?;
-        }
-        let mut unpinned = newest_first(false);
-        if let Some(ChatCursor { activity, chat }) = before {
-            use sea_orm::ExprTrait;
-            unpinned = unpinned.filter(
-                chat::Column::LastActivityAt
-                    .lt(activity)
-                    .or(chat::Column::LastActivityAt
-                        .eq(activity)
-                        .and(chat::Column::Id.lt(chat.0))),
-            );
-        }
+        let (pinned, mut unpinned): (Vec<_>, Vec<_>) = order
+            .order_by_desc(chat::Column::LastActivityAt)
+            .order_by_desc(chat::Column::Id)
+            .limit(room)
+            .into_tuple::<(Uuid, DateTime<Utc>, bool)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .partition(|&(_, _, pinned)| pinned);
         // One more than asked: whether there is a next page.
-        let mut unpinned: Vec<(Uuid, DateTime<Utc>)> =
-            unpinned.limit(limit + 1).into_tuple().all(&self.db).await?;
         let more = unpinned.len() as u64 > limit;
         unpinned.truncate(limit as usize);
         let next = more
             .then(|| unpinned.last())
             .flatten()
-            .map(|&(chat, activity)| ChatCursor {
+            .map(|&(chat, activity, _)| ChatCursor {
                 activity,
                 chat: ChatId(chat),
             });
-        order.extend(unpinned);
+        let order: Vec<(Uuid, DateTime<Utc>, bool)> = pinned.into_iter().chain(unpinned).collect();
         let mut rows: HashMap<Uuid, (chat_member::Model, Option<chat::Model>)> =
             chat_member::Entity::find()
                 .filter(chat_member::Column::UserId.eq(user_id.0))
-                .filter(chat_member::Column::ChatId.is_in(order.iter().map(|(id, _)| *id)))
+                .filter(chat_member::Column::ChatId.is_in(order.iter().map(|(id, ..)| *id)))
                 .find_also_related(chat::Entity)
                 .all(&self.db)
                 .await?
@@ -440,7 +445,7 @@ impl Store {
                 .collect();
         let page = order
             .iter()
-            .filter_map(|(id, _)| {
+            .filter_map(|(id, ..)| {
                 let (member, chat) = rows.remove(id)?;
                 Some((ChatRecord::from(chat?), Membership::from(&member)))
             })

@@ -331,6 +331,24 @@ impl Store {
         self.batch_sizes.clone()
     }
 
+    /// How many reads can run at once: the read pool's most connections.
+    pub fn read_connections(&self) -> usize {
+        let most = match self.db.get_database_backend() {
+            DbBackend::Sqlite => self
+                .db
+                .get_sqlite_connection_pool()
+                .options()
+                .get_max_connections(),
+            DbBackend::Postgres => self
+                .db
+                .get_postgres_connection_pool()
+                .options()
+                .get_max_connections(),
+            _ => 1,
+        };
+        usize::try_from(most).unwrap_or(1)
+    }
+
     /// Each pool's size and idle connections, for the metrics.
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         let stats = |name, db: &DatabaseConnection| match db.get_database_backend() {

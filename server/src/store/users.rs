@@ -115,6 +115,19 @@ impl Store {
         online: bool,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // Most reports change nothing (a person's fifth tab): those are
+        // answered by a read, without waiting for the write turn. A change
+        // racing this read is the same as one racing the update: whoever
+        // changes the record looks at the sockets again (see `presence`).
+        let recorded: Option<bool> = user::Entity::find_by_id(user_id.0)
+            .select_only()
+            .column(user::Column::Online)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        if recorded.is_none_or(|recorded| recorded == online) {
+            return Ok(false);
+        }
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::Online, Expr::value(online))
             .filter(user::Column::Id.eq(user_id.0))

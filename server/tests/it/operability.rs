@@ -59,6 +59,10 @@ async fn metrics_count_a_sent_message_and_the_sockets() {
     let sent = r#"parley_events_total{event="sendMessage",outcome="ok"}"#;
     assert_eq!(app.metric(sent).await, 1.0);
     assert_eq!(app.metric("parley_message_commit_seconds_count").await, 1.0);
+    // How long each took at the server, by event, and the socket's handshake.
+    let took = r#"parley_event_seconds_count{event="sendMessage"}"#;
+    assert_eq!(app.metric(took).await, 1.0);
+    assert_eq!(app.metric("parley_handshake_seconds_count").await, 1.0);
     assert_eq!(app.metric("parley_message_batch_size_sum").await, 1.0);
     assert_eq!(app.metric("parley_sockets_connected").await, 1.0);
     assert_eq!(app.metric("parley_users_online").await, 1.0);

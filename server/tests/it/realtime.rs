@@ -773,13 +773,14 @@ async fn presence_follows_the_last_socket_of_a_user() {
     let online = harley_socket.next::<Presence>().await;
     assert_eq!((online.user_id, online.online), (mike.user.id, true));
     let checks = app.metric("parley_presence_checks_total").await as u32;
+    let reports = app.metric("parley_presence_reports_total").await as u32;
     let second_tab = SocketClient::connect(app.addr, &mike.token).await;
-    app.presence_checked(checks + 1).await;
+    app.presence_reports_settled(reports + 1).await;
     harley_socket.assert_none::<Presence>().await;
 
     first_tab.disconnect().await;
     app.disconnects_handled(1).await;
-    app.presence_checked(checks + 2).await;
+    app.presence_checked(checks + 1).await;
     harley_socket.assert_none::<Presence>().await;
     let summary = &harley_socket
         .emit(&ListChats::first())

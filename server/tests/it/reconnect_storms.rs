@@ -44,7 +44,8 @@ async fn many_sockets_of_one_person_make_one_announcement_per_change() {
 }
 
 #[tokio::test]
-async fn a_burst_of_one_persons_sockets_costs_one_session_look_up_and_one_delivered_move() {
+async fn a_burst_of_one_persons_sockets_costs_one_session_look_up_one_presence_check_and_one_delivered_move()
+ {
     let app = spawn_app().await;
     let harley = app.signup("harley", "harley password").await;
     let mike = app.signup("mike", "mike password").await;
@@ -63,8 +64,10 @@ async fn a_burst_of_one_persons_sockets_costs_one_session_look_up_and_one_delive
             .expect("sent");
         assert_eq!(sent.status, app::model::MessageStatus::Sent);
     }
+    app.presence_settled().await;
     let lookups = app.metric("parley_session_lookups_total").await;
     let moves = app.metric("parley_delivered_moves_total").await;
+    let checks = app.metric("parley_presence_checks_total").await;
 
     // The server restarted: Mike's phone, laptop and tabs all come back at once.
     let tabs = join_all((0..12).map(|_| SocketClient::connect(app.addr, &mike.token))).await;
@@ -96,6 +99,11 @@ async fn a_burst_of_one_persons_sockets_costs_one_session_look_up_and_one_delive
         app.metric("parley_delivered_moves_total").await - moves,
         1.0,
         "one delivered move for the person, however many sockets"
+    );
+    assert_eq!(
+        app.metric("parley_presence_checks_total").await - checks,
+        1.0,
+        "one presence check for the person: the other tabs change nothing"
     );
     for tab in tabs {
         assert!(tab.is_open());

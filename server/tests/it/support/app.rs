@@ -182,6 +182,13 @@ impl TestApp {
             .await;
     }
 
+    /// Waits until the presence desk has settled `count` reports of sockets
+    /// come or gone in all (checked or not).
+    pub async fn presence_reports_settled(&self, count: u32) {
+        self.metric_reaches("parley_presence_reports_total", count)
+            .await;
+    }
+
     /// Waits until the presence desk has settled every report made so far
     /// (announcing whatever changed).
     pub async fn presence_settled(&self) {
