@@ -11,7 +11,7 @@ use crate::{
 };
 use app::{
     model::{Chat, ChatKind},
-    protocol::{CreateChat, ListChats, SendMessage, UpdateChatPrefs},
+    protocol::{ClientEvent, CreateChat, ListChats, SendMessage, UpdateChatPrefs},
 };
 use futures::{StreamExt, stream};
 use hdrhistogram::Histogram;
@@ -41,6 +41,7 @@ pub async fn chat_list(
 
     // The first page, again and again (what every page load and reconnect asks).
     let mut first = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let server_before = server.event_seconds(ListChats::NAME).await;
     let started = Instant::now();
     let mut listed = 0;
     for _ in 0..queries {
@@ -51,6 +52,11 @@ pub async fn chat_list(
     }
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     report.first_page = Some(Latency::of(&first));
+    // The same requests as the server timed them, without the trip.
+    if let (Some(before), Some(after)) = (server_before, server.event_seconds(ListChats::NAME).await)
+    {
+        report.first_page_server = after.since(&before);
+    }
     eprintln!("first page: {listed} chats");
 
     // Every later page, in turn (scrolling to the very end).

@@ -1,6 +1,6 @@
 //! What a run measured: a table for people, `--json` for machines.
 
-use crate::server::ProcStats;
+use crate::server::{ProcStats, ServerTime};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
@@ -61,6 +61,9 @@ pub struct Report {
     pub search_latency: Option<Latency>,
     /// chat-list: `listChats`' first page, each later page, and `/`.
     pub first_page: Option<Latency>,
+    /// chat-list: the first pages as the server timed them (when the bench
+    /// started it).
+    pub first_page_server: Option<ServerTime>,
     pub later_pages: Option<Latency>,
     pub page_latency: Option<Latency>,
     /// chat-list: the chats the person is in (every page listed them all).
@@ -169,6 +172,15 @@ impl Report {
         ] {
             push(name, figure.filter(|l| l.samples > 0).as_ref().map(latency));
         }
+        push(
+            "listChats, first page (server time)",
+            self.first_page_server.map(|time| {
+                let p99 = time
+                    .p99_at_most_ms
+                    .map_or_else(|| "?".to_owned(), |ms| format!("≤ {ms} ms"));
+                format!("mean {:.2} ms, p99 {p99}", time.mean_ms)
+            }),
+        );
         push(
             "chats (all listed)",
             (self.chats > 0).then(|| self.chats.to_string()),

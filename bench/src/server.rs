@@ -24,6 +24,8 @@ pub struct Launch {
 
 pub struct Server {
     pub addr: SocketAddr,
+    /// Where its `/metrics` are, when the bench started it.
+    metrics: Option<SocketAddr>,
     child: Option<Child>,
     _data: Option<TempDir>,
 }
@@ -44,6 +46,7 @@ impl Server {
             )
         });
         let port = free_port()?;
+        let metrics: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
         let mut command = Command::new(&launch.binary);
         command
             .args([
@@ -51,6 +54,8 @@ impl Server {
                 &format!("127.0.0.1:{port}"),
                 "--database-url",
                 &database_url,
+                "--metrics-addr",
+                &metrics.to_string(),
             ])
             .args([
                 "--events-per-second",
@@ -72,6 +77,7 @@ impl Server {
             .with_context(|| format!("cannot start {}", launch.binary.display()))?;
         let server = Self {
             addr: ([127, 0, 0, 1], port).into(),
+            metrics: Some(metrics),
             child: Some(child),
             _data: Some(data),
         };
@@ -86,6 +92,7 @@ impl Server {
         }
         let server = Self {
             addr,
+            metrics: None,
             child: None,
             _data: None,
         };
@@ -106,6 +113,18 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("server at {} did not become healthy", self.addr)
+    }
+
+    /// The server's own account of how long `event` took it so far
+    /// (`parley_event_seconds`), when the bench started it.
+    pub async fn event_seconds(&self, event: &str) -> Option<ServerTimes> {
+        let text = reqwest::get(format!("http://{}/metrics", self.metrics?))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        Some(ServerTimes::read(&text, event))
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -187,4 +206,76 @@ mod tests {
         assert!(stats.rss_kib > 0);
         assert!(stats.cpu_seconds >= 0.0);
     }
+}
+
+/// One event's `parley_event_seconds` histogram as the server reported it.
+#[derive(Clone, Debug, Default)]
+pub struct ServerTimes {
+    count: f64,
+    sum: f64,
+    /// Each bucket's upper bound (seconds) and how many fell at or below it.
+    buckets: Vec<(f64, f64)>,
+}
+
+impl ServerTimes {
+    fn read(text: &str, event: &str) -> Self {
+        let label = format!("{{event=\"{event}\"");
+        let mut times = Self::default();
+        for line in text.lines().filter(|line| line.contains(&label)) {
+            let Some((series, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let Ok(value) = value.parse::<f64>() else {
+                continue;
+            };
+            if series.starts_with("parley_event_seconds_count") {
+                times.count = value;
+            } else if series.starts_with("parley_event_seconds_sum") {
+                times.sum = value;
+            } else if let Some(le) = series
+                .split("le=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|le| le.parse::<f64>().ok())
+            {
+                times.buckets.push((le, value));
+            }
+        }
+        times
+    }
+
+    /// What happened between `before` and `self`: the mean in milliseconds,
+    /// and the bucket bound the 99th percentile is at or below.
+    pub fn since(&self, before: &ServerTimes) -> Option<ServerTime> {
+        let count = self.count - before.count;
+        if count <= 0.0 {
+            return None;
+        }
+        let below = |le: f64| {
+            before
+                .buckets
+                .iter()
+                .find(|(bound, _)| *bound == le)
+                .map_or(0.0, |(_, n)| *n)
+        };
+        let p99_at_most_ms = self
+            .buckets
+            .iter()
+            .find(|(le, n)| n - below(*le) >= 0.99 * count)
+            .map(|(le, _)| le * 1000.0);
+        Some(ServerTime {
+            mean_ms: (self.sum - before.sum) / count * 1000.0,
+            p99_at_most_ms,
+            samples: count as u64,
+        })
+    }
+}
+
+/// An event's server time over a run, from the server's own histogram.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct ServerTime {
+    pub mean_ms: f64,
+    /// The histogram's bucket bound the 99th percentile is at or below.
+    pub p99_at_most_ms: Option<f64>,
+    pub samples: u64,
 }

@@ -132,6 +132,43 @@ const SQLITE_PRAGMAS: [(&str, &str); 5] = [
     ("temp_store", "memory"),
 ];
 
+/// Plans that do not hang on bound values: SQLite's query planner stability
+/// guarantee, for each connection as it opens. Without it a statement with
+/// `LIMIT ?` (every `.one()`, every page) is parsed and planned again each
+/// time it runs, its cached preparation thrown away: SQLite re-plans when a
+/// value it looked at while planning is bound again, and the limit is such
+/// a value. That was a tenth of the CPU of a chat list. (Nothing of ours
+/// gains from value-dependent plans: no statistics are gathered, and no
+/// `LIKE` pattern starts with anything but `%`.)
+fn steady_plans(
+    connection: &mut sea_orm::sqlx::SqliteConnection,
+) -> futures::future::BoxFuture<'_, Result<(), sea_orm::sqlx::Error>> {
+    use rusqlite::ffi;
+    Box::pin(async move {
+        let mut handle = connection.lock_handle().await?;
+        let db = handle.as_raw_handle();
+        #[allow(unsafe_code)]
+        // SAFETY: the handle is locked, so no other thread calls into this
+        // connection meanwhile; this option takes an int and an int pointer
+        // that may be null (sqlite3.h, SQLITE_DBCONFIG_ENABLE_QPSG).
+        let code = unsafe {
+            ffi::sqlite3_db_config(
+                db.as_ptr(),
+                ffi::SQLITE_DBCONFIG_ENABLE_QPSG,
+                1 as std::ffi::c_int,
+                std::ptr::null_mut::<std::ffi::c_int>(),
+            )
+        };
+        if code == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(sea_orm::sqlx::Error::Configuration(
+                format!("cannot keep SQLite's plans steady (code {code})").into(),
+            ))
+        }
+    })
+}
+
 /// The read pool's connections to a SQLite file: two per core, so a request
 /// never waits for a reader while a core is free (4 at least, 16 at most).
 fn sqlite_readers() -> u32 {
@@ -314,7 +351,11 @@ impl Store {
             // to gain, and sqlx 0.9's reaper can read a wrapped idle count
             // and spin for ever (sqlx#3645, fix #4289 unreleased), which
             // hung a test server here.
-            .map_sqlx_sqlite_pool_opts(|pool| pool.idle_timeout(None).max_lifetime(None))
+            .map_sqlx_sqlite_pool_opts(|pool| {
+                pool.idle_timeout(None)
+                    .max_lifetime(None)
+                    .after_connect(|connection, _| steady_plans(connection))
+            })
             // The busy timeout makes concurrent writers wait for each other
             // instead of failing.
             .map_sqlx_sqlite_opts(|sqlite| {
