@@ -53,7 +53,8 @@ pub async fn chat_list(
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     report.first_page = Some(Latency::of(&first));
     // The same requests as the server timed them, without the trip.
-    if let (Some(before), Some(after)) = (server_before, server.event_seconds(ListChats::NAME).await)
+    if let (Some(before), Some(after)) =
+        (server_before, server.event_seconds(ListChats::NAME).await)
     {
         report.first_page_server = after.since(&before);
     }
