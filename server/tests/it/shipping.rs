@@ -10,7 +10,13 @@ use std::{path::Path, process::Command};
 /// environment but `env`.
 fn alone_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Process {
     let binary = dir.join("parley");
-    std::fs::copy(env!("CARGO_BIN_EXE_parley"), &binary).expect("the binary copied");
+    // A link where it can be, not a copy: a file just written cannot be run
+    // while a process another test forked meanwhile still holds it open for
+    // writing (ETXTBSY, until that child execs). A copy waits that out.
+    // (Never a copy onto an earlier link: that would empty the original.)
+    if !binary.exists() && std::fs::hard_link(env!("CARGO_BIN_EXE_parley"), &binary).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_parley"), &binary).expect("the binary copied");
+    }
     let mut command = Command::new(&binary);
     command
         .current_dir(dir)

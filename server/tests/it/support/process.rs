@@ -12,6 +12,22 @@ pub struct Process {
     pub addr: SocketAddr,
 }
 
+/// `command` spawned. A binary copied a moment ago is "busy" (ETXTBSY)
+/// while any process forked since the copy began (another test's) still
+/// holds its write handle, which lasts until that child execs: a moment.
+fn spawn_once_not_busy(command: &mut Command) -> Watched {
+    let mut tries = 0;
+    loop {
+        match Watched::spawn(command) {
+            Err(error) if error.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            spawned => return spawned.expect("parley starts"),
+        }
+    }
+}
+
 impl Process {
     pub fn start(db: &std::path::Path) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
@@ -39,7 +55,7 @@ impl Process {
 
     /// `command` (a `parley` that serves) started, once it says where it listens.
     pub fn watch(command: &mut Command) -> Self {
-        let watched = Watched::spawn(command).expect("parley starts");
+        let watched = spawn_once_not_busy(command);
         const LISTENING: &str = "listening on http://";
         let line = watched
             .line(|line| line.contains(LISTENING), Duration::from_secs(60))
