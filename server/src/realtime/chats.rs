@@ -7,15 +7,18 @@ use super::{
     paging::{page_limit, page_start},
     projection::{chat_view_with, watermarks_of, with_status},
 };
-use crate::store::{ChatCursor, ChatRecord, Member, Membership, Unread};
+use crate::store::{
+    Blocks, ChatCursor, ChatRecord, Member, Membership, StoreError, StoredMessage, Unread,
+};
 use app::{
     model::{Chat, ChatId, ChatKind, ChatSummary, GroupName, Seq, User, UserId, Username},
     protocol::{
         ApiError, ChatCreated, ChatPage, ChatUpdated, CreateChat, ErrorCode, ListChats, RoomJoined,
     },
 };
+use futures::future::try_join;
 use socketioxide::adapter::Adapter;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result<Chat, ApiError> {
     let others = other_members(&ctx, &request.members).await?;
@@ -124,6 +127,12 @@ pub async fn list_chats<A: Adapter>(ctx: Ctx<A>, request: ListChats) -> Result<C
     ctx.realtime.chat_page(ctx.me().id, before, limit).await
 }
 
+/// See [`Realtime::summary_reads`].
+struct SummaryReads {
+    blocks: Blocks,
+    latest: HashMap<ChatId, StoredMessage>,
+}
+
 /// One chat of a list being summarised: the chat, the reader's standing in
 /// it, and its members.
 pub struct Listed<'a> {
@@ -143,7 +152,16 @@ impl<A: Adapter> Realtime<A> {
     ) -> Result<ChatPage, ApiError> {
         let (rows, next) = self.store.chat_page(user, before, limit).await?;
         let ids: Vec<ChatId> = rows.iter().map(|(chat, _)| chat.id).collect();
-        let members = self.store.members_in(&ids).await?;
+        let readable: Vec<(ChatId, Seq)> = rows
+            .iter()
+            .map(|(chat, mine)| (chat.id, mine.visible_from))
+            .collect();
+        // Side by side: each takes its own connection of the read pool.
+        let (members, read) = try_join(
+            self.store.members_in(&ids),
+            self.summary_reads(user, &readable),
+        )
+        .await?;
         let everyone: Vec<UserId> = members
             .values()
             .flatten()
@@ -161,7 +179,7 @@ impl<A: Adapter> Realtime<A> {
             })
             .collect();
         Ok(ChatPage {
-            chats: self.summaries(user, &listed, &online).await?,
+            chats: self.summarise(user, &listed, &online, read).await?,
             next: next.map(ChatCursor::encode),
         })
     }
@@ -202,13 +220,40 @@ impl<A: Adapter> Realtime<A> {
         listed: &[Listed<'_>],
         online: &HashSet<UserId>,
     ) -> Result<Vec<ChatSummary>, ApiError> {
-        let store = &self.store;
-        let blocks = store.blocks_of(user).await?;
         let readable: Vec<(ChatId, Seq)> = listed
             .iter()
             .map(|listed| (listed.chat.id, listed.mine.visible_from))
             .collect();
-        let mut latest = store.latest_messages(&readable).await?;
+        let read = self.summary_reads(user, &readable).await?;
+        self.summarise(user, listed, online, read).await
+    }
+
+    /// What the summaries need that does not hang on anything else read
+    /// (the user's blocks, each chat's latest message it may read), read
+    /// side by side.
+    async fn summary_reads(
+        &self,
+        user: UserId,
+        readable: &[(ChatId, Seq)],
+    ) -> Result<SummaryReads, StoreError> {
+        let (blocks, latest) = try_join(
+            self.store.blocks_of(user),
+            self.store.latest_messages(readable),
+        )
+        .await?;
+        Ok(SummaryReads { blocks, latest })
+    }
+
+    /// [`Self::summaries`] from what [`Self::summary_reads`] read.
+    async fn summarise(
+        &self,
+        user: UserId,
+        listed: &[Listed<'_>],
+        online: &HashSet<UserId>,
+        read: SummaryReads,
+    ) -> Result<Vec<ChatSummary>, ApiError> {
+        let store = &self.store;
+        let SummaryReads { blocks, mut latest } = read;
         // Counted through the message shown, never past it (see `Unread`).
         let unread: Vec<(ChatId, Unread)> = listed
             .iter()
