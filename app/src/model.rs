@@ -501,6 +501,13 @@ pub struct Settings {
     /// Who may add them to groups.
     #[serde(default)]
     pub group_adds: GroupAdds,
+    /// Off: a push notification says "New message", not what it says.
+    #[serde(default = "default_true")]
+    pub notification_preview: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -510,6 +517,7 @@ impl Default for Settings {
             typing_indicators: true,
             last_seen: LastSeenVisibility::Everyone,
             group_adds: GroupAdds::Everyone,
+            notification_preview: true,
         }
     }
 }

@@ -17,6 +17,7 @@
 //! - [`store`]: SeaORM entities, migrations and every query; its writer owns
 //!   message writes (group commit).
 //! - [`media`]: uploads' bytes and what they really are.
+//! - [`push`]: Web Push: telling people of messages while Parley is closed.
 //! - [`refusals`]: how every boundary's errors reach the client, in one place.
 //! - [`upkeep`]: `parley backup`, `restore` and `check` (SQLite instances).
 //! - [`metrics`], [`telemetry`]: figures for operators, structured logs.
@@ -33,6 +34,7 @@ pub mod config;
 pub mod http;
 pub mod media;
 pub mod metrics;
+pub mod push;
 pub mod realtime;
 pub mod refusals;
 pub mod shutdown;

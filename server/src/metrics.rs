@@ -43,6 +43,7 @@ pub struct Metrics {
     room_lookups: IntCounter,
     session_lookups: IntCounter,
     delivered_moves: IntCounter,
+    pushes_queued: IntCounter,
 }
 
 /// From a quarter of a millisecond to seconds: what a person can tell apart.
@@ -234,8 +235,19 @@ impl Metrics {
                     "People whose waiting messages became delivered as they came online (one per person, however many sockets)",
                 ),
             ),
+            pushes_queued: registered(
+                r,
+                IntCounter::new(
+                    "pushes_queued_total",
+                    "Web Push messages queued with the messages that owe them (one per device of each member without the chat open)",
+                ),
+            ),
             registry,
         }
+    }
+
+    pub fn pushes_queued(&self, count: u64) {
+        self.pushes_queued.inc_by(count);
     }
 
     /// The counter the cluster counts its room look-ups on.

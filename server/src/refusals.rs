@@ -6,9 +6,21 @@ use crate::{
     admin::AdminError,
     auth::AuthError,
     media::{ImageError, MediaError},
+    push::PushError,
     store::{ChangeError, GroupError, PrefsError, StoreError},
 };
 use app::protocol::{ApiError, ErrorCode};
+
+impl From<PushError> for ApiError {
+    fn from(error: PushError) -> Self {
+        match error {
+            PushError::InvalidSubscription(why) => {
+                ApiError::new(ErrorCode::InvalidSubscription, why)
+            }
+            PushError::Store(store) => store.into(),
+        }
+    }
+}
 
 /// Carries the cause along; whoever answers the client logs it (once).
 impl From<StoreError> for ApiError {

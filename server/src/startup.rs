@@ -7,12 +7,13 @@ use crate::{
     http,
     media::Media,
     metrics::Metrics,
+    push::{self, PushConfig, Pushes},
     realtime::{
         self, Cluster, FanOut, Intake, Lifecycle, RealtimeConfig, ReconnectingRedisDriver,
         SessionEnds, SessionGate, SessionSockets, resp3_url,
     },
     site::{self, Site},
-    state::AppState,
+    state::{AppState, PushDesk},
     store::Store,
 };
 use anyhow::Context;
@@ -37,6 +38,8 @@ pub struct Application {
     metrics: Option<(TcpListener, Router)>,
     close_sockets: CloseSockets,
     sweeper: JoinHandle<()>,
+    /// This node's Web Push sender.
+    pusher: JoinHandle<()>,
 }
 
 /// Socket.IO, mounted: the layer for the router, and the handles on its sockets.
@@ -60,6 +63,7 @@ impl Application {
         )?;
         tracing::info!(%site, "serving the site");
         let store = Store::connect_with(&settings.database_url, settings.db_wait()).await?;
+        let vapid = Arc::new(push::Vapid::of_instance(&store).await?);
         let media = Media::open(&settings.media_location(), settings.max_upload_bytes())
             .context("cannot open the store for uploads")?;
         let redis = match &settings.redis_url {
@@ -88,6 +92,7 @@ impl Application {
             sessions,
             intake: Intake::new(store.read_connections()),
             fan_out: fan_out.clone(),
+            pushes: Pushes::default(),
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;
@@ -115,11 +120,28 @@ impl Application {
             chats: app::ui::PageChats(mounted.chats),
             metrics,
             media,
+            push: PushDesk {
+                vapid,
+                config: PushConfig {
+                    contact: settings
+                        .push_contact
+                        .clone()
+                        .unwrap_or_else(|| settings.public_url(listener.local_addr().ok())),
+                    allow_http_loopback: settings.push_allow_http_loopback,
+                },
+            },
             settings: Arc::new(settings),
             leptos_options,
             site_files: site.files,
         };
         let sweeper = tokio::spawn(sweep_every_hour(state.clone()));
+        let pusher = push::start(
+            state.store.clone(),
+            state.push.vapid.clone(),
+            state.push.config.clone(),
+            config.pushes.clone(),
+            &state.metrics,
+        )?;
         let metrics = metrics_listener
             .map(|listener| (listener, http::metrics_routes().with_state(state.clone())));
         let router = (mounted.layer)(router(state));
@@ -131,6 +153,7 @@ impl Application {
             metrics,
             close_sockets: mounted.close_sockets,
             sweeper,
+            pusher,
         })
     }
 
@@ -154,6 +177,7 @@ impl Application {
         tracing::info!("listening on http://{}", self.listener.local_addr()?);
         let close_sockets = self.close_sockets;
         let sweeper = self.sweeper;
+        let pusher = self.pusher;
         let metrics = self.metrics.map(|(listener, router)| {
             if let Ok(addr) = listener.local_addr() {
                 tracing::info!("metrics on http://{addr}/metrics");
@@ -167,6 +191,7 @@ impl Application {
         let shutdown = async move {
             shutdown.await;
             sweeper.abort();
+            pusher.abort();
             if let Some(metrics) = metrics {
                 metrics.abort();
             }

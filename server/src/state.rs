@@ -29,12 +29,21 @@ pub struct AppState {
     /// What instance admins do.
     pub admin: crate::admin::Admin,
     pub metrics: Arc<Metrics>,
+    /// Web Push: the instance's key and what subscriptions may name.
+    pub push: PushDesk,
     /// Where attachments' bytes are.
     pub media: crate::media::Media,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
     /// Where the site's files are served from (embedded, or a directory).
     pub site_files: crate::site::Files,
+}
+
+/// What the push routes need (see `push/`).
+#[derive(Clone)]
+pub struct PushDesk {
+    pub vapid: Arc<crate::push::Vapid>,
+    pub config: crate::push::PushConfig,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -51,6 +51,10 @@ pub enum ErrorCode {
     Deactivated,
     /// A password-reset link that is unknown, used or expired (HTTP 410).
     InvalidLink,
+    /// A push subscription whose endpoint is not `https://` to a public
+    /// address, or whose keys are not a P-256 point and a 16-byte secret
+    /// (HTTP 400).
+    InvalidSubscription,
     RateLimited,
     Unavailable,
     Internal,
@@ -88,6 +92,7 @@ impl ErrorCode {
             Self::SignupClosed => "signup_closed",
             Self::Deactivated => "deactivated",
             Self::InvalidLink => "invalid_link",
+            Self::InvalidSubscription => "invalid_subscription",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",

@@ -9,6 +9,9 @@
 //! | `POST /api/auth/password` | [`ChangePasswordRequest`] | 204: the other sessions end |
 //! | `GET /api/me`           | — | 200 [`User`] (with `admin`) or 401 `unauthorized` |
 //! | `POST /api/auth/reset`  | [`ResetPasswordRequest`] | 204; 410 `invalid_link` |
+//! | `GET /api/push/key`     | — | [`PushKey`] |
+//! | `POST /api/push/subscriptions` | [`PushSubscription`] (signed in) | 201; 400 `invalid_subscription` |
+//! | `DELETE /api/push/subscriptions` | [`PushUnsubscribe`] (signed in) | 204 |
 //!
 //! Instance admins (anyone else: 403 `not_admin`):
 //!
@@ -335,5 +338,79 @@ mod tests {
         let json = serde_json::to_string(&admin).unwrap();
         assert_eq!(json.matches("\"admin\"").count(), 1, "{json}");
         assert!(serde_json::from_str::<Me>(&json).unwrap().admin);
+    }
+}
+
+/// `GET /api/push/key`: the instance's VAPID public key, for
+/// `PushManager.subscribe({applicationServerKey})`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushKey {
+    /// base64url (unpadded) of the 65-byte uncompressed P-256 point.
+    pub public_key: String,
+}
+
+/// `POST /api/push/subscriptions`: what the browser's
+/// `PushSubscription.toJSON()` gives. The subscription belongs to the session
+/// that sends it, and ends with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushSubscription {
+    pub endpoint: String,
+    pub keys: PushSubscriptionKeys,
+}
+
+/// A subscription's keys, base64url as the browser gives them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushSubscriptionKeys {
+    /// The browser's P-256 public key (65 bytes, uncompressed).
+    pub p256dh: String,
+    /// The shared authentication secret (16 bytes).
+    pub auth: String,
+}
+
+/// `DELETE /api/push/subscriptions`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PushUnsubscribe {
+    pub endpoint: String,
+}
+
+/// What a push carries (encrypted, `aes128gcm`) to the service worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum PushPayload {
+    /// A message arrived in a chat the person does not have open.
+    #[serde(rename_all = "camelCase")]
+    Message {
+        chat_id: crate::model::ChatId,
+        message_id: crate::model::MessageId,
+        sender_name: String,
+        /// The group's name; absent for a direct chat.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chat_name: Option<String>,
+        /// The message's first line (at most [`PushPayload::PREVIEW_CHARS`]
+        /// characters), or "New message" when the person turned previews off.
+        preview: String,
+    },
+}
+
+impl PushPayload {
+    pub const PREVIEW_CHARS: usize = 120;
+    /// The preview when previews are off (and what a push too large for its
+    /// service is cut down to).
+    pub const NO_PREVIEW: &'static str = "New message";
+
+    /// The first line of `text`, at most [`Self::PREVIEW_CHARS`] characters
+    /// (an ellipsis ends one cut short).
+    pub fn first_line(text: &str) -> String {
+        let line = text.trim().lines().next().unwrap_or_default().trim_end();
+        if line.chars().count() <= Self::PREVIEW_CHARS {
+            return line.to_owned();
+        }
+        let mut cut: String = line.chars().take(Self::PREVIEW_CHARS - 1).collect();
+        cut.push('…');
+        cut
     }
 }

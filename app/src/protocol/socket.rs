@@ -407,6 +407,8 @@ pub struct UpdateSettings {
     pub last_seen: Option<LastSeenVisibility>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_adds: Option<GroupAdds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_preview: Option<bool>,
 }
 
 /// Blocks (`blocked: true`) or unblocks someone: a blocked person cannot start

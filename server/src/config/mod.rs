@@ -304,6 +304,24 @@ pub struct Settings {
     )]
     pub uploads_per_minute: u32,
 
+    /// Who runs this instance, for the push services (VAPID's `sub`): a
+    /// `mailto:` or `https:` address they may write to about its pushes.
+    /// Unset: `--public-url`.
+    #[arg(long, global = true, env = "PARLEY_PUSH_CONTACT")]
+    pub push_contact: Option<String>,
+
+    /// Let push subscriptions name `http://` endpoints on this machine's
+    /// loopback: for tests, which stand in for the push services. Never in
+    /// production (endpoints are otherwise `https://` to a public address).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_PUSH_ALLOW_HTTP_LOOPBACK",
+        default_value_t = false,
+        hide = true
+    )]
+    pub push_allow_http_loopback: bool,
+
     /// Whether the site's asset names carry a hash of their content (`true`
     /// or `false`; cargo-leptos sets it when it serves). Unset: they do when a
     /// release build's `hash.txt` stands beside this binary. The pages name

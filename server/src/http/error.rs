@@ -30,6 +30,12 @@ impl From<crate::store::StoreError> for HttpError {
     }
 }
 
+impl From<crate::push::PushError> for HttpError {
+    fn from(error: crate::push::PushError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
 impl From<crate::admin::AdminError> for HttpError {
     fn from(error: crate::admin::AdminError) -> Self {
         match error {
@@ -78,7 +84,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::UsernameTaken => StatusCode::CONFLICT,
         ErrorCode::InvalidCredentials | ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-        ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest | ErrorCode::InvalidSubscription => StatusCode::BAD_REQUEST,
         ErrorCode::OriginNotAllowed | ErrorCode::SignupClosed | ErrorCode::Deactivated => {
             StatusCode::FORBIDDEN
         }

@@ -12,6 +12,7 @@ mod error;
 mod forms;
 mod health;
 mod metrics;
+mod push;
 mod security;
 mod viewer;
 
@@ -35,6 +36,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/password", post(api::change_password))
         .route("/api/auth/reset", post(api::reset_password))
         .route("/api/me", get(api::me).patch(api::update_me))
+        .route("/api/push/key", get(push::key))
+        .route(
+            "/api/push/subscriptions",
+            post(push::subscribe).delete(push::unsubscribe),
+        )
         .merge(admin_routes())
         .route("/signup", post(forms::signup))
         .route("/login", post(forms::login))

@@ -75,6 +75,7 @@ pub async fn send_message<A: Adapter>(
             attachment_ids: &request.attachment_ids,
             seen_by: &landing.seen_by,
             delivered_to: &landing.delivered_to,
+            push_to: &landing.push_to,
         })
         .await?;
     ctx.realtime.metrics.message_committed(committing.elapsed());
@@ -83,6 +84,10 @@ pub async fn send_message<A: Adapter>(
         // A resend: the original, as it stands now, and nothing new announced.
         Appended::Existing(stored) => return resent(&ctx, stored).await,
     };
+    if arrival.pushes_queued > 0 {
+        ctx.realtime.metrics.pushes_queued(arrival.pushes_queued);
+        ctx.realtime.pushes.nudge();
+    }
     arrival.message.reply_to = quoted.as_ref().map(|(_, quote)| quote.clone());
     arrival.message.attachments = attachments;
     let seq = arrival.message.seq;
@@ -255,6 +260,9 @@ async fn quote<A: Adapter>(
 struct Landing {
     seen_by: Vec<UserId>,
     delivered_to: Vec<UserId>,
+    /// Everyone without the chat open (and visible) anywhere: their devices
+    /// are owed a push (see `push/`; muted chats are sorted out there).
+    push_to: Vec<UserId>,
 }
 
 /// A watermark the message moved.
@@ -274,12 +282,16 @@ impl Landing {
         let mut landing = Self {
             seen_by: Vec::new(),
             delivered_to: Vec::new(),
+            push_to: Vec::new(),
         };
         for place in whereabouts {
             match status_on_arrival(place.in_room, place.online) {
                 MessageStatus::Seen => landing.seen_by.push(place.user_id),
-                MessageStatus::Delivered => landing.delivered_to.push(place.user_id),
-                MessageStatus::Sent => {}
+                MessageStatus::Delivered => {
+                    landing.delivered_to.push(place.user_id);
+                    landing.push_to.push(place.user_id);
+                }
+                MessageStatus::Sent => landing.push_to.push(place.user_id),
             }
         }
         landing

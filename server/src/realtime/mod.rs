@@ -90,6 +90,8 @@ pub struct Realtime<A: Adapter> {
     pub people: Arc<people::People>,
     /// Sessions looked up lately (see `sessions.rs`).
     pub sessions: SessionGate,
+    /// Wakes this node's push sender when a message queued pushes.
+    pub pushes: crate::push::Pushes,
 }
 
 /// The real-time side's background work, and whether the server is shutting
@@ -164,6 +166,7 @@ impl<A: Adapter> Clone for Realtime<A> {
             media: self.media.clone(),
             people: self.people.clone(),
             sessions: self.sessions.clone(),
+            pushes: self.pushes.clone(),
         }
     }
 }
@@ -188,6 +191,7 @@ pub struct RealtimeConfig {
     pub intake: handshake::Intake,
     /// With several nodes: whether they see each other (see `fanout`).
     pub fan_out: Option<FanOut>,
+    pub pushes: crate::push::Pushes,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -207,6 +211,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
         media: config.media.clone(),
         people: people::People::new(config.shares),
         sessions: config.sessions.clone(),
+        pushes: config.pushes.clone(),
     };
     let pages_view = realtime.clone();
     let lifecycle = &config.lifecycle;

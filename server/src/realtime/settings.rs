@@ -35,6 +35,9 @@ pub async fn update_settings<A: Adapter>(
     if let Some(group_adds) = request.group_adds {
         settings.group_adds = group_adds;
     }
+    if let Some(on) = request.notification_preview {
+        settings.notification_preview = on;
+    }
     store.set_settings(me, settings).await?;
     Ok(settings)
 }

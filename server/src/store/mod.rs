@@ -10,6 +10,7 @@ mod groups;
 mod messages;
 mod migration;
 mod privacy;
+mod push;
 mod receipts;
 mod scrub;
 mod search;
@@ -27,6 +28,7 @@ pub use chats::{ChatCursor, ChatPrefs, ChatRecord, Member, MemberIds, Membership
 pub use groups::{GroupChange, GroupChanged, GroupError};
 pub use messages::{Page, StoredMessage, Unread};
 pub use privacy::{Blocks, PrefsChange, PrefsError};
+pub use push::{MAX_DEVICES_PER_USER, NewSubscription, OwedPush, PushKey};
 pub use receipts::Watermarks;
 pub use search::{Found, SearchCursor};
 pub use sessions::{LiveSession, NewSession};
@@ -34,7 +36,7 @@ pub use statements::counting;
 pub use throttle::{Attempts, Rule};
 pub use transfer::{Rows, Transfer, TransferError};
 pub use users::{NewUser, StoredUser};
-pub use writer::{AppendMessage, Appended, Arrival};
+pub use writer::{AppendMessage, Appended, Arrival, now_ms};
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,

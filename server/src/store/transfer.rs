@@ -200,6 +200,9 @@ async fn each_table(tables: &mut impl Tables) -> Result<(), TransferError> {
         .table::<session::Entity>(vec![session::Column::TokenHash])
         .await?;
     tables
+        .table::<push_subscription::Entity>(vec![push_subscription::Column::Id])
+        .await?;
+    tables
         .table::<password_reset::Entity>(vec![password_reset::Column::TokenHash])
         .await?;
     tables
@@ -219,6 +222,12 @@ async fn each_table(tables: &mut impl Tables) -> Result<(), TransferError> {
         .await?;
     tables
         .table::<message::Entity>(vec![message::Column::ChatId, message::Column::Seq])
+        .await?;
+    tables
+        .table::<push_outbox::Entity>(vec![
+            push_outbox::Column::SubscriptionId,
+            push_outbox::Column::MessageId,
+        ])
         .await?;
     tables
         .table::<attachment::Entity>(vec![attachment::Column::CreatedAt, attachment::Column::Id])

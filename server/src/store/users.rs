@@ -49,6 +49,7 @@ fn settings_of(row: &user::Model) -> Settings {
         typing_indicators: row.typing_indicators,
         last_seen: LastSeenVisibility::parse(&row.last_seen_visibility),
         group_adds: GroupAdds::parse(&row.group_adds),
+        notification_preview: row.notification_preview,
     }
 }
 
@@ -70,6 +71,7 @@ impl Store {
             typing_indicators: Set(true),
             last_seen_visibility: Set(LastSeenVisibility::Everyone.as_str().to_owned()),
             group_adds: Set(GroupAdds::Everyone.as_str().to_owned()),
+            notification_preview: Set(true),
             admin: Set(new.admin || first),
             deactivated_at: Set(None),
         }
@@ -206,6 +208,7 @@ impl Store {
             typing_indicators: Set(settings.typing_indicators),
             last_seen_visibility: Set(settings.last_seen.as_str().to_owned()),
             group_adds: Set(settings.group_adds.as_str().to_owned()),
+            notification_preview: Set(settings.notification_preview),
             ..Default::default()
         }
         .update(&*self.writing().await)

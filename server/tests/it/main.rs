@@ -11,6 +11,7 @@ mod groups;
 mod migrate;
 mod operability;
 mod pages;
+mod push;
 mod realtime;
 mod reconnect_storms;
 mod scale_out;

@@ -72,6 +72,7 @@ async fn append_landing(
         attachment_ids: &[],
         seen_by,
         delivered_to,
+        push_to: &[],
     };
     store.append_message(new).await.expect("appended")
 }

@@ -45,6 +45,7 @@ async fn append(
             attachment_ids: &[],
             seen_by: &[],
             delivered_to: &[],
+            push_to: &[],
         })
         .await
 }

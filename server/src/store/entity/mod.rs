@@ -10,6 +10,8 @@ pub mod instance_setting;
 pub mod invitation;
 pub mod message;
 pub mod password_reset;
+pub mod push_outbox;
+pub mod push_subscription;
 pub mod reaction;
 pub mod session;
 pub mod user;

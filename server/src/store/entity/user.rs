@@ -20,6 +20,8 @@ pub struct Model {
     pub last_seen_visibility: String,
     /// `everyone`, `contacts` or `nobody`.
     pub group_adds: String,
+    /// Push notifications show what a message says (see `Settings`).
+    pub notification_preview: bool,
     /// An instance admin (see `store/admin.rs`).
     pub admin: bool,
     /// Set when an instance admin deactivated the account.

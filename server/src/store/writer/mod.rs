@@ -51,6 +51,10 @@ pub struct AppendMessage<'a> {
     /// online elsewhere. (The sender has seen it, always.)
     pub seen_by: &'a [UserId],
     pub delivered_to: &'a [UserId],
+    /// Members owed a push on each of their subscribed devices (those
+    /// without the chat open): queued in the same transaction, so a crash
+    /// neither loses nor doubles one (see `push/`).
+    pub push_to: &'a [UserId],
 }
 
 /// The outcome of appending: the message, and whether it is new or a resend of
@@ -70,6 +74,8 @@ pub struct Arrival {
     pub message: StoredMessage,
     pub receipts_before: Watermarks,
     pub receipts_after: Watermarks,
+    /// Pushes queued with it (one per device of `push_to`).
+    pub pushes_queued: u64,
 }
 
 impl Store {
@@ -91,6 +97,7 @@ impl Store {
             attachment_ids: new.attachment_ids.to_vec(),
             seen_by: new.seen_by.to_vec(),
             delivered_to: new.delivered_to.to_vec(),
+            push_to: new.push_to.to_vec(),
         };
         let gone = || StoreError::Unavailable(DbErr::Custom("the message writer stopped".into()));
         self.appends
@@ -117,6 +124,7 @@ pub(super) struct Append {
     pub attachment_ids: Vec<AttachmentId>,
     pub seen_by: Vec<UserId>,
     pub delivered_to: Vec<UserId>,
+    pub push_to: Vec<UserId>,
 }
 
 pub(super) struct Queued {
@@ -314,6 +322,29 @@ fn claims<'a>(batch: &[Append], plans: &'a [Plan]) -> Vec<(AttachmentId, &'a Sto
 }
 
 /// The mentions as stored: a JSON list of ids, `NULL` for none.
+/// The pushes a batch owes: (index in the batch, the new message, a member
+/// to push it to), for messages this batch stores (never a resend).
+fn owed_pushes<'a>(
+    batch: &'a [Append],
+    plans: &'a [Plan],
+) -> Vec<(usize, &'a StoredMessage, UserId)> {
+    batch
+        .iter()
+        .zip(plans)
+        .enumerate()
+        .filter_map(|(index, (pending, plan))| match plan {
+            Plan::New(message) => Some((index, message, &pending.push_to)),
+            _ => None,
+        })
+        .flat_map(|(index, message, users)| users.iter().map(move |user| (index, message, *user)))
+        .collect()
+}
+
+/// Now, as the push queue keeps time (milliseconds since the epoch).
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
 pub(super) fn mentions_column(mentions: &[UserId]) -> Option<String> {
     (!mentions.is_empty())
         .then(|| serde_json::to_string(mentions).ok())
@@ -384,9 +415,10 @@ fn raise_watermarks(
 fn outcomes(
     plans: Vec<Plan>,
     around: Vec<Option<BeforeAfter>>,
+    pushes_queued: Vec<u64>,
 ) -> Result<Vec<Outcome>, StoreError> {
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(plans.len());
-    for (plan, around) in plans.into_iter().zip(around) {
+    for ((plan, around), pushes_queued) in plans.into_iter().zip(around).zip(pushes_queued) {
         let outcome = match plan {
             Plan::Stored(message) => Ok(Appended::Existing(message)),
             Plan::New(message) => {
@@ -395,6 +427,7 @@ fn outcomes(
                     message,
                     receipts_before,
                     receipts_after,
+                    pushes_queued,
                 }))
             }
             Plan::SameAs(first) => match outcomes.get(first) {
@@ -433,6 +466,7 @@ mod tests {
             attachment_ids: Vec::new(),
             seen_by: Vec::new(),
             delivered_to: Vec::new(),
+            push_to: Vec::new(),
         }
     }
 

@@ -7,7 +7,8 @@
 
 use super::{
     Append, Bumped, MAX_BATCH, Moved, Outcome, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
-    count_fresh, mentions_column, only, outcomes, plan, raise_watermarks, split,
+    count_fresh, mentions_column, now_ms, only, outcomes, owed_pushes, plan, raise_watermarks,
+    split,
 };
 use crate::store::{
     StoreError, chats::receipts_in_chats, entity::message, messages::StoredMessage,
@@ -71,8 +72,45 @@ async fn commit(db: &DatabaseConnection, batch: &[Append]) -> Result<Vec<Outcome
     let receipts = receipts_in_chats(&txn, &chats).await?;
     let (moved, befores) = raise_watermarks(batch, &plans, receipts);
     write_watermarks(&txn, moved).await?;
+    let pushes = queue_pushes(&txn, batch, &plans).await?;
     txn.commit().await?;
-    outcomes(plans, befores)
+    outcomes(plans, befores, pushes)
+}
+
+/// Queues a push of each new message to each device of the members it is
+/// owed to, in one statement; how many for each message of the batch.
+async fn queue_pushes(
+    txn: &impl ConnectionTrait,
+    batch: &[Append],
+    plans: &[Plan],
+) -> Result<Vec<u64>, StoreError> {
+    let mut queued = vec![0; batch.len()];
+    let owed = owed_pushes(batch, plans);
+    if owed.is_empty() {
+        return Ok(queued);
+    }
+    let mut params = Params::new(txn.get_database_backend());
+    let due = params.bind(now_ms());
+    let rows = params.values(&owed, |params, (_, message, user)| {
+        vec![params.bind(message.id.0), params.bind(user.0)]
+    });
+    let sql = format!(
+        "WITH v(message_id, user_id) AS (VALUES {rows}) \
+         INSERT INTO push_outbox (subscription_id, message_id, due_ms, attempts) \
+         SELECT s.id, v.message_id, {due}, 0 FROM push_subscriptions s \
+         JOIN v ON s.user_id = v.user_id RETURNING message_id"
+    );
+    let index_of: HashMap<Uuid, usize> = owed
+        .iter()
+        .map(|(index, message, _)| (message.id.0, *index))
+        .collect();
+    for row in txn.query_all_raw(params.statement(sql)).await? {
+        let message: Uuid = row.try_get("", "message_id")?;
+        if let Some(index) = index_of.get(&message) {
+            queued[*index] += 1;
+        }
+    }
+    Ok(queued)
 }
 
 /// Messages of this batch stored earlier under the same (sender, client id):

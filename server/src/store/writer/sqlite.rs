@@ -16,7 +16,8 @@
 
 use super::{
     Append, Bumped, MAX_BATCH, Moved, Outcome, Plan, QUEUE_LIMIT, Queued, batch_time, claims,
-    count_fresh, mentions_column, only, outcomes, plan, raise_watermarks, split,
+    count_fresh, mentions_column, now_ms, only, outcomes, owed_pushes, plan, raise_watermarks,
+    split,
 };
 use crate::store::{
     SQLITE_BUSY_TIMEOUT, SQLITE_PRAGMAS, StoreError, entity::message, messages::StoredMessage,
@@ -93,8 +94,33 @@ fn commit(connection: &mut Connection, batch: &[Append]) -> Result<Vec<Outcome>,
     let receipts = receipts_in_chats(&txn, fresh_per_chat.keys())?;
     let (moved, befores) = raise_watermarks(batch, &plans, receipts);
     write_watermarks(&txn, &moved)?;
+    let pushes = queue_pushes(&txn, batch, &plans)?;
     txn.commit()?;
-    outcomes(plans, befores)
+    outcomes(plans, befores, pushes)
+}
+
+/// Queues a push of each new message to each device of the members it is
+/// owed to; how many for each message of the batch.
+fn queue_pushes(
+    txn: &Connection,
+    batch: &[Append],
+    plans: &[Plan],
+) -> Result<Vec<u64>, StoreError> {
+    let mut queued = vec![0; batch.len()];
+    let owed = owed_pushes(batch, plans);
+    if owed.is_empty() {
+        return Ok(queued);
+    }
+    let mut queue = txn.prepare_cached(
+        "INSERT INTO push_outbox (subscription_id, message_id, due_ms, attempts) \
+         SELECT id, ?1, ?2, 0 FROM push_subscriptions WHERE user_id = ?3",
+    )?;
+    let due = now_ms();
+    for (index, message, user) in owed {
+        let rows = queue.execute((message.id.0.as_bytes(), due, user.0.as_bytes()))?;
+        queued[index] += rows as u64;
+    }
+    Ok(queued)
 }
 
 /// Messages of this batch stored earlier under the same (sender, client id).

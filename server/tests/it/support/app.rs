@@ -53,6 +53,9 @@ pub fn settings_for(db_file: PathBuf) -> Settings {
         max_upload_mb: 25,
         uploads_per_minute: 30,
         unsent_upload_mb: 200,
+        push_contact: Some("mailto:ops@parley.test".into()),
+        // The tests' push services listen on loopback.
+        push_allow_http_loopback: true,
         // The names of the site's files as the binary the tests start reads
         // them: hashed beside a release build (what `.ci/test` builds).
         hash_files: None,

@@ -10,5 +10,6 @@ pub mod chats;
 pub mod nodes;
 pub mod people;
 pub mod process;
+pub mod push_service;
 pub mod services;
 pub mod socket_client;

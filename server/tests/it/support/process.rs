@@ -30,6 +30,11 @@ fn spawn_once_not_busy(command: &mut Command) -> Watched {
 
 impl Process {
     pub fn start(db: &std::path::Path) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    /// [`Self::start`], with `env` set too.
+    pub fn start_with(db: &std::path::Path, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_parley"));
         command
             .args(["--addr", "127.0.0.1:0", "--log", "info"])
@@ -39,7 +44,8 @@ impl Process {
             )
             .env("PARLEY_EVENT_BURST", "100000")
             .env("PARLEY_EVENTS_PER_SECOND", "100000")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied());
         if parley_server::site::EMBEDDED {
             // The site it carries, as people run it (whatever the shell says).
             command.env_remove("LEPTOS_SITE_ROOT");
