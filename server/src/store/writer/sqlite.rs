@@ -111,6 +111,14 @@ fn queue_pushes(
     if owed.is_empty() {
         return Ok(queued);
     }
+    // One probe per batch spares an instance nobody subscribed on one per
+    // recipient (a group's every member).
+    let anyone_subscribed: bool = txn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM push_subscriptions)")?
+        .query_row([], |row| row.get(0))?;
+    if !anyone_subscribed {
+        return Ok(queued);
+    }
     let mut queue = txn.prepare_cached(
         "INSERT INTO push_outbox (subscription_id, message_id, due_ms, attempts) \
          SELECT id, ?1, ?2, 0 FROM push_subscriptions WHERE user_id = ?3",
