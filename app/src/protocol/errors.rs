@@ -180,6 +180,7 @@ mod tests {
         for code in [
             ErrorCode::InvalidUsername,
             ErrorCode::Unauthorized,
+            ErrorCode::InvalidSubscription,
             ErrorCode::Internal,
         ] {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));

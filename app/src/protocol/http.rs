@@ -305,6 +305,30 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_push_says_what_docs_protocol_says_and_previews_the_first_line() {
+        use crate::model::{ChatId, MessageId};
+        let chat = ChatId(uuid::Uuid::from_u128(1));
+        let message = MessageId(uuid::Uuid::from_u128(2));
+        let direct = PushPayload::Message {
+            chat_id: chat,
+            message_id: message,
+            sender_name: "Harley".into(),
+            chat_name: None,
+            preview: PushPayload::first_line("  Dinner at eight?\nI'll book"),
+        };
+        assert_eq!(
+            serde_json::to_value(&direct).unwrap(),
+            json!({"type": "message", "chatId": chat, "messageId": message,
+                   "senderName": "Harley", "preview": "Dinner at eight?"})
+        );
+        let long = "a".repeat(200);
+        let cut = PushPayload::first_line(&long);
+        assert_eq!(cut.chars().count(), PushPayload::PREVIEW_CHARS);
+        assert!(cut.ends_with('…'));
+        assert_eq!(PushPayload::first_line(&"é".repeat(120)), "é".repeat(120));
+    }
+
+    #[test]
     fn signup_display_name_is_optional_and_camel_case() {
         let request: SignupRequest = serde_json::from_value(
             json!({"username": "mike", "password": "pw", "displayName": "Mike"}),

@@ -836,7 +836,7 @@ mod tests {
         assert_eq!(
             serde_json::to_value(Settings::default()).unwrap(),
             json!({"readReceipts": true, "typingIndicators": true, "lastSeen": "everyone",
-                   "groupAdds": "everyone"})
+                   "groupAdds": "everyone", "notificationPreview": true})
         );
         let adds: UpdateSettings =
             serde_json::from_value(json!({"groupAdds": "contacts"})).unwrap();
