@@ -1,19 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
 import { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { bubble, messageAction, person, send, signUp, startDirectChat, startGroup } from './helpers';
+import { audit, bubble, messageAction, person, send, signUp, startDirectChat, startGroup } from './helpers';
 import { hydrated } from './fixtures';
-
-/** Every WCAG 2.1 A/AA rule axe-core knows, over the page as it is now. */
-async function audit(page: Page, what: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const violations = results.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`).join(' | ')}`,
-  );
-  expect(violations, `axe on ${what}`).toEqual([]);
-}
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`no axe violations anywhere a person goes, ${scheme}`, async ({ browser, server }) => {

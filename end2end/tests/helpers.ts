@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { Browser, expect, Page } from '@playwright/test';
 import { io, Socket } from '../../frontend/node_modules/socket.io-client';
 import { hydrated, ParleyServer, watchForPageErrors } from './fixtures';
@@ -96,4 +97,15 @@ export async function connectAs(server: ParleyServer, username: string): Promise
     socket.once('connect_error', reject);
   });
   return socket;
+}
+
+/** Every WCAG 2.1 A/AA rule axe-core knows, over the page as it is now. */
+export async function audit(page: Page, what: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const violations = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`).join(' | ')}`,
+  );
+  expect(violations, `axe on ${what}`).toEqual([]);
 }

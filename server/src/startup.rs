@@ -132,6 +132,8 @@ impl Application {
             },
             settings: Arc::new(settings),
             leptos_options,
+            service_worker: site::worker::script(&site).into(),
+            offline_page: site::worker::offline_page(&site).into(),
             site_files: site.files,
         };
         let sweeper = tokio::spawn(sweep_every_hour(state.clone()));
@@ -333,6 +335,11 @@ fn router(state: AppState) -> Router {
         .fold(Router::new(), |router, path| {
             router.route(path, axum::routing::get(page.clone()))
         })
+        .route(site::worker::PATH, axum::routing::get(site::worker::serve))
+        .route(
+            site::worker::OFFLINE,
+            axum::routing::get(site::worker::serve_offline),
+        )
         .merge(http::routes())
         .fallback(site::serve)
         .layer(middleware::from_fn_with_state(

@@ -37,6 +37,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Where the site's files are served from (embedded, or a directory).
     pub site_files: crate::site::Files,
+    /// `/sw.js` for this build (see `site::worker`).
+    pub service_worker: Arc<str>,
+    /// `/offline` for this build.
+    pub offline_page: Arc<str>,
 }
 
 /// What the push routes need (see `push/`).

@@ -17,6 +17,7 @@
 //! - `presence`: who is typing and who is online.
 //! - `notify`: a browser notification for a message not on screen (from one
 //!   tab of several), and the dot on the tab's icon.
+//! - `push`: this device's Web Push subscription, for when Parley is closed.
 
 mod chat_list;
 mod conversation;
@@ -24,6 +25,7 @@ mod merge;
 pub mod notify;
 mod outbox;
 mod presence;
+pub mod push;
 #[cfg(test)]
 mod tests;
 

@@ -13,6 +13,7 @@ mod page_data;
 mod search_panel;
 mod settings;
 mod widgets;
+mod worker;
 
 pub use crate::live::Live;
 pub use navigation::Route;
@@ -119,6 +120,7 @@ pub fn hydrate() {
             return;
         }
         leptos::mount::hydrate_body(App);
+        worker::register();
     });
 }
 
@@ -134,6 +136,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <meta name="theme-color" content="#1f7a5c" media="(prefers-color-scheme: light)"/>
+                <meta name="theme-color" content="#0b141a" media="(prefers-color-scheme: dark)"/>
                 // The official socket.io-client (npm, copied here by the set-up):
                 // defines the global `io` that `crate::client` binds to.
                 <script src=SOCKET_IO_CLIENT></script>

@@ -1,7 +1,10 @@
 //! The prompt that turns notifications on (the notifying itself is
 //! `live::notify`'s).
 
-use crate::live::notify::{ask, permission};
+use crate::live::{
+    notify::{ask, permission},
+    push,
+};
 use leptos::prelude::*;
 
 /// "Turn on notifications": shown until they are on or refused, never asked
@@ -13,7 +16,14 @@ pub fn NotificationPrompt() -> impl IntoView {
     Effect::new(move |_| state.set(permission()));
     let turn_on = move |_| {
         leptos::task::spawn_local(async move {
-            state.set(ask().await);
+            let answer = ask().await;
+            state.set(answer);
+            // Allowed: this device is told of messages while Parley is closed too.
+            if answer == Some(web_sys::NotificationPermission::Granted)
+                && let Err(refusal) = push::subscribe().await
+            {
+                leptos::logging::warn!("no push notifications on this device: {refusal}");
+            }
         });
     };
     move || {

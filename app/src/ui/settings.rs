@@ -1,8 +1,9 @@
 //! The privacy part of the settings page: read receipts, typing indicators,
-//! last seen and who may add you to groups, saved as soon as they change
-//! (over the socket).
+//! last seen, who may add you to groups and what notifications show, saved
+//! as soon as they change (over the socket); and whether this device gets
+//! notifications while Parley is closed (Web Push).
 
-use crate::live::Live;
+use crate::live::{Live, notify, push};
 use crate::{
     client::ConnectionState,
     model::{GroupAdds, LastSeenVisibility, Settings},
@@ -91,7 +92,56 @@ pub fn PrivacySettings(user: crate::model::User) -> impl IntoView {
                         })}
                 </select>
             </label>
+            <label class="toggle">
+                <input type="checkbox" data-testid="notification-preview" prop:checked=checked(|s| s.notification_preview)
+                    prop:disabled=disabled
+                    on:change=move |ev| save(UpdateSettings { notification_preview: Some(event_target_checked(&ev)), ..Default::default() })/>
+                <span>"Show message text in notifications"</span>
+                <span class="hint">"Off: notifications say “New message”, never what it says."</span>
+            </label>
+            <DeviceNotifications status/>
             <p class="hint" role="status" data-testid="settings-status">{move || status.get()}</p>
         </div>
+    }
+}
+
+/// "Notifications on this device": subscribes this browser to Web Push (asking
+/// for permission first, on this click), or unsubscribes it.
+#[component]
+fn DeviceNotifications(status: RwSignal<Option<String>>) -> impl IntoView {
+    // `None` until the browser said (and where it has no push at all).
+    let on = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        spawn_local(async move { on.set(Some(push::subscribed().await)) });
+    });
+    let change = move |wanted: bool| {
+        spawn_local(async move {
+            let done = if wanted {
+                match notify::ask().await {
+                    Some(web_sys::NotificationPermission::Granted) => push::subscribe().await,
+                    _ => Err(
+                        "Notifications are blocked for Parley in this browser's settings."
+                            .to_owned(),
+                    ),
+                }
+            } else {
+                push::unsubscribe().await
+            };
+            match done {
+                Ok(()) => status.set(Some("Saved.".to_owned())),
+                Err(refusal) => status.set(Some(refusal)),
+            }
+            on.set(Some(push::subscribed().await));
+        });
+    };
+    view! {
+        <label class="toggle">
+            <input type="checkbox" data-testid="device-notifications"
+                prop:checked=move || on.get() == Some(true)
+                prop:disabled=move || on.get().is_none()
+                on:change=move |ev| change(event_target_checked(&ev))/>
+            <span>"Notifications on this device"</span>
+            <span class="hint">"Messages reach this device while Parley is closed."</span>
+        </label>
     }
 }

@@ -58,7 +58,11 @@ pub async fn cache_control(request: Request, next: Next) -> Response {
 
 /// The site's static files (the API and the socket decide for themselves).
 pub(super) fn is_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.starts_with("/vendor/") || path.starts_with("/favicon")
+    path.starts_with("/pkg/")
+        || path.starts_with("/vendor/")
+        || path.starts_with("/favicon")
+        || path.starts_with("/icons/")
+        || path == "/manifest.webmanifest"
 }
 
 /// `name.<hash>.ext`: a middle part of at least 8 letters, digits, `-`, `_`.

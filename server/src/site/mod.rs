@@ -28,6 +28,7 @@
 
 mod embedded;
 mod serve;
+pub mod worker;
 
 pub use serve::serve;
 
