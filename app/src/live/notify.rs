@@ -1,8 +1,8 @@
 //! Telling someone about a message when Parley is not what they are looking
 //! at: a browser notification (only once they turned them on, by a click),
 //! one per chat at a time (`tag`), raised by one tab of the several they may
-//! have open (the one holding a Web Lock), and a dot on the tab's icon while
-//! anything is unread.
+//! have open (the one holding a Web Lock), and a dot on the tab's icon (and
+//! the installed app's badge) while anything is unread.
 
 use crate::model::{ChatKind, ChatSummary, Message, User};
 use leptos::prelude::*;
@@ -122,8 +122,15 @@ pub fn announce(me: Option<&User>, summary: &ChatSummary, message: &Message) {
     on_click.forget();
 }
 
+/// What is unread, shown: a dot on the tab's icon, and the installed app's
+/// badge where the browser has one (`navigator.setAppBadge`).
+pub fn show_unread(count: u64) {
+    show_unread_dot(count > 0);
+    set_app_badge(count);
+}
+
 /// The tab's icon: with a dot while anything is unread.
-pub fn show_unread_dot(unread: bool) {
+fn show_unread_dot(unread: bool) {
     let href = if unread {
         "/favicon-unread.svg"
     } else {
@@ -138,5 +145,35 @@ pub fn show_unread_dot(unread: bool) {
         && !icon.href().ends_with(href)
     {
         icon.set_href(href);
+    }
+}
+
+/// The app's badge: the count, or none. Not every browser has badges.
+fn set_app_badge(count: u64) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let name = if count > 0 {
+        "setAppBadge"
+    } else {
+        "clearAppBadge"
+    };
+    let Some(badge) = js_sys::Reflect::get(&navigator, &JsValue::from_str(name))
+        .ok()
+        .and_then(|found| found.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let called = if count > 0 {
+        badge.call1(&navigator, &JsValue::from_f64(count as f64))
+    } else {
+        badge.call0(&navigator)
+    };
+    // A promise; a refusal (nothing installed to badge) is nobody's concern.
+    if let Ok(promise) = called.and_then(|value| value.dyn_into::<js_sys::Promise>()) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
     }
 }

@@ -115,7 +115,7 @@ fn Chats(user: User, first: ChatPage, opened: Option<RoomJoined>) -> impl IntoVi
     Effect::new(move |_| {
         crate::live::notify::set_opener(move |chat| location.navigate(&format!("/chats/{chat}")))
     });
-    Effect::new(move |_| crate::live::notify::show_unread_dot(live.total_unread() > 0));
+    Effect::new(move |_| crate::live::notify::show_unread(live.total_unread()));
     let title = move || match live.total_unread() {
         0 => "Parley".to_owned(),
         unread => format!("({unread}) Parley"),
