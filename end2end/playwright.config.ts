@@ -33,6 +33,11 @@ export default defineConfig({
   ],
   use: {
     browserName: 'chromium',
+    // The service worker answers the page's requests for the build's files
+    // from its cache, past `page.route` (a test that withholds the
+    // WebAssembly would get it anyway): tests/app_install.spec.ts runs it,
+    // the rest of the suite runs without.
+    serviceWorkers: 'block',
     locale: 'en-GB',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

@@ -15,6 +15,10 @@ import { audit, person, send, signUp, startDirectChat } from './helpers';
  * notification that opens its chat.
  */
 
+// This file is about the service worker: let it run (the rest of the suite
+// blocks it, see playwright.config.ts).
+test.use({ serviceWorkers: 'allow' });
+
 /** Waits until the service worker is active and in control of `page`. */
 async function workerInControl(page: Page) {
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -33,6 +37,7 @@ test('Parley installs: the manifest has no installability errors and the service
   const context = await browserType.launchPersistentContext(profile, {
     ...testInfo.project.use.launchOptions,
     locale: 'en-GB',
+    serviceWorkers: 'allow',
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
