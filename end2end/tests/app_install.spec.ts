@@ -30,11 +30,11 @@ async function workerInControl(page: Page) {
   expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/sw\.js$/);
 }
 
-test('Parley installs: the manifest has no installability errors and the service worker controls the page', async ({ browserType, server }, testInfo) => {
+test('Parley installs: the manifest has no installability errors and the service worker controls the page', async ({ playwright, server }, testInfo) => {
   // A profile of its own: Chromium installs nothing from an incognito
   // context, which is what a test's context otherwise is.
   const profile = mkdtempSync(path.join(tmpdir(), 'parley-profile-'));
-  const context = await browserType.launchPersistentContext(profile, {
+  const context = await playwright.chromium.launchPersistentContext(profile, {
     ...testInfo.project.use.launchOptions,
     locale: 'en-GB',
     serviceWorkers: 'allow',
@@ -67,7 +67,7 @@ test('Parley installs: the manifest has no installability errors and the service
     expect(kept).toContain('/offline');
     expect(kept.filter((path) => path.endsWith('.wasm')).length, 'the WebAssembly is kept').toBeGreaterThan(0);
     for (const path of kept) {
-      expect(path, 'kept by the worker').toMatch(/^\/(pkg|vendor|icons)\/|^\/favicon|^\/manifest\.webmanifest$|^\/offline$/);
+      expect(path, 'kept by the worker').toMatch(/^\/(pkg|vendor|icons)\/|^\/favicon|^\/manifest\.webmanifest$|^\/offline(\.js)?$/);
     }
     expect(errors).toEqual([]);
   } finally {
@@ -90,8 +90,10 @@ for (const scheme of ['light', 'dark'] as const) {
     await audit(harley.page, 'the offline page');
 
     await server.start();
-    // The offline page asks again by itself: the page comes back.
-    await expect(harley.page.getByTestId('me-name')).toHaveText('Harley', { timeout: 60_000 });
+    // The offline page asks again by itself: the page asked for comes back.
+    await expect(harley.page.getByRole('heading', { name: 'Settings' })).toBeVisible({ timeout: 60_000 });
+    await expect(harley.page.getByRole('heading', { name: "You're offline" })).toHaveCount(0);
+    await hydrated(harley.page);
   });
 }
 

@@ -340,6 +340,10 @@ fn router(state: AppState) -> Router {
             site::worker::OFFLINE,
             axum::routing::get(site::worker::serve_offline),
         )
+        .route(
+            site::worker::OFFLINE_SCRIPT,
+            axum::routing::get(site::worker::serve_offline_script),
+        )
         .merge(http::routes())
         .fallback(site::serve)
         .layer(middleware::from_fn_with_state(

@@ -13,11 +13,14 @@ use axum::{
 use sha2::{Digest, Sha256};
 
 pub const PATH: &str = "/sw.js";
-/// The page shown for a navigation that cannot reach the server.
+/// The page shown for a navigation that cannot reach the server, and its script.
 pub const OFFLINE: &str = "/offline";
+pub const OFFLINE_SCRIPT: &str = "/offline.js";
 
-/// Files besides the build's own that every page names.
-const ALWAYS: [&str; 7] = [
+/// Files besides the build's own that every page names (and the offline
+/// page's script).
+const ALWAYS: [&str; 8] = [
+    OFFLINE_SCRIPT,
     app::ui::SOCKET_IO_CLIENT,
     "/favicon.svg",
     "/favicon-unread.svg",
@@ -65,10 +68,11 @@ pub fn script(site: &Site) -> String {
         .replace("__ASSETS__", &listed)
 }
 
-/// The offline page: the site's stylesheet and no script (so no WebAssembly
-/// meets an address it was not rendered for: the worker shows it for any);
-/// it asks again every few seconds, so Parley is back as soon as the server
-/// can be reached. Nobody's data is in it.
+/// The offline page: the site's stylesheet and no WebAssembly (none may
+/// meet an address it was not rendered for: the worker shows it for any);
+/// its one script asks the server every few seconds and reloads once it
+/// answers, so Parley is back as soon as it can be reached. Nobody's data
+/// is in it.
 pub fn offline_page(site: &Site) -> String {
     let stylesheet = assets(site)
         .into_iter()
@@ -81,11 +85,11 @@ pub fn offline_page(site: &Site) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta http-equiv="refresh" content="5">
 <title>Offline · Parley</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="manifest" href="/manifest.webmanifest">
 <link rel="stylesheet" href="{stylesheet}">
+<script src="{OFFLINE_SCRIPT}" defer></script>
 </head>
 <body>
 <main class="app">
@@ -112,6 +116,21 @@ pub async fn serve_offline(State(state): State<AppState>) -> Response {
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         state.offline_page.to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /offline.js`
+pub async fn serve_offline_script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        include_str!("offline.js"),
     )
         .into_response()
 }
