@@ -17,6 +17,7 @@ const TYPES: Record<string, RegExp> = {
   wasm: /^application\/wasm$/,
   json: /^application\/json\b/,
   svg: /^image\/svg\+xml\b/,
+  png: /^image\/png$/,
   webmanifest: /^application\/manifest\+json\b/,
 };
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -108,8 +109,9 @@ test('every file the pages name is served as built: 200, its type, compressed, k
   }
   const kinds = new Set([...assets].map((url) => url.split('.').pop()!));
   // The stylesheet, the JavaScript (the service worker's too), the
-  // WebAssembly and its chunks, the icon, the app's manifest.
-  expect([...kinds].sort()).toEqual(['css', 'js', 'svg', 'wasm', 'webmanifest']);
+  // WebAssembly and its chunks, the icon, the app's manifest and its home
+  // screen icon.
+  expect([...kinds].sort()).toEqual(['css', 'js', 'png', 'svg', 'wasm', 'webmanifest']);
   expect([...assets].filter((url) => /\/pkg\/chunk_\d+\./.test(url)).length, 'chunks').toBeGreaterThan(0);
   for (const url of assets) {
     const { pathname } = new URL(url);
