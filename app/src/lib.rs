@@ -11,6 +11,8 @@
 //! - [`timestamp`]: times as written and read (RFC 3339, from any offset).
 //! - [`status`]: the seed's rules, pure: watermarks to ticks (both sides).
 //! - [`search`]: words as search and mentions see them (both sides).
+//! - [`format`]: how a message's words are drawn: links and light
+//!   formatting, and the same words plain (both sides).
 //! - [`media`]: which uploads are taken, how big, and where they go.
 //! - [`protocol`]: the wire: every event, reply, HTTP body and error code.
 //! - [`client`]: the browser's typed Socket.IO client (hydrate only).
@@ -22,6 +24,7 @@
 #![recursion_limit = "256"]
 
 pub mod client;
+pub mod format;
 pub mod live;
 pub mod media;
 pub mod model;

@@ -36,10 +36,11 @@ pub fn upload_path(chat_id: ChatId) -> String {
     format!("/api/chats/{chat_id}/attachments")
 }
 
-/// A message's one line in the chat list: its text, else what it carries.
+/// A message's one line in the chat list (and a notification's): its words
+/// without formatting markers, else what it carries.
 pub fn preview(body: &str, attachments: &[Attachment]) -> String {
     if !body.trim().is_empty() {
-        return body.to_owned();
+        return crate::format::plain(body);
     }
     let photos = attachments.iter().filter(|a| a.is_image()).count();
     match (attachments.first(), photos) {

@@ -371,6 +371,7 @@ impl SystemEvent {
                 format!("{actor} made {people} an admin")
             }
             SystemAction::Role => format!("{actor} removed {people} as admin"),
+            SystemAction::JoinedByLink => format!("{actor} joined using this group's invite link"),
         }
     }
 }
@@ -383,6 +384,9 @@ pub enum SystemAction {
     Removed,
     Left,
     Role,
+    /// Someone joined through the group's invite link (the actor is they).
+    #[serde(rename = "joined_by_link")]
+    JoinedByLink,
 }
 
 impl Message {
@@ -543,14 +547,20 @@ pub struct ReplyTo {
 }
 
 impl ReplyTo {
-    /// How many characters of the target's body a quote carries.
+    /// How many characters of the target's words (without formatting
+    /// markers) a quote carries.
     pub const EXCERPT_CHARS: usize = 100;
 
     pub fn quoting(message_id: MessageId, sender_id: UserId, body: &str, deleted: bool) -> Self {
         Self {
             message_id,
             sender_id: Some(sender_id),
-            excerpt: (!deleted).then(|| body.chars().take(Self::EXCERPT_CHARS).collect()),
+            excerpt: (!deleted).then(|| {
+                crate::format::plain(body)
+                    .chars()
+                    .take(Self::EXCERPT_CHARS)
+                    .collect()
+            }),
             deleted,
             unavailable: false,
         }

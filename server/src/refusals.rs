@@ -147,6 +147,8 @@ impl From<GroupError> for ApiError {
             GroupError::NotAdmin => ErrorCode::NotAdmin,
             GroupError::TooManyMembers => ErrorCode::InvalidMembers,
             GroupError::LastAdmin => ErrorCode::BadRequest,
+            GroupError::InviteGone => ErrorCode::NotFound,
+            GroupError::RemovedByAdmins | GroupError::BlockedByInviter => ErrorCode::NotAllowed,
         };
         ApiError::new(code, error.to_string())
     }

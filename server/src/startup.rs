@@ -93,6 +93,7 @@ impl Application {
             intake: Intake::new(store.read_connections()),
             fan_out: fan_out.clone(),
             pushes: Pushes::default(),
+            public_url: settings.public_url(listener.local_addr().ok()).into(),
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;

@@ -55,6 +55,10 @@ pub enum ErrorCode {
     /// address, or whose keys are not a P-256 point and a 16-byte secret
     /// (HTTP 400).
     InvalidSubscription,
+    /// Refused to this person in particular: a group's admins removed them
+    /// (they need to be added again), or the invite link's maker blocked
+    /// them (HTTP 403).
+    NotAllowed,
     RateLimited,
     Unavailable,
     Internal,
@@ -93,6 +97,7 @@ impl ErrorCode {
             Self::Deactivated => "deactivated",
             Self::InvalidLink => "invalid_link",
             Self::InvalidSubscription => "invalid_subscription",
+            Self::NotAllowed => "not_allowed",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -181,6 +186,7 @@ mod tests {
             ErrorCode::InvalidUsername,
             ErrorCode::Unauthorized,
             ErrorCode::InvalidSubscription,
+            ErrorCode::NotAllowed,
             ErrorCode::Internal,
         ] {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));

@@ -26,6 +26,10 @@
 //! | `blockUser`     | [`BlockUser`]     | [`Done`] |
 //! | `updateChatPrefs` | [`UpdateChatPrefs`] | [`ChatSummary`] |
 //! | `search`        | [`Search`]        | [`SearchResults`] |
+//! | `createInviteLink` | [`CreateInviteLink`] | [`InviteLink`] |
+//! | `revokeInviteLink` | [`RevokeInviteLink`] | [`Done`] |
+//! | `inviteInfo`    | [`InviteInfo`]    | [`InvitePreview`] |
+//! | `joinByInvite`  | [`JoinByInvite`]  | [`Chat`] |
 //!
 //! Server → client:
 //!
@@ -421,6 +425,74 @@ pub struct BlockUser {
     pub blocked: bool,
 }
 
+/// Makes the group's invite link (admins). A group has one at a time: making
+/// another stops the one before at once (a "reset").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateInviteLink {
+    pub chat_id: ChatId,
+    /// Stops working this many hours from now (absent: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_hours: Option<u32>,
+    /// Stops working after this many joins (absent: any number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+}
+
+/// A group's invite link: `url` is `/invite/<token>` on this instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteLink {
+    pub token: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uses: Option<u32>,
+}
+
+impl InviteLink {
+    /// Where a link's page is, under the instance's address.
+    pub fn path(token: &str) -> String {
+        format!("/invite/{token}")
+    }
+}
+
+/// Stops the group's invite link (admins); `{}` whether or not there was one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokeInviteLink {
+    pub chat_id: ChatId,
+}
+
+/// What an invite link leads to, before joining.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteInfo {
+    pub token: String,
+}
+
+/// The group behind an invite link, as someone about to join sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitePreview {
+    pub chat_id: ChatId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
+    pub member_count: u32,
+}
+
+/// Joins the group behind an invite link. Members hear `chatUpdated` and a
+/// `joined_by_link` line; the joiner reads from that line on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinByInvite {
+    pub token: String,
+}
+
 /// The reader's own choices for a chat; what is absent stays as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -566,6 +638,10 @@ client_events! {
     BlockUser => "blockUser", Done;
     UpdateChatPrefs => "updateChatPrefs", ChatSummary;
     Search => "search", SearchResults;
+    CreateInviteLink => "createInviteLink", InviteLink;
+    RevokeInviteLink => "revokeInviteLink", Done;
+    InviteInfo => "inviteInfo", InvitePreview;
+    JoinByInvite => "joinByInvite", Chat;
 }
 
 server_events! {

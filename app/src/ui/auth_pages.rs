@@ -21,6 +21,8 @@ pub enum Page {
     Settings,
     Reset,
     Admin,
+    /// A group's invite link.
+    Invite,
 }
 
 /// `page` as a route's view: drawn in place once the chunk is there (fetched
@@ -54,6 +56,7 @@ pub(super) fn account_page(page: Page) -> Result<AnyView, NotLoaded> {
         Page::Settings => view! { <AccountPage/> }.into_any(),
         Page::Reset => view! { <ResetPage/> }.into_any(),
         Page::Admin => view! { <super::admin_page::AdminPage/> }.into_any(),
+        Page::Invite => view! { <super::invite_page::InvitePage/> }.into_any(),
     })
 }
 
@@ -112,6 +115,22 @@ fn form_state() -> (Option<String>, String) {
     (error, location.query("username").unwrap_or_default())
 }
 
+/// Where signing in or up goes on to (a group's invite link the person
+/// opened signed out), if the address asks for one that may be.
+fn onward_asked() -> Option<String> {
+    Location::current()
+        .query("next")
+        .and_then(|next| super::navigation::onward(&next))
+}
+
+/// `path`, carrying on to where the person was going, if anywhere.
+fn carrying_on(path: &str) -> String {
+    match onward_asked() {
+        Some(next) => format!("{path}?next={next}"),
+        None => path.to_owned(),
+    }
+}
+
 #[component]
 pub(super) fn FormError(error: Option<String>) -> impl IntoView {
     error.map(|text| view! { <p class="form-error" role="alert">{text}</p> })
@@ -136,6 +155,7 @@ fn LoginPage() -> impl IntoView {
             <h2>"Sign in"</h2>
             {ended.map(|text| view! { <p class="form-notice" role="status" data-testid="session-ended">{text}</p> })}
             <form method="post" action="/login" class="auth-form">
+                {onward_asked().map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <label>
                     "Username"
                     <input name="username" autocomplete="username" required value=username autofocus/>
@@ -147,7 +167,7 @@ fn LoginPage() -> impl IntoView {
                 <FormError error/>
                 <button type="submit" class="primary">"Sign in"</button>
             </form>
-            <p class="switch">"New here? " <a href="/signup">"Create an account"</a></p>
+            <p class="switch">"New here? " <a href=carrying_on("/signup")>"Create an account"</a></p>
         </section>
     }
 }
@@ -195,7 +215,7 @@ fn SignupPage() -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <p class="switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+            <p class="switch">"Already have an account? " <a href=carrying_on("/login")>"Sign in"</a></p>
         </section>
     }
 }
@@ -223,6 +243,7 @@ fn SignupForm(invitation: Option<String>) -> impl IntoView {
     view! {
             <form method="post" action="/signup" class="auth-form">
                 {invitation.map(|token| view! { <input type="hidden" name="invitation" value=token/> })}
+                {onward_asked().map(|next| view! { <input type="hidden" name="next" value=next/> })}
                 <label>
                     "Username"
                     <input name="username" autocomplete="username" required minlength="3" maxlength="32"

@@ -1,12 +1,15 @@
 //! The conversation's info dialog. For a group: its members with their
-//! roles, and — for its admins — renaming, adding, removing and appointing;
-//! leaving for anyone. For a direct chat: block or unblock the other person.
+//! roles, and — for its admins — renaming, adding, removing and appointing,
+//! and the group's invite link; leaving for anyone. For a direct chat: block or unblock the other person.
 
 use super::widgets::{Avatar, Modal, NotLoaded, built_alone};
 use crate::live::Live;
 use crate::{
-    model::{Chat, ChatKind, ChatMember, Role, UserId},
-    protocol::{AddMembers, BlockUser, LeaveChat, RemoveMember, SetRole, UpdateChat},
+    model::{Chat, ChatId, ChatKind, ChatMember, Role, UserId},
+    protocol::{
+        AddMembers, BlockUser, CreateInviteLink, InviteLink, LeaveChat, RemoveMember,
+        RevokeInviteLink, SetRole, UpdateChat,
+    },
 };
 use leptos::{prelude::*, task::spawn_local};
 
@@ -125,8 +128,98 @@ fn GroupInfo(
                 </label>
                 <button type="submit" class="secondary">"Add"</button>
             </form>
+            <InviteLinkPanel chat_id/>
         })}
         <button type="button" class="secondary danger" on:click=leave data-testid="leave-group">"Leave group"</button>
+    }
+}
+
+/// A group's invite link, for its admins: make one (how long it lasts, how
+/// many may use it), copy it, make a new one (the old one stops at once), or
+/// stop it. Shown once made: the server keeps it for joining, not for
+/// showing again.
+#[component]
+fn InviteLinkPanel(chat_id: ChatId) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let link = RwSignal::new(None::<InviteLink>);
+    let error = RwSignal::new(None::<String>);
+    let hours = RwSignal::new(String::new());
+    let uses = RwSignal::new(String::new());
+    let copied = RwSignal::new(false);
+    let make = move |_| {
+        let request = CreateInviteLink {
+            chat_id,
+            expires_in_hours: hours.get_untracked().parse().ok(),
+            max_uses: uses.get_untracked().parse().ok(),
+        };
+        copied.set(false);
+        spawn_local(async move {
+            match live.ask(request).await {
+                Ok(made) => {
+                    link.set(Some(made));
+                    error.set(None);
+                }
+                Err(reason) => error.set(Some(reason)),
+            }
+        });
+    };
+    let stop = move |_| {
+        spawn_local(async move {
+            match live.ask(RevokeInviteLink { chat_id }).await {
+                Ok(_) => {
+                    link.set(None);
+                    error.set(None);
+                }
+                Err(reason) => error.set(Some(reason)),
+            }
+        });
+    };
+    let copy = move |_| {
+        let Some(url) = link.with_untracked(|link| link.as_ref().map(|l| l.url.clone())) else {
+            return;
+        };
+        let clipboard = window().navigator().clipboard();
+        spawn_local(async move {
+            let written = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&url)).await;
+            copied.set(written.is_ok());
+        });
+    };
+    view! {
+        <section class="invite-link-panel" aria-labelledby="invite-link-title">
+            <h3 id="invite-link-title">"Invite link"</h3>
+            <p class="hint">"Anyone with the link can join this group. Making a new link stops the old one."</p>
+            {move || link.get().map(|made| view! {
+                <input class="invite-url" readonly value=made.url aria-label="Invite link" data-testid="invite-url"/>
+                <div class="invite-actions">
+                    <button type="button" class="secondary" on:click=copy>
+                        {move || if copied.get() { "Copied" } else { "Copy link" }}
+                    </button>
+                    <button type="button" class="secondary danger" on:click=stop>"Stop link"</button>
+                </div>
+            })}
+            <div class="inline-form">
+                <label>"Expires"
+                    <select on:change=move |ev| hours.set(event_target_value(&ev))>
+                        <option value="">"Never"</option>
+                        <option value="1">"In an hour"</option>
+                        <option value="24">"In a day"</option>
+                        <option value="168">"In a week"</option>
+                    </select>
+                </label>
+                <label>"Uses"
+                    <select on:change=move |ev| uses.set(event_target_value(&ev))>
+                        <option value="">"Any number"</option>
+                        <option value="1">"1"</option>
+                        <option value="10">"10"</option>
+                        <option value="100">"100"</option>
+                    </select>
+                </label>
+                <button type="button" class="secondary" on:click=make data-testid="make-invite-link">
+                    {move || if link.with(Option::is_some) { "New link" } else { "Create link" }}
+                </button>
+            </div>
+            {move || error.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+        </section>
     }
 }
 

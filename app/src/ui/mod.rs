@@ -6,6 +6,8 @@ mod auth_pages;
 mod chat_info;
 mod chats_page;
 mod conversation;
+mod formatted;
+mod invite_page;
 mod navigation;
 mod new_chat;
 mod notify;
@@ -16,9 +18,9 @@ mod widgets;
 mod worker;
 
 pub use crate::live::Live;
-pub use navigation::Route;
+pub use navigation::{Route, onward};
 
-pub use page_data::{AdminAsk, AdminView, SignupState};
+pub use page_data::{AdminAsk, AdminView, InviteView, SignupState};
 #[cfg(feature = "ssr")]
 pub use page_data::{
     ChatSource, CspNonce, InstanceSource, PageChats, PageData, PageInstance, Viewer, current_user,
@@ -184,6 +186,7 @@ pub fn App() -> impl IntoView {
                 Route::Account => auth_pages::routed(auth_pages::Page::Settings).into_any(),
                 Route::Reset => auth_pages::routed(auth_pages::Page::Reset).into_any(),
                 Route::Admin => auth_pages::routed(auth_pages::Page::Admin).into_any(),
+                Route::Invite => auth_pages::routed(auth_pages::Page::Invite).into_any(),
                 Route::NotFound => view! { <p class="not-found">"Page not found."</p> }.into_any(),
             }}
         </main>

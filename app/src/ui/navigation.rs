@@ -29,13 +29,15 @@ pub enum Route {
     Reset,
     /// `/admin`: the instance admins' page.
     Admin,
+    /// `/invite/:token`: a group's invite link.
+    Invite,
     NotFound,
 }
 
 impl Route {
     /// The addresses the server renders a page for, as axum spells them.
     /// Anything else is a file or "Page not found."
-    pub const SERVED: [&str; 9] = [
+    pub const SERVED: [&str; 10] = [
         "/",
         "/chats/{id}",
         "/login",
@@ -45,6 +47,7 @@ impl Route {
         "/settings",
         "/reset/{token}",
         "/admin",
+        "/invite/{token}",
     ];
 
     /// The page at `path` (an address's path, no query).
@@ -58,6 +61,7 @@ impl Route {
             (Some("account" | "settings"), None, _) => Self::Account,
             (Some("reset"), Some(_), None) => Self::Reset,
             (Some("admin"), None, _) => Self::Admin,
+            (Some("invite"), Some(_), None) => Self::Invite,
             _ => Self::NotFound,
         }
     }
@@ -69,16 +73,26 @@ pub fn chat_in(path: &str) -> Option<ChatId> {
         .and_then(|id| id.trim_end_matches('/').parse().ok())
 }
 
-/// The token of `/join/:token` or `/reset/:token` (`None` elsewhere, or
-/// when it has characters no token has: tokens are URL-safe base64).
+/// The token of `/join/:token`, `/reset/:token` or `/invite/:token` (`None`
+/// elsewhere, or when it has characters no token has: tokens are URL-safe
+/// base64).
 pub fn token_in(path: &str) -> Option<String> {
     let token = path
         .strip_prefix("/join/")
-        .or_else(|| path.strip_prefix("/reset/"))?
+        .or_else(|| path.strip_prefix("/reset/"))
+        .or_else(|| path.strip_prefix("/invite/"))?
         .trim_end_matches('/');
     let url_safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
     (!token.is_empty() && token.len() <= 64 && token.chars().all(url_safe))
         .then(|| token.to_owned())
+}
+
+/// Where signing in or up goes on to (`?next=`), if it is a page one may be
+/// sent to: only a group's invite link, so an address nobody controls
+/// cannot send a person anywhere else.
+pub fn onward(next: &str) -> Option<String> {
+    let token = next.strip_prefix("/invite/").and_then(|_| token_in(next))?;
+    Some(format!("/invite/{token}"))
 }
 
 /// The page's address: on the server the request's, in the browser the
@@ -302,10 +316,22 @@ mod tests {
         assert_eq!(Route::of("/join"), Route::NotFound);
         assert_eq!(Route::of("/reset/abc"), Route::Reset);
         assert_eq!(Route::of("/admin"), Route::Admin);
+        assert_eq!(Route::of("/invite/abc"), Route::Invite);
         assert_eq!(encoded("a b&c=ü"), "a%20b%26c%3D%C3%BC");
         assert_eq!(decoded(&encoded("a b&c=ü")), "a b&c=ü");
         assert_eq!(token_in("/join/abc_-1"), Some("abc_-1".to_owned()));
         assert_eq!(token_in("/reset/a%20b"), None);
+        assert_eq!(token_in("/invite/abc_-1"), Some("abc_-1".to_owned()));
+        assert_eq!(onward("/invite/abc_-1"), Some("/invite/abc_-1".to_owned()));
+        for elsewhere in [
+            "//evil.example/invite/x",
+            "https://evil.example",
+            "/admin",
+            "/invite/a/b",
+            "/join/x",
+        ] {
+            assert_eq!(onward(elsewhere), None, "{elsewhere}");
+        }
     }
 
     #[test]

@@ -31,6 +31,14 @@ pub trait ChatSource: Send + Sync + 'static {
         user: crate::model::UserId,
         chat: crate::model::ChatId,
     ) -> PageData<'_, Option<crate::protocol::RoomJoined>>;
+
+    /// The group behind an invite link, as `inviteInfo` answers it (its
+    /// refusal when the link does not work, or `user` guessed too often).
+    fn invite(
+        &self,
+        user: crate::model::UserId,
+        token: String,
+    ) -> PageData<'_, Result<crate::protocol::InvitePreview, crate::protocol::ApiError>>;
 }
 
 /// What the instance's own pages show (sign-up, the Admin page), answered
@@ -56,6 +64,20 @@ pub struct SignupState {
     /// The invitation the page came with (`/join/<token>`) still lets
     /// someone in.
     pub invitation_usable: bool,
+}
+
+/// What `/invite/:token` shows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum InviteView {
+    /// Sign in (or up) first.
+    SignedOut,
+    /// The group, for `me` to join.
+    Open {
+        me: User,
+        group: crate::protocol::InvitePreview,
+    },
+    /// The link does not work (or its viewer must wait): why.
+    Refused(crate::protocol::ApiError),
 }
 
 /// Which part of the lists the Admin page shows (from its address).
@@ -169,6 +191,32 @@ pub async fn first_conversation(
         .opened_by(user.id, chat_id)
         .await
         .map_err(ServerFnError::new)
+}
+
+/// What an invite link's page shows, for the first HTML; a link that does
+/// not work answers `404`.
+#[cfg(feature = "ssr")]
+pub async fn invite_view(token: String) -> Result<InviteView, ServerFnError> {
+    let Some((me, PageChats(source))) = page_source()? else {
+        return Ok(InviteView::SignedOut);
+    };
+    let answer = source
+        .invite(me.id, token)
+        .await
+        .map_err(ServerFnError::new)?;
+    Ok(match answer {
+        Ok(group) => InviteView::Open { me, group },
+        Err(refused) => {
+            let status = match refused.code {
+                crate::protocol::ErrorCode::RateLimited => http::StatusCode::TOO_MANY_REQUESTS,
+                _ => http::StatusCode::NOT_FOUND,
+            };
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(status);
+            }
+            InviteView::Refused(refused)
+        }
+    })
 }
 
 /// The sign-up page's offer, for the first HTML.

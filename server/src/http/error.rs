@@ -73,7 +73,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::NotAuthor
         | ErrorCode::NotAdmin
         | ErrorCode::Blocked
-        | ErrorCode::CannotAdd => StatusCode::FORBIDDEN,
+        | ErrorCode::CannotAdd
+        | ErrorCode::NotAllowed => StatusCode::FORBIDDEN,
         ErrorCode::NotGroup => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::TooManyPinned => StatusCode::CONFLICT,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,

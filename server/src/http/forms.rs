@@ -29,12 +29,46 @@ pub struct SignupForm {
     /// From `/join/<token>`.
     #[serde(default)]
     invitation: Option<String>,
+    /// Where to go once signed up (see [`onward`]).
+    #[serde(default)]
+    next: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     username: String,
     password: String,
+    /// Where to go once signed in (see [`onward`]).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where a form goes on to after signing in or up: the page it was asked
+/// for if that is one a person may be sent to (a group's invite link),
+/// else the chat list. Anything else is dropped, never followed.
+fn onward(next: Option<&str>) -> Next {
+    Next(next.and_then(app::ui::onward))
+}
+
+/// A page to go on to, checked; carried back to the form on a failure.
+struct Next(Option<String>);
+
+impl Next {
+    fn after_success(&self) -> &str {
+        self.0.as_deref().unwrap_or("/")
+    }
+
+    /// `form_path` with `?next=` when there is somewhere to go on to.
+    fn back_to(&self, form_path: &str) -> String {
+        match &self.0 {
+            Some(next) => format!(
+                "{form_path}{}next={}",
+                if form_path.contains('?') { '&' } else { '?' },
+                next
+            ),
+            None => form_path.to_owned(),
+        }
+    }
 }
 
 pub async fn signup(
@@ -59,7 +93,15 @@ pub async fn signup(
         Some(token) => format!("/join/{}", url_safe(token)),
         None => "/signup".to_owned(),
     };
-    signed_in_or_back(&state, jar, result, &form_path, &form.username)
+    let next = onward(form.next.as_deref());
+    signed_in_or_back(
+        &state,
+        jar,
+        result,
+        &next.back_to(&form_path),
+        &form.username,
+        &next,
+    )
 }
 
 /// The characters of `token` a URL-safe base64 token has, at most 64.
@@ -78,7 +120,15 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let result = state.auth.login(&form.username, form.password, from).await;
-    signed_in_or_back(&state, jar, result, "/login", &form.username)
+    let next = onward(form.next.as_deref());
+    signed_in_or_back(
+        &state,
+        jar,
+        result,
+        &next.back_to("/login"),
+        &form.username,
+        &next,
+    )
 }
 
 /// Signs this browser out: the session and its sockets (other tabs go to the
@@ -119,19 +169,20 @@ fn signed_out(state: &AppState, jar: CookieJar, reason: SessionEndReason) -> Res
         .into_response()
 }
 
-/// Success: set the cookie and go to the chat list. Failure: back to the form
-/// with the error code and the username to refill.
+/// Success: set the cookie and go on (the chat list, or the page asked for).
+/// Failure: back to the form with the error code and the username to refill.
 fn signed_in_or_back(
     state: &AppState,
     jar: CookieJar,
     result: Result<crate::auth::SignedIn, AuthError>,
     form_path: &str,
     username: &str,
+    next: &Next,
 ) -> Response {
     match result {
         Ok(signed_in) => {
             let jar = jar.add(session_cookie(state, signed_in.token.as_str()));
-            (jar, Redirect::to("/")).into_response()
+            (jar, Redirect::to(next.after_success())).into_response()
         }
         Err(error) => back_with(form_path, error, Some(username)),
     }
@@ -154,7 +205,8 @@ fn back_with(form_path: &str, error: AuthError, username: Option<&str>) -> Respo
         query.push(("retry", &retry));
     }
     let query = serde_urlencoded::to_string(query).unwrap_or_default();
-    Redirect::to(&format!("{form_path}?{query}")).into_response()
+    let joiner = if form_path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{form_path}{joiner}{query}")).into_response()
 }
 
 #[derive(Deserialize)]

@@ -351,6 +351,24 @@ impl<A: Adapter> app::ui::ChatSource for Realtime<A> {
         })
     }
 
+    fn invite(
+        &self,
+        user: UserId,
+        token: String,
+    ) -> app::ui::PageData<'_, Result<app::protocol::InvitePreview, ApiError>> {
+        Box::pin(async move {
+            let answer = async {
+                let link = self.working_invite(user, &token).await?;
+                self.invite_preview(&link).await
+            };
+            match answer.await {
+                // The page cannot be drawn: the server's fault, said as such.
+                Err(failed) if failed.is_failure() => Err(failed.message),
+                answer => Ok(answer),
+            }
+        })
+    }
+
     fn opened_by(
         &self,
         user: UserId,

@@ -85,7 +85,7 @@ pub async fn set_role<A: Adapter>(ctx: Ctx<A>, request: SetRole) -> Result<Chat,
 
 /// Commits the change and tells everyone it concerns; the chat as the actor
 /// now sees it.
-async fn change<A: Adapter>(
+pub(super) async fn change<A: Adapter>(
     ctx: &Ctx<A>,
     chat_id: ChatId,
     change: GroupChange<'_>,

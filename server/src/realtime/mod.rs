@@ -10,6 +10,7 @@
 //! | `groups.rs`   | `updateChat`, `addMembers`, `removeMember`, `leaveChat`, `setRole` |
 //! | `settings.rs` | `getSettings`, `updateSettings`, `blockUser`, `updateChatPrefs` |
 //! | `search.rs`   | `search` |
+//! | `invites.rs`  | `createInviteLink`, `revokeInviteLink`, `inviteInfo`, `joinByInvite` |
 //! | `typing.rs`   | `typing` |
 //! | `presence.rs` | connect and disconnect: delivered receipts, `presence` |
 //! | `people.rs`   | each person's share of a node: sockets, one event budget |
@@ -33,6 +34,7 @@ mod dispatch;
 mod fanout;
 mod groups;
 mod handshake;
+mod invites;
 mod messages;
 mod paging;
 mod people;
@@ -92,6 +94,8 @@ pub struct Realtime<A: Adapter> {
     pub sessions: SessionGate,
     /// Wakes this node's push sender when a message queued pushes.
     pub pushes: crate::push::Pushes,
+    /// What links to this instance start with (an invite link's `url`).
+    pub public_url: Arc<str>,
 }
 
 /// The real-time side's background work, and whether the server is shutting
@@ -167,6 +171,7 @@ impl<A: Adapter> Clone for Realtime<A> {
             people: self.people.clone(),
             sessions: self.sessions.clone(),
             pushes: self.pushes.clone(),
+            public_url: self.public_url.clone(),
         }
     }
 }
@@ -192,6 +197,7 @@ pub struct RealtimeConfig {
     /// With several nodes: whether they see each other (see `fanout`).
     pub fan_out: Option<FanOut>,
     pub pushes: crate::push::Pushes,
+    pub public_url: Arc<str>,
 }
 
 /// Registers the default namespace `/` on `io`: the handshake checks who is
@@ -212,6 +218,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
         people: people::People::new(config.shares),
         sessions: config.sessions.clone(),
         pushes: config.pushes.clone(),
+        public_url: config.public_url.clone(),
     };
     let pages_view = realtime.clone();
     let lifecycle = &config.lifecycle;
@@ -324,6 +331,20 @@ fn set_up<A: Adapter>(
     );
     on::<protocol::BlockUser, A, _, _>(socket, realtime, &connection, settings::block_user);
     on::<protocol::Search, A, _, _>(socket, realtime, &connection, search::search);
+    on::<protocol::CreateInviteLink, A, _, _>(
+        socket,
+        realtime,
+        &connection,
+        invites::create_invite_link,
+    );
+    on::<protocol::RevokeInviteLink, A, _, _>(
+        socket,
+        realtime,
+        &connection,
+        invites::revoke_invite_link,
+    );
+    on::<protocol::InviteInfo, A, _, _>(socket, realtime, &connection, invites::invite_info);
+    on::<protocol::JoinByInvite, A, _, _>(socket, realtime, &connection, invites::join_by_invite);
     on::<protocol::UpdateChatPrefs, A, _, _>(
         socket,
         realtime,

@@ -28,7 +28,7 @@ pub async fn search<A: Adapter>(ctx: Ctx<A>, request: Search) -> Result<SearchRe
     let mut results = Vec::with_capacity(found.len());
     for hit in found {
         let watermarks = store.receipts(hit.chat.id).await?;
-        let snippet = snippet(&hit.message.body, &query);
+        let snippet = snippet(&app::format::plain(&hit.message.body), &query);
         results.push(SearchHit {
             message: with_status(hit.message, &watermarks),
             chat: ChatRef {

@@ -7,13 +7,16 @@
 use super::{
     Store, StoreError,
     chats::{ChatRecord, new_membership},
-    entity::{chat, chat_member, message, user},
+    entity::{block, chat, chat_member, group_invite, group_removal, message, user},
     messages::StoredMessage,
 };
 use app::model::{Chat, ChatId, ChatKind, GroupName, Role, Seq, SystemAction, SystemEvent, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, DatabaseTransaction, QueryOrder, entity::prelude::*, sea_query::Expr,
+    ActiveValue::Set,
+    DatabaseTransaction, QueryOrder,
+    entity::prelude::*,
+    sea_query::{Expr, ExprTrait},
 };
 use std::collections::HashMap;
 
@@ -25,12 +28,14 @@ pub enum GroupChange<'a> {
     Remove(UserId),
     Leave,
     SetRole(UserId, Role),
+    /// The actor joins through the group's invite link (this token).
+    JoinByLink(&'a str),
 }
 
 impl GroupChange<'_> {
-    /// Only admins may do it (anyone may leave).
+    /// Only admins may do it (anyone may leave; a link is for non-members).
     fn needs_admin(&self) -> bool {
-        !matches!(self, Self::Leave)
+        !matches!(self, Self::Leave | Self::JoinByLink(_))
     }
 }
 
@@ -63,6 +68,12 @@ pub enum GroupError {
     TooManyMembers,
     #[error("a group needs an admin: make someone else an admin first")]
     LastAdmin,
+    #[error("this invite link does not work any more: ask for a new one")]
+    InviteGone,
+    #[error("the group's admins removed you: one of them has to add you again")]
+    RemovedByAdmins,
+    #[error("you can't join through this link")]
+    BlockedByInviter,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -91,17 +102,28 @@ impl Store {
         let (txn, _turn) = self.begin_write().await?;
         let chat = lock_chat(&txn, chat_id).await?;
         let members = standings(&txn, chat_id).await?;
-        let me = members
-            .iter()
-            .find(|member| member.user_id == actor)
-            .ok_or(GroupError::NotMember)?;
+        let me = members.iter().find(|member| member.user_id == actor);
+        match (me, change) {
+            // Joining what one is already in changes nothing.
+            (Some(_), GroupChange::JoinByLink(_)) if chat.kind == ChatKind::Group => {
+                return Ok(GroupChanged {
+                    chat,
+                    members_before: members.iter().map(|member| member.user_id).collect(),
+                    messages: Vec::new(),
+                });
+            }
+            (None, GroupChange::JoinByLink(_)) => {}
+            (None, _) => return Err(GroupError::NotMember),
+            (Some(_), _) => {}
+        }
         if chat.kind != ChatKind::Group {
             return Err(GroupError::NotGroup);
         }
-        if change.needs_admin() && me.role != Role::Admin {
+        if change.needs_admin() && me.is_none_or(|me| me.role != Role::Admin) {
             return Err(GroupError::NotAdmin);
         }
         let mut involved: Vec<UserId> = members.iter().map(|member| member.user_id).collect();
+        involved.push(actor);
         if let GroupChange::Add(users) = change {
             involved.extend_from_slice(users);
         }
@@ -122,6 +144,27 @@ impl Store {
             messages,
         })
     }
+}
+
+/// The group, locked, if `actor` is one of its admins.
+pub(super) async fn admin_of(
+    txn: &DatabaseTransaction,
+    chat_id: ChatId,
+    actor: UserId,
+) -> Result<ChatRecord, GroupError> {
+    let chat = lock_chat(txn, chat_id).await?;
+    let members = standings(txn, chat_id).await?;
+    let me = members
+        .iter()
+        .find(|member| member.user_id == actor)
+        .ok_or(GroupError::NotMember)?;
+    if chat.kind != ChatKind::Group {
+        return Err(GroupError::NotGroup);
+    }
+    if me.role != Role::Admin {
+        return Err(GroupError::NotAdmin);
+    }
+    Ok(chat)
 }
 
 /// Takes the chat's row lock (PostgreSQL; SQLite's writer is one connection)
@@ -210,6 +253,15 @@ async fn apply(
             )
             .exec(txn)
             .await?;
+            // Added again by an admin: an invite link works for them again.
+            group_removal::Entity::delete_many()
+                .filter(group_removal::Column::ChatId.eq(chat_id.0))
+                .filter(group_removal::Column::UserId.is_in(new.iter().map(|user| user.0)))
+                .exec(txn)
+                .await?;
+        }
+        GroupChange::JoinByLink(token) => {
+            join_by_link(txn, timeline, members.len(), token).await?;
         }
         GroupChange::Remove(user) if user == actor => {
             return Box::pin(apply(txn, timeline, members, GroupChange::Leave)).await;
@@ -217,6 +269,7 @@ async fn apply(
         GroupChange::Remove(user) => {
             find(user).ok_or(GroupError::NoSuchMember)?;
             drop_member(txn, chat_id, user).await?;
+            remember_removal(txn, chat_id, user, timeline.now).await?;
             timeline.push(SystemAction::Removed, vec![user], None, None);
         }
         GroupChange::Leave => {
@@ -248,6 +301,74 @@ async fn apply(
             timeline.push(SystemAction::Role, vec![user], None, Some(role));
         }
     }
+    Ok(())
+}
+
+/// The actor joins through the link `token`, if it is the group's, works,
+/// and is for them: not removed by the admins, not blocked by its maker.
+async fn join_by_link(
+    txn: &DatabaseTransaction,
+    timeline: &mut Timeline,
+    members: usize,
+    token: &str,
+) -> Result<(), GroupError> {
+    let (chat_id, actor, now) = (timeline.chat_id, timeline.actor, timeline.now);
+    let link = group_invite::Entity::find_by_id(chat_id.0)
+        .one(txn)
+        .await?
+        .filter(|link| link.token == token && super::invite_usable(link, now))
+        .ok_or(GroupError::InviteGone)?;
+    let removed = group_removal::Entity::find_by_id((chat_id.0, actor.0))
+        .one(txn)
+        .await?;
+    if removed.is_some() {
+        return Err(GroupError::RemovedByAdmins);
+    }
+    let blocked = block::Entity::find_by_id((link.created_by, actor.0))
+        .one(txn)
+        .await?;
+    if blocked.is_some() {
+        return Err(GroupError::BlockedByInviter);
+    }
+    if members + 1 > Chat::MAX_GROUP_MEMBERS {
+        return Err(GroupError::TooManyMembers);
+    }
+    let seq = timeline.push(SystemAction::JoinedByLink, vec![], None, None);
+    chat_member::Entity::insert(new_membership(chat_id, actor, Role::Member, seq, now))
+        .exec(txn)
+        .await?;
+    group_invite::Entity::update_many()
+        .col_expr(
+            group_invite::Column::Uses,
+            Expr::col(group_invite::Column::Uses).add(1),
+        )
+        .filter(group_invite::Column::ChatId.eq(chat_id.0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn remember_removal(
+    txn: &DatabaseTransaction,
+    chat_id: ChatId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    group_removal::Entity::insert(group_removal::ActiveModel {
+        chat_id: Set(chat_id.0),
+        user_id: Set(user.0),
+        removed_at: Set(now),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            group_removal::Column::ChatId,
+            group_removal::Column::UserId,
+        ])
+        .update_column(group_removal::Column::RemovedAt)
+        .to_owned(),
+    )
+    .exec(txn)
+    .await?;
     Ok(())
 }
 

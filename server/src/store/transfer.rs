@@ -221,6 +221,15 @@ async fn each_table(tables: &mut impl Tables) -> Result<(), TransferError> {
         ])
         .await?;
     tables
+        .table::<group_invite::Entity>(vec![group_invite::Column::ChatId])
+        .await?;
+    tables
+        .table::<group_removal::Entity>(vec![
+            group_removal::Column::ChatId,
+            group_removal::Column::UserId,
+        ])
+        .await?;
+    tables
         .table::<message::Entity>(vec![message::Column::ChatId, message::Column::Seq])
         .await?;
     tables

@@ -8,6 +8,7 @@ mod changes;
 mod chat_list;
 mod deploy;
 mod groups;
+mod invites;
 mod migrate;
 mod operability;
 mod pages;

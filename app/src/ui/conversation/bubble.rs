@@ -2,6 +2,7 @@
 //! ticks; and a message on its way, with its clock or its Retry.
 
 use super::*;
+use crate::ui::formatted::{Mentionable, formatted};
 
 #[component]
 pub(super) fn Bubble(
@@ -70,18 +71,12 @@ pub(super) fn Bubble(
         ().into_any()
     } else {
         let my_name = live.me.get_untracked().map(|me| me.username);
-        let parts = crate::search::mention_parts(&message.body)
-            .into_iter()
-            .map(|(text, username)| match username {
-                // Only members are mentioned: other @words stay words.
-                Some(name) if members.iter().any(|m| m.username == name) => {
-                    let mine = my_name.as_deref() == Some(name.as_str());
-                    view! { <span class="mention" class:me=mine data-testid="mention">{text}</span> }.into_any()
-                }
-                _ => text.into_any(),
-            })
-            .collect_view();
-        view! { <span class="body" data-testid="message-body">{parts}</span> }.into_any()
+        let usernames: Vec<String> = members.iter().map(|m| m.username.clone()).collect();
+        let mentionable = Mentionable {
+            usernames: &usernames,
+            me: my_name.as_deref(),
+        };
+        formatted(&message.body, mentionable, "body", "message-body")
     };
     let edited = (message.edited_at.is_some() && !deleted)
         .then(|| view! { <span class="edited" data-testid="edited">"edited"</span> });
@@ -173,7 +168,7 @@ pub(super) fn PendingBubble(pending: Outgoing) -> impl IntoView {
                 {(!pending.attachments.is_empty()).then(|| view! {
                     <MessageAttachments attachments=pending.attachments.clone() on_open=Callback::new(|_| ())/>
                 })}
-                <span class="body" data-testid="message-body">{pending.body}</span>
+                {formatted(&pending.body, Mentionable::NOBODY, "body", "message-body")}
                 <span class="meta">
                     {if pending.failed {
                         view! {

@@ -166,11 +166,36 @@ pub(super) fn Composer(chat_id: ChatId) -> impl IntoView {
         input.set_value("");
         focus_composer();
     };
+    let wrap_in = move |marker: char| {
+        let Some(textarea) = textarea.get_untracked() else {
+            return;
+        };
+        let text = textarea.value();
+        let start = textarea.selection_start().ok().flatten().unwrap_or(0);
+        let end = textarea.selection_end().ok().flatten().unwrap_or(start);
+        let (wrapped, from, to) = crate::format::wrap_selection(&text, start, end, marker);
+        // The element first, so the selection set next stays (the draft's
+        // update then writes the same value: no caret move).
+        textarea.set_value(&wrapped);
+        let _ = textarea.set_selection_range(from, to);
+        draft.set(wrapped);
+    };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if picker.key(&ev) {
             return;
         }
+        let shortcut = (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && !ev.shift_key();
         match ev.key().as_str() {
+            // Ctrl/Cmd+B and +I: the selection bold or italic, as typed markers.
+            "b" | "B" | "i" | "I" if shortcut => {
+                ev.prevent_default();
+                let marker = if ev.key().eq_ignore_ascii_case("b") {
+                    '*'
+                } else {
+                    '_'
+                };
+                wrap_in(marker);
+            }
             "Enter" if !ev.shift_key() && !ev.is_composing() => {
                 ev.prevent_default();
                 send();
@@ -219,7 +244,7 @@ pub(super) fn Composer(chat_id: ChatId) -> impl IntoView {
             view! {
                 <div class="composer-strip" data-testid="replying-to">
                     <span class="strip-title">{format!("Replying to {who}")}</span>
-                    <span class="strip-text">{message.body.clone()}</span>
+                    <span class="strip-text">{crate::format::plain(&message.body)}</span>
                     <button type="button" class="strip-close" aria-label="Cancel reply"
                         on:click=move |_| conversation.replying_to.set(None)><Icon shape=IconShape::Close/></button>
                 </div>
@@ -248,6 +273,7 @@ pub(super) fn Composer(chat_id: ChatId) -> impl IntoView {
                 rows="1"
                 placeholder="Type a message"
                 aria-label="Message"
+                aria-describedby="composer-hint"
                 aria-autocomplete="list"
                 aria-controls=move || picker.is_open().then_some("mention-picker")
                 aria-activedescendant=move || picker.active_option()
@@ -265,5 +291,12 @@ pub(super) fn Composer(chat_id: ChatId) -> impl IntoView {
                 {move || if conversation.editing.with(Option::is_some) { "Save" } else { "Send" }}
             </button>
         </form>
+        // How to format, once there is something to format (read to screen
+        // readers with the message box either way).
+        <p id="composer-hint" class="composer-hint" data-testid="composer-hint"
+            class:visually-hidden=move || draft.with(|d| d.trim().is_empty())>
+            <code>"*bold*"</code>" "<code>"_italic_"</code>" "<code>"~strike~"</code>" "<code>"`code`"</code>
+            <span class="hint-keys">" · Ctrl+B, Ctrl+I"</span>
+        </p>
     }
 }

@@ -6,6 +6,8 @@ pub mod auth_throttle;
 pub mod block;
 pub mod chat;
 pub mod chat_member;
+pub mod group_invite;
+pub mod group_removal;
 pub mod instance_setting;
 pub mod invitation;
 pub mod message;

@@ -11,6 +11,7 @@ mod m20261206_000001_group_adds;
 mod m20261207_000001_chat_list_index;
 mod m20261208_000001_instance_admins;
 mod m20261209_000001_web_push;
+mod m20261210_000001_group_invites;
 
 use sea_orm_migration::prelude::*;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_chat_list_index::Migration),
             Box::new(m20261208_000001_instance_admins::Migration),
             Box::new(m20261209_000001_web_push::Migration),
+            Box::new(m20261210_000001_group_invites::Migration),
         ]
     }
 }
