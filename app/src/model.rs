@@ -101,6 +101,9 @@ pub struct Chat {
     /// A group's name; direct chats have none (show the other person's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A group's description (formatted like a message), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// In the order they joined.
     pub members: Vec<ChatMember>,
 }
@@ -372,6 +375,10 @@ impl SystemEvent {
             }
             SystemAction::Role => format!("{actor} removed {people} as admin"),
             SystemAction::JoinedByLink => format!("{actor} joined using this group's invite link"),
+            SystemAction::Description if self.name.is_some() => {
+                format!("{actor} changed the group description")
+            }
+            SystemAction::Description => format!("{actor} removed the group description"),
         }
     }
 }
@@ -387,6 +394,8 @@ pub enum SystemAction {
     /// Someone joined through the group's invite link (the actor is they).
     #[serde(rename = "joined_by_link")]
     JoinedByLink,
+    /// An admin changed (or took away) the group's description.
+    Description,
 }
 
 impl Message {
@@ -625,6 +634,8 @@ pub enum ValidationError {
     ClientId,
     #[error("a group name must be 1–64 characters")]
     GroupName,
+    #[error("a group description is at most 500 characters")]
+    GroupDescription,
     #[error("a reaction must be exactly one emoji")]
     Emoji,
 }
@@ -802,6 +813,28 @@ impl GroupName {
     }
 }
 
+/// A group's description: trimmed, at most 500 characters; empty takes the
+/// description away. Plain text, drawn like a message (links, formatting).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupDescription(String);
+
+impl GroupDescription {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::GroupDescription);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// `None`: no description.
+    pub fn as_stored(&self) -> Option<&str> {
+        (!self.0.is_empty()).then_some(self.0.as_str())
+    }
+}
+
 /// An uploaded photo or file. Served only to the chat's members.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -872,6 +905,7 @@ mod tests {
             id: ChatId(Uuid::from_u128(9)),
             kind: ChatKind::Direct,
             name: None,
+            description: None,
             members: vec![harley.clone(), mike.clone()],
         };
         assert_eq!(direct.title(Some(&harley.user)), "Mike");

@@ -21,6 +21,11 @@ test('an admin makes an invite link; Sara, new here, signs up through it, joins 
 
   await harley.page.getByRole('button', { name: 'Group info' }).click();
   const dialog = harley.page.getByRole('dialog');
+  // A description first, formatted like a message: the link's page shows it.
+  await dialog.getByLabel('Description').fill('Weekly *climbing*, bring shoes');
+  await dialog.getByRole('button', { name: 'Save description' }).click();
+  await expect(dialog.getByTestId('group-description').locator('strong')).toHaveText('climbing');
+  await expect(harley.page.getByTestId('system-line').last()).toHaveText('You changed the group description');
   await dialog.getByRole('button', { name: 'Create link' }).click();
   const url = dialog.getByTestId('invite-url');
   await expect(url).toHaveValue(new RegExp(`/invite/[A-Za-z0-9_-]{43}$`));
@@ -41,6 +46,8 @@ test('an admin makes an invite link; Sara, new here, signs up through it, joins 
   await expect(sara.page).toHaveURL(link);
   await expect(sara.page.getByTestId('invite-group')).toHaveText('Crew');
   await expect(sara.page.getByTestId('invite-members')).toHaveText('2 members');
+  await expect(sara.page.getByTestId('invite-description')).toHaveText('Weekly climbing, bring shoes');
+  await expect(sara.page.getByTestId('invite-description').locator('strong')).toHaveText('climbing');
   await auditBothSchemes(sara.page, 'an invite link, signed in');
 
   await sara.page.getByRole('button', { name: 'Join group' }).click();

@@ -44,6 +44,7 @@ fn summary(n: u128, pinned: bool) -> ChatSummary {
         id: ChatId(Uuid::from_u128(n)),
         kind: crate::model::ChatKind::Group,
         name: Some(format!("chat {n}")),
+        description: None,
         members: vec![ChatMember {
             user: me,
             role: Default::default(),

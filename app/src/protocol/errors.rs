@@ -13,6 +13,8 @@ pub enum ErrorCode {
     InvalidBody,
     InvalidClientId,
     InvalidGroupName,
+    /// A group description over 500 characters.
+    InvalidDescription,
     InvalidMembers,
     UsernameTaken,
     InvalidCredentials,
@@ -73,6 +75,7 @@ impl ErrorCode {
             Self::InvalidBody => "invalid_body",
             Self::InvalidClientId => "invalid_client_id",
             Self::InvalidGroupName => "invalid_group_name",
+            Self::InvalidDescription => "invalid_description",
             Self::InvalidMembers => "invalid_members",
             Self::UsernameTaken => "username_taken",
             Self::InvalidCredentials => "invalid_credentials",
@@ -152,6 +155,7 @@ impl From<ValidationError> for ApiError {
             ValidationError::Body => ErrorCode::InvalidBody,
             ValidationError::ClientId => ErrorCode::InvalidClientId,
             ValidationError::GroupName => ErrorCode::InvalidGroupName,
+            ValidationError::GroupDescription => ErrorCode::InvalidDescription,
             ValidationError::Emoji => ErrorCode::InvalidEmoji,
         };
         Self::new(code, error.to_string())

@@ -354,12 +354,36 @@ pub struct Resync {}
 #[serde(transparent)]
 pub struct ChatCreated(pub ChatSummary);
 
-/// Renames a group (admins).
+/// Renames a group, or changes its description (admins): what is absent
+/// stays as it is; an empty description takes it away.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateChat {
     pub chat_id: ChatId,
-    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl UpdateChat {
+    /// A new name.
+    pub fn rename(chat_id: ChatId, name: impl Into<String>) -> Self {
+        Self {
+            chat_id,
+            name: Some(name.into()),
+            description: None,
+        }
+    }
+
+    /// A new description (empty: none).
+    pub fn describe(chat_id: ChatId, description: impl Into<String>) -> Self {
+        Self {
+            chat_id,
+            name: None,
+            description: Some(description.into()),
+        }
+    }
 }
 
 /// Adds people to a group by username (admins). They see the chat from the

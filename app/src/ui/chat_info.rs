@@ -71,13 +71,16 @@ fn GroupInfo(
     let admin = chat.is_admin(me);
     let chat_id = chat.id;
     let name = RwSignal::new(chat.name.clone().unwrap_or_default());
+    let description = RwSignal::new(chat.description.clone().unwrap_or_default());
     let adding = RwSignal::new(String::new());
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let request = UpdateChat {
-            chat_id,
-            name: name.get_untracked(),
-        };
+        let request = UpdateChat::rename(chat_id, name.get_untracked());
+        run(Box::pin(async move { live.ask(request).await.map(drop) }));
+    };
+    let describe = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = UpdateChat::describe(chat_id, description.get_untracked());
         run(Box::pin(async move { live.ask(request).await.map(drop) }));
     };
     let add = move |ev: leptos::ev::SubmitEvent| {
@@ -111,12 +114,28 @@ fn GroupInfo(
         .collect_view();
     view! {
         <h2 id="chat-info-title">{chat.name.clone().unwrap_or_default()}</h2>
+        {chat.description.as_deref().map(|text| {
+            super::formatted::formatted(
+                text,
+                super::formatted::Mentionable::NOBODY,
+                "group-description",
+                "group-description",
+            )
+        })}
         {admin.then(|| view! {
             <form class="inline-form" on:submit=rename>
                 <label>"Group name"
                     <input bind:value=name maxlength="64" required data-testid="group-name"/>
                 </label>
                 <button type="submit" class="secondary">"Rename"</button>
+            </form>
+            <form class="inline-form" on:submit=describe>
+                <label>"Description"
+                    <textarea rows="3" maxlength="500" data-testid="group-description-input"
+                        prop:value=move || description.get()
+                        on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                </label>
+                <button type="submit" class="secondary">"Save description"</button>
             </form>
         })}
         <h3>{format!("{} members", chat.members.len())}</h3>

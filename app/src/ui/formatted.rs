@@ -20,7 +20,7 @@ impl Mentionable<'_> {
     };
 }
 
-/// `body`'s words, drawn in `class`'s element (`data-testid` as given): one
+/// `body`'s words, drawn in an element of class `formatted` and `class` (`data-testid` as given): one
 /// paragraph inline in a `<span>`, read as the words they are (a screen
 /// reader hears "You: Yes, 9 pm edited", not a paragraph); code, quotes,
 /// lists and several paragraphs as blocks in a `<div>`.
@@ -35,13 +35,14 @@ pub fn formatted(
         && let Some(Block::Paragraph(runs)) = blocks.pop()
     {
         let words = runs_view(runs, mentionable);
-        return view! { <span class=class data-testid=testid>{words}</span> }.into_any();
+        return view! { <span class=format!("formatted {class}") data-testid=testid>{words}</span> }
+            .into_any();
     }
     let blocks = blocks
         .into_iter()
         .map(|block| block_view(block, mentionable))
         .collect_view();
-    view! { <div class=class data-testid=testid>{blocks}</div> }.into_any()
+    view! { <div class=format!("formatted {class}") data-testid=testid>{blocks}</div> }.into_any()
 }
 
 fn block_view(block: Block, mentionable: Mentionable<'_>) -> AnyView {

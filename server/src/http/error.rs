@@ -67,6 +67,7 @@ fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidBody
         | ErrorCode::InvalidClientId
         | ErrorCode::InvalidGroupName
+        | ErrorCode::InvalidDescription
         | ErrorCode::InvalidMembers
         | ErrorCode::InvalidEmoji => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::NotMember

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::store::{GroupChange, GroupChanged};
 use app::{
-    model::{Chat, ChatId, GroupName, User, UserId},
+    model::{Chat, ChatId, GroupDescription, GroupName, User, UserId},
     protocol::{
         AddMembers, ApiError, Done, ErrorCode, LeaveChat, NewMessage, RemoveMember, SetRole,
         UpdateChat,
@@ -18,9 +18,27 @@ use app::{
 };
 use socketioxide::adapter::Adapter;
 
+/// A new name, a new description, or both (each its own line in the
+/// timeline); both are checked before either is changed.
 pub async fn update_chat<A: Adapter>(ctx: Ctx<A>, request: UpdateChat) -> Result<Chat, ApiError> {
-    let name = GroupName::parse(&request.name)?;
-    change(&ctx, request.chat_id, GroupChange::Rename(&name)).await
+    let name = request.name.as_deref().map(GroupName::parse).transpose()?;
+    let description = (request.description.as_deref())
+        .map(GroupDescription::parse)
+        .transpose()?;
+    let mut changed = None;
+    if let Some(name) = &name {
+        changed = Some(change(&ctx, request.chat_id, GroupChange::Rename(name)).await?);
+    }
+    if let Some(description) = &description {
+        let describe = GroupChange::Describe(description);
+        changed = Some(change(&ctx, request.chat_id, describe).await?);
+    }
+    changed.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "nothing to change: give a name or a description",
+        )
+    })
 }
 
 pub async fn add_members<A: Adapter>(ctx: Ctx<A>, request: AddMembers) -> Result<Chat, ApiError> {

@@ -121,7 +121,7 @@ impl<A: Adapter> Realtime<A> {
         Ok(InvitePreview {
             chat_id,
             name: chat.name.unwrap_or_default(),
-            description: None,
+            description: chat.description,
             photo_url: None,
             member_count: u32::try_from(member_count).unwrap_or(u32::MAX),
         })

@@ -124,6 +124,7 @@ pub fn chat_view_with(
         id: chat.id,
         kind: chat.kind,
         name: chat.name.clone(),
+        description: chat.description.clone(),
         members,
     }
 }

@@ -25,6 +25,7 @@ pub struct ChatRecord {
     pub id: ChatId,
     pub kind: ChatKind,
     pub name: Option<String>,
+    pub description: Option<String>,
     /// The newest message's seq (0: none yet).
     pub last_seq: Seq,
     /// The chat's change counter (see `Message::version`).
@@ -43,6 +44,7 @@ impl From<chat::Model> for ChatRecord {
             id: ChatId(row.id),
             kind,
             name: row.name,
+            description: row.description,
             last_seq: row.last_seq,
             last_version: row.last_version,
             last_activity_at: row.last_activity_at,
@@ -272,6 +274,7 @@ impl Store {
             id: Set(Uuid::now_v7()),
             kind: Set(kind.as_str().to_owned()),
             name: Set(name),
+            description: Set(None),
             direct_key: Set(direct_key),
             last_seq: Set(0),
             last_version: Set(0),

@@ -10,7 +10,10 @@ use super::{
     entity::{block, chat, chat_member, group_invite, group_removal, message, user},
     messages::StoredMessage,
 };
-use app::model::{Chat, ChatId, ChatKind, GroupName, Role, Seq, SystemAction, SystemEvent, UserId};
+use app::model::{
+    Chat, ChatId, ChatKind, GroupDescription, GroupName, Role, Seq, SystemAction, SystemEvent,
+    UserId,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
@@ -24,6 +27,7 @@ use std::collections::HashMap;
 #[derive(Clone, Copy, Debug)]
 pub enum GroupChange<'a> {
     Rename(&'a GroupName),
+    Describe(&'a GroupDescription),
     Add(&'a [UserId]),
     Remove(UserId),
     Leave,
@@ -232,6 +236,18 @@ async fn apply(
                 .await?;
             timeline.push(SystemAction::Renamed, vec![], Some(name.as_str()), None);
         }
+        GroupChange::Describe(description) => {
+            let new = description.as_stored();
+            if timeline.description.as_deref() == new {
+                return Ok(());
+            }
+            chat::Entity::update_many()
+                .col_expr(chat::Column::Description, Expr::value(new))
+                .filter(chat::Column::Id.eq(chat_id.0))
+                .exec(txn)
+                .await?;
+            timeline.push(SystemAction::Description, vec![], new, None);
+        }
         GroupChange::Add(users) => {
             let mut new: Vec<UserId> = Vec::new();
             for &user in users {
@@ -403,6 +419,7 @@ struct Timeline {
     chat_id: ChatId,
     actor: UserId,
     name: Option<String>,
+    description: Option<String>,
     now: DateTime<Utc>,
     last_seq: Seq,
     last_version: i64,
@@ -416,6 +433,7 @@ impl Timeline {
             chat_id: chat.id,
             actor,
             name: chat.name.clone(),
+            description: chat.description.clone(),
             now: Utc::now(),
             last_seq: chat.last_seq,
             last_version: chat.last_version,

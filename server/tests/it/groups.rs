@@ -66,10 +66,7 @@ async fn admins_manage_a_group_and_everyone_reads_it_in_the_timeline(backend: Ba
     assert_eq!(group.member(mike.id()).map(|m| m.role), Some(Role::Member));
 
     // A member who is not an admin can do none of it.
-    let rename = |name: &str| UpdateChat {
-        chat_id: group.id,
-        name: name.into(),
-    };
+    let rename = |name: &str| UpdateChat::rename(group.id, name);
     let refused = mike.socket.emit(&rename("Mike's")).await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::NotAdmin);
     let refused = mike
@@ -496,10 +493,7 @@ async fn direct_chats_refuse_group_changes(backend: Backend) {
     let refusals = [
         harley
             .socket
-            .emit(&UpdateChat {
-                chat_id: id,
-                name: "us".into(),
-            })
+            .emit(&UpdateChat::rename(id, "us"))
             .await
             .map(|_| ()),
         harley

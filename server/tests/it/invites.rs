@@ -1,4 +1,5 @@
-//! Group invite links: an admin makes one, someone not in the group looks at
+//! Group invite links, and the description their page shows. An admin makes
+//! a link, someone not in the group looks at
 //! it and joins, reading from the join on; every refusal (not an admin, a
 //! link stopped, reset, used up or unknown, a person the admins removed or
 //! the link's maker blocked, a full group, too many guesses), on SQLite and
@@ -19,7 +20,7 @@ use app::{
     model::{Chat, ChatKind, MessageKind, SystemAction},
     protocol::{
         AddMembers, BlockUser, CreateChat, CreateInviteLink, ErrorCode, History, InviteInfo,
-        InviteLink, JoinByInvite, LeaveChat, RemoveMember, RevokeInviteLink,
+        InviteLink, JoinByInvite, LeaveChat, RemoveMember, RevokeInviteLink, UpdateChat,
     },
 };
 use tempfile::TempDir;
@@ -27,6 +28,7 @@ use tempfile::TempDir;
 on_both!(
     someone_joins_by_link_and_reads_from_their_joining_on,
     every_refusal_of_an_invite_link,
+    admins_describe_a_group,
 );
 
 async fn make_link(admin: &Person, chat: &Chat, max_uses: Option<u32>) -> InviteLink {
@@ -343,4 +345,114 @@ async fn a_join_on_one_node_is_heard_on_the_other() {
             m.body == "welcome Sara"
         })
         .await;
+}
+
+/// A group's description: its admins set, change and take it away, each a
+/// line in the timeline; members hear it; a link's preview shows it.
+async fn admins_describe_a_group(backend: Backend) {
+    let Some(running) = Running::start(backend).await else {
+        return;
+    };
+    let app = &running.app;
+    let harley = Person::join(app, "harley").await;
+    let mike = Person::join(app, "mike").await;
+    let sara = Person::join(app, "sara").await;
+    let group = create_group(&harley.socket, "Crew", &["mike"]).await;
+
+    let described = harley
+        .socket
+        .emit(&UpdateChat::describe(
+            group.id,
+            "  Weekly *climbing*, bring shoes  ",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        described.description.as_deref(),
+        Some("Weekly *climbing*, bring shoes")
+    );
+    let line = mike.hears_line(group.id, SystemAction::Description).await;
+    assert_eq!(
+        line.system.map(|e| e.describe(Some(mike.id()))).as_deref(),
+        Some("harley changed the group description")
+    );
+    let told = mike.hears_update(group.id).await;
+    assert_eq!(
+        told.chat.description.as_deref(),
+        Some("Weekly *climbing*, bring shoes")
+    );
+    let link = make_link(&harley, &group, None).await;
+    let preview = sara
+        .socket
+        .emit(&InviteInfo {
+            token: link.token.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        preview.description.as_deref(),
+        Some("Weekly *climbing*, bring shoes")
+    );
+
+    // Refused: not an admin, too long, nothing asked, a direct chat.
+    let by_mike = mike
+        .socket
+        .emit(&UpdateChat::describe(group.id, "mine now"))
+        .await;
+    assert_eq!(by_mike.unwrap_err().code, ErrorCode::NotAdmin);
+    let too_long = harley
+        .socket
+        .emit(&UpdateChat::describe(group.id, "x".repeat(501)))
+        .await;
+    assert_eq!(too_long.unwrap_err().code, ErrorCode::InvalidDescription);
+    let nothing = harley
+        .socket
+        .emit(&UpdateChat {
+            chat_id: group.id,
+            name: None,
+            description: None,
+        })
+        .await;
+    assert_eq!(nothing.unwrap_err().code, ErrorCode::BadRequest);
+    let direct = create_direct(&harley.socket, "sara").await;
+    let on_direct = harley
+        .socket
+        .emit(&UpdateChat::describe(direct.id, "us"))
+        .await;
+    assert_eq!(on_direct.unwrap_err().code, ErrorCode::NotGroup);
+
+    // The same again changes nothing; empty takes it away.
+    harley
+        .socket
+        .emit(&UpdateChat::describe(
+            group.id,
+            "Weekly *climbing*, bring shoes",
+        ))
+        .await
+        .unwrap();
+    let cleared = harley
+        .socket
+        .emit(&UpdateChat::describe(group.id, ""))
+        .await
+        .unwrap();
+    assert_eq!(cleared.description, None);
+    let line = mike.hears_line(group.id, SystemAction::Description).await;
+    assert_eq!(
+        line.system.map(|e| e.describe(None)).as_deref(),
+        Some("harley removed the group description")
+    );
+    let history = harley
+        .socket
+        .emit(&History::latest(group.id))
+        .await
+        .unwrap();
+    let lines = history
+        .iter()
+        .filter(|m| {
+            m.system
+                .as_ref()
+                .is_some_and(|e| e.action == SystemAction::Description)
+        })
+        .count();
+    assert_eq!(lines, 2, "set once, taken away once");
 }

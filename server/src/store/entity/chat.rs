@@ -8,6 +8,8 @@ pub struct Model {
     /// "direct" or "group".
     pub kind: String,
     pub name: Option<String>,
+    /// A group's description (none: not set).
+    pub description: Option<String>,
     /// "<lower user id>:<higher user id>" for direct chats, unique.
     #[sea_orm(unique)]
     pub direct_key: Option<String>,

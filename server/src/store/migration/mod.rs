@@ -12,6 +12,7 @@ mod m20261207_000001_chat_list_index;
 mod m20261208_000001_instance_admins;
 mod m20261209_000001_web_push;
 mod m20261210_000001_group_invites;
+mod m20261210_000002_group_description;
 
 use sea_orm_migration::prelude::*;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_instance_admins::Migration),
             Box::new(m20261209_000001_web_push::Migration),
             Box::new(m20261210_000001_group_invites::Migration),
+            Box::new(m20261210_000002_group_description::Migration),
         ]
     }
 }
