@@ -57,18 +57,6 @@ impl Next {
     fn after_success(&self) -> &str {
         self.0.as_deref().unwrap_or("/")
     }
-
-    /// `form_path` with `?next=` when there is somewhere to go on to.
-    fn back_to(&self, form_path: &str) -> String {
-        match &self.0 {
-            Some(next) => format!(
-                "{form_path}{}next={}",
-                if form_path.contains('?') { '&' } else { '?' },
-                next
-            ),
-            None => form_path.to_owned(),
-        }
-    }
 }
 
 pub async fn signup(
@@ -94,14 +82,7 @@ pub async fn signup(
         None => "/signup".to_owned(),
     };
     let next = onward(form.next.as_deref());
-    signed_in_or_back(
-        &state,
-        jar,
-        result,
-        &next.back_to(&form_path),
-        &form.username,
-        &next,
-    )
+    signed_in_or_back(&state, jar, result, &form_path, &form.username, &next)
 }
 
 /// The characters of `token` a URL-safe base64 token has, at most 64.
@@ -121,14 +102,7 @@ pub async fn login(
 ) -> Response {
     let result = state.auth.login(&form.username, form.password, from).await;
     let next = onward(form.next.as_deref());
-    signed_in_or_back(
-        &state,
-        jar,
-        result,
-        &next.back_to("/login"),
-        &form.username,
-        &next,
-    )
+    signed_in_or_back(&state, jar, result, "/login", &form.username, &next)
 }
 
 /// Signs this browser out: the session and its sockets (other tabs go to the
@@ -184,13 +158,18 @@ fn signed_in_or_back(
             let jar = jar.add(session_cookie(state, signed_in.token.as_str()));
             (jar, Redirect::to(next.after_success())).into_response()
         }
-        Err(error) => back_with(form_path, error, Some(username)),
+        Err(error) => back_with(form_path, error, Some(username), next.0.as_deref()),
     }
 }
 
 /// Back to the form at `form_path` with `?error=<code>` (and `retry=<seconds>`
-/// when throttled, `username` to refill when given).
-fn back_with(form_path: &str, error: AuthError, username: Option<&str>) -> Response {
+/// when throttled, `username` to refill and `next` to go on to when given).
+fn back_with(
+    form_path: &str,
+    error: AuthError,
+    username: Option<&str>,
+    next: Option<&str>,
+) -> Response {
     let retry = match &error {
         AuthError::Throttled { retry_after } => retry_after_secs(*retry_after).to_string(),
         _ => String::new(),
@@ -204,9 +183,11 @@ fn back_with(form_path: &str, error: AuthError, username: Option<&str>) -> Respo
     if !retry.is_empty() {
         query.push(("retry", &retry));
     }
+    if let Some(next) = next {
+        query.push(("next", next));
+    }
     let query = serde_urlencoded::to_string(query).unwrap_or_default();
-    let joiner = if form_path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{form_path}{joiner}{query}")).into_response()
+    Redirect::to(&format!("{form_path}?{query}")).into_response()
 }
 
 #[derive(Deserialize)]
@@ -224,7 +205,7 @@ pub async fn reset_password(
 ) -> Response {
     match reset_and_end(&state, &token, form.new_password).await {
         Ok(()) => Redirect::to("/login?reset=1").into_response(),
-        Err(error) => back_with(&format!("/reset/{}", url_safe(&token)), error, None),
+        Err(error) => back_with(&format!("/reset/{}", url_safe(&token)), error, None, None),
     }
 }
 
@@ -255,7 +236,7 @@ pub async fn change_password(
             password_changed(&state, ended).await;
             Redirect::to("/account?changed=1").into_response()
         }
-        Err(error) => back_with("/account", error, None),
+        Err(error) => back_with("/account", error, None, None),
     }
 }
 

@@ -107,25 +107,16 @@ impl Store {
         let chat = lock_chat(&txn, chat_id).await?;
         let members = standings(&txn, chat_id).await?;
         let me = members.iter().find(|member| member.user_id == actor);
-        match (me, change) {
-            // Joining what one is already in changes nothing.
-            (Some(_), GroupChange::JoinByLink(_)) if chat.kind == ChatKind::Group => {
-                return Ok(GroupChanged {
-                    chat,
-                    members_before: members.iter().map(|member| member.user_id).collect(),
-                    messages: Vec::new(),
-                });
-            }
-            (None, GroupChange::JoinByLink(_)) => {}
-            (None, _) => return Err(GroupError::NotMember),
-            (Some(_), _) => {}
+        let joining = matches!(change, GroupChange::JoinByLink(_));
+        // Joining what one is already in changes nothing.
+        if joining && me.is_some() && chat.kind == ChatKind::Group {
+            return Ok(GroupChanged {
+                chat,
+                members_before: members.iter().map(|member| member.user_id).collect(),
+                messages: Vec::new(),
+            });
         }
-        if chat.kind != ChatKind::Group {
-            return Err(GroupError::NotGroup);
-        }
-        if change.needs_admin() && me.is_none_or(|me| me.role != Role::Admin) {
-            return Err(GroupError::NotAdmin);
-        }
+        may_act(&chat, me, joining, change.needs_admin())?;
         let mut involved: Vec<UserId> = members.iter().map(|member| member.user_id).collect();
         involved.push(actor);
         if let GroupChange::Add(users) = change {
@@ -158,17 +149,30 @@ pub(super) async fn admin_of(
 ) -> Result<ChatRecord, GroupError> {
     let chat = lock_chat(txn, chat_id).await?;
     let members = standings(txn, chat_id).await?;
-    let me = members
-        .iter()
-        .find(|member| member.user_id == actor)
-        .ok_or(GroupError::NotMember)?;
+    let me = members.iter().find(|member| member.user_id == actor);
+    may_act(&chat, me, false, true)?;
+    Ok(chat)
+}
+
+/// Whether someone (`me`: their standing, if a member) may change the chat:
+/// a member (or anyone, for `outsider_welcome`), of a group, an admin when
+/// it `needs_admin`. Refused in that order.
+fn may_act(
+    chat: &ChatRecord,
+    me: Option<&Standing>,
+    outsider_welcome: bool,
+    needs_admin: bool,
+) -> Result<(), GroupError> {
+    if me.is_none() && !outsider_welcome {
+        return Err(GroupError::NotMember);
+    }
     if chat.kind != ChatKind::Group {
         return Err(GroupError::NotGroup);
     }
-    if me.role != Role::Admin {
+    if needs_admin && me.is_none_or(|me| me.role != Role::Admin) {
         return Err(GroupError::NotAdmin);
     }
-    Ok(chat)
+    Ok(())
 }
 
 /// Takes the chat's row lock (PostgreSQL; SQLite's writer is one connection)
