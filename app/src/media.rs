@@ -1,10 +1,10 @@
 //! Photos and files: which kinds are taken, how big, where they go,
 //! and how one is shown where there is no room for it (the chat list).
 
-use crate::model::ChatId;
 /// What an upload is belongs to the domain (a message carries them); the
 /// rules for taking one are here.
 pub use crate::model::{Attachment, is_image};
+use crate::model::{ChatId, UserId};
 
 /// The most attachments one message carries.
 pub const MAX_PER_MESSAGE: usize = 10;
@@ -34,6 +34,36 @@ pub const ALLOWED_TYPES: &[(&str, &str)] = &[
 /// Where a chat's uploads go: `POST` the bytes here, `?name=` the file name.
 pub fn upload_path(chat_id: ChatId) -> String {
     format!("/api/chats/{chat_id}/attachments")
+}
+
+/// Profile and group photos: square, in two sizes (the long side in pixels).
+pub const PHOTO_EDGE: u32 = 512;
+pub const PHOTO_SMALL_EDGE: u32 = 96;
+
+/// Where one's own profile photo is set (`POST` the bytes) and taken away
+/// (`DELETE`).
+pub const MY_PHOTO_PATH: &str = "/api/me/photo";
+
+/// Where a group's photo is set and taken away (its admins).
+pub fn group_photo_path(chat_id: ChatId) -> String {
+    format!("/api/chats/{chat_id}/photo")
+}
+
+/// A person's photo as served: `version` names the bytes (a hash of them),
+/// so the URL changes when the photo does and may be cached for good.
+pub fn user_photo_url(user_id: UserId, version: &str) -> String {
+    format!("/api/users/{user_id}/photos/{version}")
+}
+
+/// A group's photo as served (see [`user_photo_url`]).
+pub fn chat_photo_url(chat_id: ChatId, version: &str) -> String {
+    format!("/api/chats/{chat_id}/photos/{version}")
+}
+
+/// The small size of a photo URL (`?size=small`, after any query it has).
+pub fn small_photo(url: &str) -> String {
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joiner}size=small")
 }
 
 /// A message's one line in the chat list (and a notification's): its words

@@ -75,6 +75,11 @@ pub struct User {
     /// stays, shown under their name.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deactivated: bool,
+    /// Their profile photo (the large size; `?size=small` for the small
+    /// one), when they have one and the reader may see it (see
+    /// [`PhotoVisibility`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,6 +109,9 @@ pub struct Chat {
     /// A group's description (formatted like a message), if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A group's photo (the large size; `?size=small` for the small one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
     /// In the order they joined.
     pub members: Vec<ChatMember>,
 }
@@ -139,6 +147,18 @@ impl Chat {
                 .or(self.members.first().map(|member| &member.user))
                 .map(|member| member.display_name.clone())
                 .unwrap_or_default(),
+        }
+    }
+
+    /// The picture the chat shows for `me`: the group's photo, or the other
+    /// person's (as `me` may see it); initials where there is none.
+    pub fn photo(&self, me: Option<UserId>) -> Option<&str> {
+        match self.kind {
+            ChatKind::Group => self.photo_url.as_deref(),
+            ChatKind::Direct => (self.members.iter())
+                .find(|member| Some(member.id) != me)?
+                .photo_url
+                .as_deref(),
         }
     }
 }
@@ -216,14 +236,28 @@ pub struct ChatSummary {
     /// Unread messages that mention the reader.
     #[serde(default)]
     pub mention_count: u64,
+    /// The chat's picture as the reader sees it when it was sent: the
+    /// group's photo, or the other person's ([`Chat::photo`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
+    /// A group's description as it was sent (the same as `chat.description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl ChatSummary {
     pub const MAX_PINNED: usize = 5;
 
-    /// A chat as a member sees it before any choice of theirs.
-    pub fn new(chat: Chat, last_message: Option<Message>, unread_count: u64) -> Self {
+    /// A chat as `reader` sees it before any choice of theirs.
+    pub fn new(
+        chat: Chat,
+        reader: UserId,
+        last_message: Option<Message>,
+        unread_count: u64,
+    ) -> Self {
         Self {
+            photo_url: chat.photo(Some(reader)).map(str::to_owned),
+            description: chat.description.clone(),
             chat,
             last_message,
             unread_count,
@@ -379,6 +413,10 @@ impl SystemEvent {
                 format!("{actor} changed the group description")
             }
             SystemAction::Description => format!("{actor} removed the group description"),
+            SystemAction::Photo if self.name.is_some() => {
+                format!("{actor} changed the group photo")
+            }
+            SystemAction::Photo => format!("{actor} removed the group photo"),
         }
     }
 }
@@ -396,6 +434,9 @@ pub enum SystemAction {
     JoinedByLink,
     /// An admin changed (or took away) the group's description.
     Description,
+    /// An admin changed the group's photo (`name`: its new URL), or took it
+    /// away (no `name`).
+    Photo,
 }
 
 impl Message {
@@ -502,6 +543,48 @@ impl GroupAdds {
     }
 }
 
+/// Who may see a person's profile photo. Never someone they blocked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoVisibility {
+    /// Anyone signed in to the instance.
+    Everyone,
+    /// People who share a chat with them.
+    #[default]
+    Contacts,
+    /// Only themselves.
+    Nobody,
+}
+
+impl PhotoVisibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Everyone => "everyone",
+            Self::Contacts => "contacts",
+            Self::Nobody => "nobody",
+        }
+    }
+
+    /// The stored spelling back; anything unknown is the most private choice.
+    pub fn parse(raw: &str) -> Self {
+        [Self::Everyone, Self::Contacts]
+            .into_iter()
+            .find(|choice| choice.as_str() == raw)
+            .unwrap_or(Self::Nobody)
+    }
+
+    /// Whether the photo shows to someone else (its owner always sees it):
+    /// never to someone the owner blocked, else as chosen.
+    pub fn shows(self, shares_a_chat: bool, blocked_by_owner: bool) -> bool {
+        !blocked_by_owner
+            && match self {
+                Self::Everyone => true,
+                Self::Contacts => shares_a_chat,
+                Self::Nobody => false,
+            }
+    }
+}
+
 /// A person's privacy choices; all open by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -517,6 +600,9 @@ pub struct Settings {
     /// Off: a push notification says "New message", not what it says.
     #[serde(default = "default_true")]
     pub notification_preview: bool,
+    /// Who may see their profile photo.
+    #[serde(default)]
+    pub profile_photo: PhotoVisibility,
 }
 
 fn default_true() -> bool {
@@ -531,6 +617,7 @@ impl Default for Settings {
             last_seen: LastSeenVisibility::Everyone,
             group_adds: GroupAdds::Everyone,
             notification_preview: true,
+            profile_photo: PhotoVisibility::Contacts,
         }
     }
 }
@@ -893,6 +980,7 @@ mod tests {
                 last_seen_at: None,
                 admin: false,
                 deactivated: false,
+                photo_url: None,
             },
             role: Role::Member,
         }
@@ -906,6 +994,7 @@ mod tests {
             kind: ChatKind::Direct,
             name: None,
             description: None,
+            photo_url: None,
             members: vec![harley.clone(), mike.clone()],
         };
         assert_eq!(direct.title(Some(&harley.user)), "Mike");

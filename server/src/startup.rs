@@ -47,6 +47,8 @@ struct Mounted {
     layer: Box<dyn FnOnce(Router) -> Router + Send>,
     /// Chat lists for the pages' first HTML.
     chats: Arc<dyn app::ui::ChatSource>,
+    /// Group changes the HTTP routes make (a group's photo).
+    groups: Arc<dyn realtime::GroupChanges>,
     sockets: Arc<dyn SessionSockets>,
     close_sockets: CloseSockets,
 }
@@ -119,6 +121,7 @@ impl Application {
             fan_out,
             sockets: mounted.sockets,
             chats: app::ui::PageChats(mounted.chats),
+            groups: mounted.groups,
             metrics,
             media,
             push: PushDesk {
@@ -273,8 +276,8 @@ async fn with_socket_io(
     match redis.zip(fan_out) {
         None => {
             let (layer, io) = socket_io().build_layer();
-            let ((), chats) = realtime::register(&io, config.clone());
-            Ok(mounted(layer, io, &config, chats, None))
+            let ((), desks) = realtime::register(&io, config.clone());
+            Ok(mounted(layer, io, &config, desks, None))
         }
         Some((driver, fan_out)) => {
             let watched = driver.clone();
@@ -282,12 +285,12 @@ async fn with_socket_io(
             let (layer, io) = socket_io()
                 .with_adapter::<CustomRedisAdapter<_, ReconnectingRedisDriver>>(adapter)
                 .build_layer();
-            let (adapter_ready, chats) = realtime::register(&io, config.clone());
+            let (adapter_ready, desks) = realtime::register(&io, config.clone());
             adapter_ready
                 .await
                 .context("cannot set up the Redis adapter")?;
             realtime::watch_fan_out(&io, watched.clone(), fan_out, &config);
-            Ok(mounted(layer, io, &config, chats, Some(watched)))
+            Ok(mounted(layer, io, &config, desks, Some(watched)))
         }
     }
 }
@@ -296,14 +299,15 @@ fn mounted<A: socketioxide::adapter::Adapter>(
     layer: socketioxide::layer::SocketIoLayer<A>,
     io: SocketIo<A>,
     config: &RealtimeConfig,
-    chats: Arc<dyn app::ui::ChatSource>,
+    desks: realtime::Desks,
     news: Option<ReconnectingRedisDriver>,
 ) -> Mounted {
     let cluster = Cluster::new(io.clone(), config.metrics.room_lookups());
     let lifecycle = config.lifecycle.clone();
     Mounted {
         layer: Box::new(move |router: Router| router.layer(layer)),
-        chats,
+        chats: desks.chats,
+        groups: desks.groups,
         sockets: Arc::new(SessionEnds::new(cluster, config.sessions.clone(), news)),
         // The background work stops first: nothing then announces into a
         // namespace that is closing.

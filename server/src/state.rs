@@ -22,6 +22,9 @@ pub struct AppState {
     pub origins: OriginPolicy,
     /// Ends sessions' sockets on every node (sign-out, password change).
     pub sockets: Arc<dyn SessionSockets>,
+    /// Group changes made over HTTP (a group's photo), announced as the
+    /// socket's are.
+    pub groups: Arc<dyn crate::realtime::GroupChanges>,
     /// The chat lists pages render into their first HTML.
     pub chats: app::ui::PageChats,
     /// What the sign-up and Admin pages render into their first HTML.

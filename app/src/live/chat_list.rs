@@ -145,9 +145,10 @@ impl Live {
     pub async fn create_chat(self, request: crate::protocol::CreateChat) -> Result<ChatId, String> {
         let chat = self.emit(request).await.map_err(|error| error.message())?;
         let chat_id = chat.id;
+        let me = self.my_id().unwrap_or(UserId(uuid::Uuid::nil()));
         self.chats.update(|chats| {
             if !chats.iter().any(|s| s.chat.id == chat_id) {
-                chats.insert(0, ChatSummary::new(chat, None, 0));
+                chats.insert(0, ChatSummary::new(chat, me, None, 0));
             }
         });
         Ok(chat_id)

@@ -24,6 +24,7 @@ mod conversation;
 mod merge;
 pub mod notify;
 mod outbox;
+pub mod photos;
 mod presence;
 pub mod push;
 #[cfg(test)]

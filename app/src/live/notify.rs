@@ -85,11 +85,14 @@ pub fn announce(me: Option<&User>, summary: &ChatSummary, message: &Message) {
     if summary.muted && !mentioned {
         return;
     }
-    let sender = summary
-        .chat
-        .member(message.sender_id)
+    let member = summary.chat.member(message.sender_id);
+    let sender = member
         .map(|member| member.display_name.clone())
         .unwrap_or_default();
+    // The sender's face, as this reader may see it (the small size).
+    let icon = member
+        .and_then(|member| member.photo_url.as_deref())
+        .map(crate::media::small_photo);
     let title = match summary.chat.kind {
         ChatKind::Group => format!("{sender} in {}", summary.chat.title(me)),
         ChatKind::Direct => sender,
@@ -102,6 +105,9 @@ pub fn announce(me: Option<&User>, summary: &ChatSummary, message: &Message) {
     let options = web_sys::NotificationOptions::new();
     options.set_body(&body);
     options.set_tag(&message.chat_id.to_string());
+    if let Some(icon) = &icon {
+        options.set_icon(icon);
+    }
     let Ok(notification) = web_sys::Notification::new_with_options(&title, &options) else {
         return;
     };

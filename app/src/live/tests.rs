@@ -39,12 +39,14 @@ fn summary(n: u128, pinned: bool) -> ChatSummary {
         last_seen_at: None,
         admin: false,
         deactivated: false,
+        photo_url: None,
     };
     let chat = Chat {
         id: ChatId(Uuid::from_u128(n)),
         kind: crate::model::ChatKind::Group,
         name: Some(format!("chat {n}")),
         description: None,
+        photo_url: None,
         members: vec![ChatMember {
             user: me,
             role: Default::default(),
@@ -52,7 +54,7 @@ fn summary(n: u128, pinned: bool) -> ChatSummary {
     };
     ChatSummary {
         pinned,
-        ..ChatSummary::new(chat, None, 0)
+        ..ChatSummary::new(chat, UserId(Uuid::from_u128(7)), None, 0)
     }
 }
 

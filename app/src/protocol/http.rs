@@ -12,6 +12,12 @@
 //! | `GET /api/push/key`     | — | [`PushKey`] |
 //! | `POST /api/push/subscriptions` | [`PushSubscription`] (signed in) | 201; 400 `invalid_subscription` |
 //! | `DELETE /api/push/subscriptions` | [`PushUnsubscribe`] (signed in) | 204 |
+//! | `POST /api/me/photo` | the image's raw bytes | 200 [`PhotoSet`]; 413 `too_large`, 415 `unsupported_type` |
+//! | `DELETE /api/me/photo` | — | 204 |
+//! | `POST /api/chats/:chatId/photo` | the image's raw bytes (a group's admins; else 403 `not_admin`) | 200 [`PhotoSet`] |
+//! | `DELETE /api/chats/:chatId/photo` | — (a group's admins) | 204 |
+//! | `GET /api/users/:userId/photos/:version[?size=small]` | — (who may see it; else 404) | the JPEG |
+//! | `GET /api/chats/:chatId/photos/:version[?size=small][&invite=]` | — (members, or a working invite link's holder; else 404) | the JPEG |
 //!
 //! Instance admins (anyone else: 403 `not_admin`):
 //!
@@ -64,6 +70,14 @@ pub struct LoginRequest {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+}
+
+/// `POST /api/me/photo` and `POST /api/chats/:chatId/photo`: where the new
+/// photo is served (the large size; `?size=small` for the small one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoSet {
+    pub photo_url: String,
 }
 
 /// `PATCH /api/me`: how the person is shown to others.
@@ -350,6 +364,7 @@ mod tests {
             last_seen_at: None,
             admin: false,
             deactivated: false,
+            photo_url: None,
         };
         let plain = serde_json::to_value(&user).unwrap();
         assert_eq!(plain.get("admin"), None, "members carry it only when true");

@@ -51,7 +51,7 @@ use super::{ClientEvent, ServerEvent};
 pub use crate::model::ReceiptKind;
 use crate::model::{
     AttachmentId, Chat, ChatId, ChatKind, ChatSummary, GroupAdds, LastSeenVisibility, Message,
-    MessageId, Receipt, Role, Seq, Settings, UserId, Version,
+    MessageId, PhotoVisibility, Receipt, Role, Seq, Settings, UserId, Version,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -437,6 +437,8 @@ pub struct UpdateSettings {
     pub group_adds: Option<GroupAdds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_preview: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_photo: Option<PhotoVisibility>,
 }
 
 /// Blocks (`blocked: true`) or unblocks someone: a blocked person cannot start
@@ -985,6 +987,7 @@ mod tests {
                 last_seen_at: None,
                 admin: false,
                 deactivated: false,
+                photo_url: None,
             },
             role: Role::Admin,
         };

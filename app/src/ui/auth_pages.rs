@@ -309,6 +309,12 @@ fn AccountPage() -> impl IntoView {
         <section class="auth-card settings">
             <h1 class="brand">"Parley"</h1>
             <h2>"Settings"</h2>
+            <h3>"Profile photo"</h3>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    viewer.await.ok().flatten().map(|user| view! { <super::settings::MyPhoto user/> })
+                })}
+            </Suspense>
             <h3>"Display name"</h3>
             {renamed.then(|| view! {
                 <p class="form-notice" role="status" data-testid="display-name-changed">"Display name changed."</p>

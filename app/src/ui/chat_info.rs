@@ -2,7 +2,7 @@
 //! roles, and — for its admins — renaming, adding, removing and appointing,
 //! and the group's invite link; leaving for anyone. For a direct chat: block or unblock the other person.
 
-use super::widgets::{Avatar, Modal, NotLoaded, built_alone};
+use super::widgets::{Avatar, Modal, NotLoaded, PhotoPicker, built_alone};
 use crate::live::Live;
 use crate::{
     model::{Chat, ChatId, ChatKind, ChatMember, Role, UserId},
@@ -112,8 +112,25 @@ fn GroupInfo(
         .into_iter()
         .map(|member| view! { <MemberRow member chat_id me admin run/> })
         .collect_view();
+    let group_name = chat.name.clone().unwrap_or_default();
+    let photo = Signal::derive(move || {
+        (live.conversation.chat).with(|chat| chat.as_ref().and_then(|chat| chat.photo_url.clone()))
+    });
+    let face = if admin {
+        // The new photo arrives with `chatUpdated`, as any group change.
+        let on_changed = Callback::new(|_: Option<String>| {});
+        view! {
+            <PhotoPicker path=crate::media::group_photo_path(chat_id) name=group_name.clone()
+                label="Change group photo" photo on_changed/>
+        }
+        .into_any()
+    } else {
+        view! { <Avatar name=group_name.clone() photo=photo.get_untracked() large=true/> }
+            .into_any()
+    };
     view! {
-        <h2 id="chat-info-title">{chat.name.clone().unwrap_or_default()}</h2>
+        {face}
+        <h2 id="chat-info-title">{group_name.clone()}</h2>
         {chat.description.as_deref().map(|text| {
             super::formatted::formatted(
                 text,
@@ -277,7 +294,7 @@ fn MemberRow(
     let display = member.display_name.clone();
     view! {
         <li class="member" data-testid="member">
-            <Avatar name=member.display_name.clone()/>
+            <Avatar name=member.display_name.clone() photo=member.photo_url.clone()/>
             <span class="member-name">{name}</span>
             {is_admin.then(|| view! { <span class="role-badge">"admin"</span> })}
             {(admin && user_id != me).then(|| view! {
@@ -326,6 +343,7 @@ fn DirectInfo(chat: Chat, me: UserId, run: impl Fn(Work) + Copy + 'static) -> im
         }));
     };
     view! {
+        <Avatar name=other.display_name.clone() photo=other.photo_url.clone() large=true/>
         <h2 id="chat-info-title">{other.display_name.clone()}</h2>
         <p class="hint">"@"{other.username.clone()}</p>
         <p>{move || if blocked() {

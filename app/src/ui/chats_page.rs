@@ -141,7 +141,7 @@ fn Chats(user: User, first: ChatPage, opened: Option<RoomJoined>) -> impl IntoVi
             <aside class="list-pane" aria-label="Chats">
                 <header class="bar">
                     <a class="account-link" href="/account" aria-label="Settings" title="Settings">
-                        <Avatar name=user.display_name.clone()/>
+                        <Avatar name=user.display_name.clone() photo=user.photo_url.clone()/>
                     </a>
                     <div class="me">
                         <span class="me-name" data-testid="me-name">{user.display_name.clone()}</span>
@@ -301,6 +301,7 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
     let live = expect_context::<Live>();
     let me = live.me.get_untracked();
     let title = summary.chat.title(me.as_ref());
+    let photo = (summary.chat.photo(me.as_ref().map(|me| me.id))).map(str::to_owned);
     let chat_id = summary.chat.id;
     let online = summary.chat.kind == ChatKind::Direct
         && summary
@@ -341,7 +342,7 @@ fn ChatRow(summary: ChatSummary, open: Memo<Option<ChatId>>) -> impl IntoView {
                 data-pinned=pinned.to_string()
             >
                 <span class="avatar-wrap">
-                    <Avatar name=title.clone()/>
+                    <Avatar name=title.clone() photo/>
                     {online.then(|| view! { <span class="online-dot" aria-label="online"></span> })}
                 </span>
                 // Spaces between the parts (the flex layout does not draw

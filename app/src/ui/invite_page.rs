@@ -121,6 +121,7 @@ fn Invitation(
     });
     view! {
         <h2>"You're invited to join"</h2>
+        <super::widgets::Avatar name=group.name.clone() photo=group.photo_url.clone() large=true/>
         <p class="invite-group" data-testid="invite-group">{group.name.clone()}</p>
         {description}
         <p class="hint" data-testid="invite-members">{members}</p>

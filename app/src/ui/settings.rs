@@ -1,12 +1,13 @@
 //! The privacy part of the settings page: read receipts, typing indicators,
-//! last seen, who may add you to groups and what notifications show, saved
+//! last seen, who may add you to groups, who sees your photo and what
+//! notifications show, saved
 //! as soon as they change (over the socket); and whether this device gets
 //! notifications while Parley is closed (Web Push).
 
 use crate::live::{Live, notify, push};
 use crate::{
     client::ConnectionState,
-    model::{GroupAdds, LastSeenVisibility, Settings},
+    model::{GroupAdds, LastSeenVisibility, PhotoVisibility, Settings},
     protocol::{GetSettings, UpdateSettings},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -92,6 +93,26 @@ pub fn PrivacySettings(user: crate::model::User) -> impl IntoView {
                         })}
                 </select>
             </label>
+            <label class="select">
+                <span>"Who sees your profile photo"</span>
+                <select data-testid="profile-photo" prop:disabled=disabled
+                    on:change=move |ev| {
+                        let profile_photo = PhotoVisibility::parse(&event_target_value(&ev));
+                        save(UpdateSettings { profile_photo: Some(profile_photo), ..Default::default() })
+                    }>
+                    {[
+                        (PhotoVisibility::Everyone, "Everyone"),
+                        (PhotoVisibility::Contacts, "People in my chats"),
+                        (PhotoVisibility::Nobody, "Nobody"),
+                    ]
+                        .map(|(choice, label)| view! {
+                            <option value=choice.as_str()
+                                prop:selected=move || settings.with(|s| s.as_ref().is_some_and(|s| s.profile_photo == choice))>
+                                {label}
+                            </option>
+                        })}
+                </select>
+            </label>
             <label class="toggle">
                 <input type="checkbox" data-testid="notification-preview" prop:checked=checked(|s| s.notification_preview)
                     prop:disabled=disabled
@@ -102,6 +123,21 @@ pub fn PrivacySettings(user: crate::model::User) -> impl IntoView {
             <DeviceNotifications status/>
             <p class="hint" role="status" data-testid="settings-status">{move || status.get()}</p>
         </div>
+    }
+}
+
+/// One's own profile photo: choose one, or take it away.
+#[component]
+pub fn MyPhoto(user: crate::model::User) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let photo = RwSignal::new(user.photo_url.clone());
+    let on_changed = Callback::new(move |url: Option<String>| {
+        photo.set(url.clone());
+        live.set_my_photo(url);
+    });
+    view! {
+        <super::widgets::PhotoPicker path=crate::media::MY_PHOTO_PATH.to_owned()
+            name=user.display_name.clone() label="Choose a photo" photo on_changed/>
     }
 }
 

@@ -11,10 +11,105 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
-/// A round avatar with a person's or a group's initials.
+/// A round avatar: a person's or a group's photo (the small size, or the
+/// large one where it is drawn `large`), else their initials. Decorative:
+/// the name beside it says who it is.
 #[component]
-pub fn Avatar(#[prop(into)] name: String) -> impl IntoView {
-    view! { <span class="avatar" aria-hidden="true">{initials(&name)}</span> }
+pub fn Avatar(
+    #[prop(into)] name: String,
+    #[prop(into, default = None)] photo: Option<String>,
+    #[prop(optional)] large: bool,
+) -> impl IntoView {
+    let face = photo.map(|url| {
+        let src = if large {
+            url
+        } else {
+            crate::media::small_photo(&url)
+        };
+        view! { <img class="avatar-photo" src=src alt="" loading="lazy" decoding="async"/> }
+    });
+    let has_photo = face.is_some();
+    let letters = (!has_photo).then(|| initials(&name));
+    view! {
+        <span class="avatar" class:large=large class:has-photo=has_photo aria-hidden="true">
+            {face}{letters}
+        </span>
+    }
+}
+
+/// A photo shown large, with "Choose a photo" (a file picker, images only)
+/// and "Remove photo" when there is one. The file goes to `path` as it is;
+/// `on_changed` hears the new URL (or none). A refusal shows beside it.
+#[component]
+pub fn PhotoPicker(
+    /// Where the photo is set and taken away.
+    path: String,
+    /// Whose photo, for the initials and the labels ("Your photo").
+    #[prop(into)]
+    name: String,
+    #[prop(into)] label: String,
+    #[prop(into)] photo: Signal<Option<String>>,
+    on_changed: Callback<Option<String>>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let input_id = format!("photo-input-{}", path.replace('/', "-"));
+    let picked = {
+        let path = path.clone();
+        move |ev: leptos::ev::Event| {
+            let input: web_sys::HtmlInputElement = event_target(&ev);
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let path = path.clone();
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                match crate::live::photos::upload(&path, file).await {
+                    Ok(url) => {
+                        error.set(None);
+                        on_changed.run(Some(url));
+                    }
+                    Err(reason) => error.set(Some(reason)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let remove = move |_| {
+        let path = path.clone();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::live::photos::remove(&path).await {
+                Ok(()) => {
+                    error.set(None);
+                    on_changed.run(None);
+                }
+                Err(reason) => error.set(Some(reason)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="photo-picker" data-testid="photo-picker" aria-busy=move || busy.get().to_string()>
+            {move || {
+                let name = name.clone();
+                view! { <Avatar name photo=photo.get() large=true/> }
+            }}
+            <div class="photo-actions">
+                <input id=input_id.clone() type="file" accept="image/jpeg,image/png,image/webp,image/gif"
+                    class="visually-hidden" data-testid="photo-input" on:change=picked/>
+                <label class="secondary photo-choose" for=input_id>{label}</label>
+                {move || photo.get().is_some().then(|| view! {
+                    <button type="button" class="link-button" data-testid="photo-remove"
+                        on:click=remove.clone()>"Remove photo"</button>
+                })}
+            </div>
+            {move || error.get().map(|text| view! {
+                <p class="form-error" role="alert" data-testid="photo-error">{text}</p>
+            })}
+        </div>
+    }
 }
 
 #[cfg(test)]

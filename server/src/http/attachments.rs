@@ -23,11 +23,11 @@ use object_store::GetRange;
 use uuid::Uuid;
 
 /// The longest an upload may take: 25 MB at 0.5 Mbit/s, with room to spare.
-const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+pub(super) const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// Nothing in what is served may run: no scripts, no plugins, no frames;
 /// a sandbox besides.
-const SERVED_CSP: &str = "default-src 'none'; img-src 'self'; media-src 'self'; \
+pub(super) const SERVED_CSP: &str = "default-src 'none'; img-src 'self'; media-src 'self'; \
                           style-src 'unsafe-inline'; sandbox";
 
 pub async fn upload(
@@ -129,7 +129,7 @@ fn file_name(query: Option<&str>) -> String {
 }
 
 /// Counts the upload against the person's allowance (shared by every node).
-async fn refuse_if_too_many(state: &AppState, user: &str) -> Result<(), HttpError> {
+pub(super) async fn refuse_if_too_many(state: &AppState, user: &str) -> Result<(), HttpError> {
     let now = Utc::now();
     let rule = state.settings.upload_rule();
     let attempts = state
@@ -231,7 +231,7 @@ async fn serve(
 }
 
 /// The bytes, all or the asked range, streamed from the store.
-async fn body_of(
+pub(super) async fn body_of(
     state: &AppState,
     key: &str,
     range: Ranged,
@@ -279,7 +279,7 @@ fn thumbnail_type(key: &str) -> &'static str {
     }
 }
 
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+pub(super) fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
@@ -292,7 +292,7 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
 
 /// What a `Range` header asks of a file of `size` bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ranged {
+pub(super) enum Ranged {
     /// No range (or one we do not serve, such as several: then all of it).
     Whole,
     /// Bytes `first..=last`.

@@ -12,6 +12,7 @@ mod error;
 mod forms;
 mod health;
 mod metrics;
+mod photos;
 mod push;
 mod security;
 mod viewer;
@@ -112,7 +113,7 @@ pub fn metrics_routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics::render))
 }
 
-/// Attachments' bytes. Kept out of the pages' layers: they are served with
+/// Attachments' bytes, and profile and group photos. Kept out of the pages' layers: they are served with
 /// their own policy (nothing in them may run) and never recompressed (photos
 /// are compressed already, and ranges count the stored bytes).
 pub fn media_routes() -> Router<AppState> {
@@ -129,6 +130,22 @@ pub fn media_routes() -> Router<AppState> {
         .route(
             "/api/attachments/{id}/thumbnail",
             get(attachments::thumbnail),
+        )
+        .route(
+            "/api/me/photo",
+            post(photos::set_mine).delete(photos::remove_mine),
+        )
+        .route(
+            "/api/chats/{chat_id}/photo",
+            post(photos::set_group).delete(photos::remove_group),
+        )
+        .route(
+            "/api/users/{user_id}/photos/{version}",
+            get(photos::user_photo),
+        )
+        .route(
+            "/api/chats/{chat_id}/photos/{version}",
+            get(photos::chat_photo),
         )
         .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(fixed(header::X_FRAME_OPTIONS, "DENY"))

@@ -4,7 +4,7 @@
 //! before anything is decoded, so a small file that claims a huge picture
 //! (a decompression bomb) is refused for what it claims.
 
-use app::media::THUMBNAIL_EDGE;
+use app::media::{PHOTO_EDGE, PHOTO_SMALL_EDGE, THUMBNAIL_EDGE};
 use image::{
     AnimationDecoder, DynamicImage, Frame, ImageDecoder, ImageFormat, ImageReader, Limits,
     codecs::{
@@ -13,6 +13,7 @@ use image::{
         png::PngEncoder,
         webp::WebPEncoder,
     },
+    imageops::FilterType,
 };
 use std::{
     io::Cursor,
@@ -99,6 +100,74 @@ pub fn process(bytes: &[u8], content_type: &str) -> Result<Processed, ImageError
         thumbnail,
         thumbnail_type,
     })
+}
+
+/// A profile or group photo in its two sizes, both JPEG.
+pub struct Portrait {
+    pub large: Vec<u8>,
+    pub small: Vec<u8>,
+}
+
+/// Makes a profile or group photo of `bytes`: upright, the largest centred
+/// square, at most [`PHOTO_EDGE`] and exactly [`PHOTO_SMALL_EDGE`] a side
+/// (never enlarged past the picture), transparency on white, no metadata.
+/// An animation gives its first frame.
+pub fn portrait(bytes: &[u8], content_type: &str) -> Result<Portrait, ImageError> {
+    let format = match content_type {
+        "image/png" => ImageFormat::Png,
+        "image/webp" => ImageFormat::WebP,
+        "image/gif" => ImageFormat::Gif,
+        _ => ImageFormat::Jpeg,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits());
+    let mut decoder = reader.into_decoder()?;
+    let (width, height) = decoder.dimensions();
+    check_size(width, height, 1)?;
+    let orientation = decoder.orientation()?;
+    let mut picture = DynamicImage::from_decoder(decoder)?;
+    picture.apply_orientation(orientation);
+    let side = picture.width().min(picture.height());
+    let square = picture.crop_imm(
+        (picture.width() - side) / 2,
+        (picture.height() - side) / 2,
+        side,
+        side,
+    );
+    let square = on_white(&square);
+    let sized = |edge: u32| -> Result<Vec<u8>, ImageError> {
+        let edge = edge.min(side);
+        let resized = if edge == side {
+            square.clone()
+        } else {
+            square.resize_exact(edge, edge, FilterType::Lanczos3)
+        };
+        let mut bytes = Vec::new();
+        resized.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))?;
+        Ok(bytes)
+    };
+    Ok(Portrait {
+        large: sized(PHOTO_EDGE)?,
+        small: sized(PHOTO_SMALL_EDGE)?,
+    })
+}
+
+/// The picture with any transparency laid on white.
+fn on_white(picture: &DynamicImage) -> DynamicImage {
+    if !picture.color().has_alpha() {
+        return DynamicImage::ImageRgb8(picture.to_rgb8());
+    }
+    let rgba = picture.to_rgba8();
+    let flat = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let over = |channel: u8| {
+            let (channel, a) = (u32::from(channel), u32::from(a));
+            // a/255 of the colour, the rest white; at most 255.
+            u8::try_from((channel * a + 255 * (255 - a)) / 255).unwrap_or(u8::MAX)
+        };
+        image::Rgb([over(r), over(g), over(b)])
+    });
+    DynamicImage::ImageRgb8(flat)
 }
 
 /// An animation keeps its frames (and loops); the thumbnail is its first
@@ -250,5 +319,42 @@ mod tests {
             process(&fake, "image/png"),
             Err(ImageError::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn a_portrait_is_the_centred_square_in_two_sizes() {
+        // Red on the left and right thirds, blue in the middle: the centred
+        // square of a wide picture is all blue.
+        let picture = RgbImage::from_fn(900, 300, |x, _| {
+            if (300..600).contains(&x) {
+                image::Rgb([0, 0, 255])
+            } else {
+                image::Rgb([255, 0, 0])
+            }
+        });
+        let mut jpeg = Vec::new();
+        DynamicImage::ImageRgb8(picture)
+            .write_with_encoder(JpegEncoder::new(&mut jpeg))
+            .unwrap();
+        let done = portrait(&jpeg, "image/jpeg").unwrap();
+        let large = image::load_from_memory(&done.large).unwrap().to_rgb8();
+        let small = image::load_from_memory(&done.small).unwrap().to_rgb8();
+        assert_eq!(large.dimensions(), (300, 300), "never enlarged");
+        assert_eq!(small.dimensions(), (PHOTO_SMALL_EDGE, PHOTO_SMALL_EDGE));
+        for corner in [(2, 2), (297, 2), (2, 297), (297, 297)] {
+            let [r, _, b] = large.get_pixel(corner.0, corner.1).0;
+            assert!(b > 200 && r < 60, "{corner:?} is blue, not the red sides");
+        }
+    }
+
+    #[test]
+    fn a_transparent_portrait_is_laid_on_white_and_capped() {
+        let done = portrait(&png(1200, 1300), "image/png").unwrap();
+        let large = image::load_from_memory(&done.large).unwrap();
+        assert_eq!((large.width(), large.height()), (PHOTO_EDGE, PHOTO_EDGE));
+        assert!(!large.color().has_alpha());
+        // Green at half strength over white.
+        let [r, g, _] = large.to_rgb8().get_pixel(10, 10).0;
+        assert!(r > 110 && g > 200, "laid on white: {r} {g}");
     }
 }

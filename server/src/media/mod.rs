@@ -7,6 +7,7 @@
 
 mod containers;
 mod images;
+mod photos;
 mod sniff;
 mod turns;
 

@@ -67,7 +67,7 @@ pub async fn create_chat<A: Adapter>(ctx: Ctx<A>, request: CreateChat) -> Result
                 .cluster
                 .emit_to_users(
                     &[member.user.id],
-                    &ChatCreated(ChatSummary::new(view, None, 0)),
+                    &ChatCreated(ChatSummary::new(view, member.user.id, None, 0)),
                 )
                 .await;
         }
@@ -197,7 +197,7 @@ impl<A: Adapter> Realtime<A> {
     ) -> Result<ChatSummary, ApiError> {
         let Some(mine) = mine else {
             let view = self.chat_view_given(chat, members, user, online).await;
-            return Ok(ChatSummary::new(view, None, 0));
+            return Ok(ChatSummary::new(view, user, None, 0));
         };
         let listed = [Listed {
             chat,
@@ -307,6 +307,7 @@ impl<A: Adapter> Realtime<A> {
                     mention_count: mention_counts.get(&chat.id).copied().unwrap_or(0),
                     ..ChatSummary::new(
                         view,
+                        user,
                         last_message,
                         unread_counts.get(&chat.id).copied().unwrap_or(0),
                     )

@@ -6,7 +6,7 @@
 //! hears `chatUpdated` with their own summary.
 
 use super::{
-    Cluster, access::Access, chats::other_members, dispatch::Ctx, projection::with_status,
+    Cluster, Realtime, access::Access, chats::other_members, dispatch::Ctx, projection::with_status,
 };
 use crate::store::{GroupChange, GroupChanged};
 use app::{
@@ -108,46 +108,83 @@ pub(super) async fn change<A: Adapter>(
     chat_id: ChatId,
     change: GroupChange<'_>,
 ) -> Result<Chat, ApiError> {
-    let me = ctx.me().id;
-    let realtime = &ctx.realtime;
-    let GroupChanged {
-        chat,
-        members_before,
-        messages,
-    } = realtime
-        .store
-        .change_group(chat_id, me, change)
+    ctx.realtime
+        .change_group(ctx.me().id, chat_id, change)
         .await
-        .map_err(ApiError::from)?;
-    let members = realtime.store.members(chat_id).await?;
-    let now_in: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
-    if messages.is_empty() {
-        return Ok(realtime.chat_view(&chat, &members, me).await);
+}
+
+impl<A: Adapter> Realtime<A> {
+    /// [`change`] by `me`, wherever it comes from (an event, or an HTTP
+    /// route such as a group's photo).
+    pub async fn change_group(
+        &self,
+        me: UserId,
+        chat_id: ChatId,
+        change: GroupChange<'_>,
+    ) -> Result<Chat, ApiError> {
+        let realtime = self;
+        let GroupChanged {
+            chat,
+            members_before,
+            messages,
+        } = realtime
+            .store
+            .change_group(chat_id, me, change)
+            .await
+            .map_err(ApiError::from)?;
+        let members = realtime.store.members(chat_id).await?;
+        let now_in: Vec<UserId> = members.iter().map(|member| member.user.id).collect();
+        if messages.is_empty() {
+            return Ok(realtime.chat_view(&chat, &members, me).await);
+        }
+        let gone: Vec<UserId> = members_before
+            .iter()
+            .copied()
+            .filter(|user| !now_in.contains(user))
+            .collect();
+        for &user in &gone {
+            let rooms = vec![
+                Cluster::<A>::chat_room(chat_id),
+                Cluster::<A>::viewer_room(chat_id, user),
+            ];
+            realtime.cluster.move_user_sockets(user, rooms, false).await;
+        }
+        let watermarks = super::projection::watermarks_of(&members);
+        for message in messages {
+            let message = NewMessage(with_status(message, &watermarks));
+            realtime
+                .cluster
+                .emit_to_chat(chat_id, &now_in, &message)
+                .await;
+        }
+        let mut concerned = members_before;
+        concerned.extend(now_in.iter().filter(|user| !gone.contains(user)));
+        concerned.sort();
+        concerned.dedup();
+        realtime.announce_chat(&chat, &members, &concerned).await;
+        Ok(realtime.chat_view(&chat, &members, me).await)
     }
-    let gone: Vec<UserId> = members_before
-        .iter()
-        .copied()
-        .filter(|user| !now_in.contains(user))
-        .collect();
-    for &user in &gone {
-        let rooms = vec![
-            Cluster::<A>::chat_room(chat_id),
-            Cluster::<A>::viewer_room(chat_id, user),
-        ];
-        realtime.cluster.move_user_sockets(user, rooms, false).await;
+}
+
+/// What HTTP routes change in a group (its photo): the same commit, lines
+/// and `chatUpdated` as the socket's events.
+pub trait GroupChanges: Send + Sync + 'static {
+    /// Sets (or takes away) the group's photo, by `me` (an admin).
+    fn set_photo<'a>(
+        &'a self,
+        me: UserId,
+        chat_id: ChatId,
+        version: Option<&'a str>,
+    ) -> futures::future::BoxFuture<'a, Result<Chat, ApiError>>;
+}
+
+impl<A: Adapter> GroupChanges for Realtime<A> {
+    fn set_photo<'a>(
+        &'a self,
+        me: UserId,
+        chat_id: ChatId,
+        version: Option<&'a str>,
+    ) -> futures::future::BoxFuture<'a, Result<Chat, ApiError>> {
+        Box::pin(self.change_group(me, chat_id, GroupChange::Photo(version)))
     }
-    let watermarks = super::projection::watermarks_of(&members);
-    for message in messages {
-        let message = NewMessage(with_status(message, &watermarks));
-        realtime
-            .cluster
-            .emit_to_chat(chat_id, &now_in, &message)
-            .await;
-    }
-    let mut concerned = members_before;
-    concerned.extend(now_in.iter().filter(|user| !gone.contains(user)));
-    concerned.sort();
-    concerned.dedup();
-    realtime.announce_chat(&chat, &members, &concerned).await;
-    Ok(realtime.chat_view(&chat, &members, me).await)
 }

@@ -51,6 +51,7 @@ mod typing;
 
 pub use cluster::{Cluster, SessionSockets, Sessions};
 pub use fanout::FanOut;
+pub use groups::GroupChanges;
 pub use handshake::{Intake, own_request_head};
 pub use people::Shares;
 pub use rate_limit::RateLimit;
@@ -200,13 +201,20 @@ pub struct RealtimeConfig {
     pub public_url: Arc<str>,
 }
 
+/// What the HTTP side reaches of the sockets' world: the pages' chat lists,
+/// and the group changes some routes make.
+pub struct Desks {
+    pub chats: Arc<dyn app::ui::ChatSource>,
+    pub groups: Arc<dyn GroupChanges>,
+}
+
 /// Registers the default namespace `/` on `io`: the handshake checks who is
 /// connecting and sets the socket up, then the connect handler announces them.
 /// Also gives the chat lists the pages render (see `app::ui::ChatSource`).
 pub fn register<A: Adapter + DefinedAdapter>(
     io: &SocketIo<A>,
     config: RealtimeConfig,
-) -> (A::InitRes, Arc<dyn app::ui::ChatSource>) {
+) -> (A::InitRes, Desks) {
     let (desk, queue) = presence::PresenceDesk::new(config.metrics.clone(), config.fan_out.clone());
     let realtime = Realtime {
         store: Arc::new(config.store.clone()),
@@ -277,8 +285,11 @@ pub fn register<A: Adapter + DefinedAdapter>(
             }
         }
     };
-    let pages: Arc<dyn app::ui::ChatSource> = Arc::new(pages_view);
-    (io.ns("/", on_connect.with(handshake)), pages)
+    let desks = Desks {
+        chats: Arc::new(pages_view.clone()),
+        groups: Arc::new(pages_view),
+    };
+    (io.ns("/", on_connect.with(handshake)), desks)
 }
 
 /// Everything a socket needs before the client hears "connected": the

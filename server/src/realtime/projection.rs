@@ -114,6 +114,12 @@ pub fn chat_view_with(
             if user.online || hidden || keeps_last_seen {
                 user.last_seen_at = None;
             }
+            // A member shares this chat with the viewer.
+            let photo_shows =
+                user.id == viewer || member.settings.profile_photo.shows(true, hidden);
+            user.photo_url = (member.photo.as_deref())
+                .filter(|_| photo_shows)
+                .map(|version| app::media::user_photo_url(user.id, version));
             ChatMember {
                 user,
                 role: member.role,
@@ -125,6 +131,8 @@ pub fn chat_view_with(
         kind: chat.kind,
         name: chat.name.clone(),
         description: chat.description.clone(),
+        photo_url: (chat.photo.as_deref())
+            .map(|version| app::media::chat_photo_url(chat.id, version)),
         members,
     }
 }

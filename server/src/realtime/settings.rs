@@ -38,6 +38,9 @@ pub async fn update_settings<A: Adapter>(
     if let Some(on) = request.notification_preview {
         settings.notification_preview = on;
     }
+    if let Some(photo) = request.profile_photo {
+        settings.profile_photo = photo;
+    }
     store.set_settings(me, settings).await?;
     Ok(settings)
 }

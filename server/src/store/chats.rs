@@ -26,6 +26,8 @@ pub struct ChatRecord {
     pub kind: ChatKind,
     pub name: Option<String>,
     pub description: Option<String>,
+    /// A group's photo's version, if it has one.
+    pub photo: Option<String>,
     /// The newest message's seq (0: none yet).
     pub last_seq: Seq,
     /// The chat's change counter (see `Message::version`).
@@ -45,6 +47,7 @@ impl From<chat::Model> for ChatRecord {
             kind,
             name: row.name,
             description: row.description,
+            photo: row.photo,
             last_seq: row.last_seq,
             last_version: row.last_version,
             last_activity_at: row.last_activity_at,
@@ -86,6 +89,8 @@ pub struct Member {
     pub role: Role,
     pub visible_from: Seq,
     pub settings: Settings,
+    /// Their profile photo's version (see `StoredUser::photo`).
+    pub photo: Option<String>,
 }
 
 /// A person's own standing in one chat of theirs.
@@ -275,6 +280,7 @@ impl Store {
             kind: Set(kind.as_str().to_owned()),
             name: Set(name),
             description: Set(None),
+            photo: Set(None),
             direct_key: Set(direct_key),
             last_seq: Set(0),
             last_version: Set(0),
@@ -596,6 +602,7 @@ async fn members_in_chats(
             .push(Member {
                 user: user.user,
                 settings: user.settings,
+                photo: user.photo,
                 receipt: receipt_of(&member),
                 role: Role::parse(&member.role),
                 visible_from: member.visible_from_seq,

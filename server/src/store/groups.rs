@@ -28,6 +28,8 @@ use std::collections::HashMap;
 pub enum GroupChange<'a> {
     Rename(&'a GroupName),
     Describe(&'a GroupDescription),
+    /// A new photo (its version), or none.
+    Photo(Option<&'a str>),
     Add(&'a [UserId]),
     Remove(UserId),
     Leave,
@@ -154,6 +156,28 @@ pub(super) async fn admin_of(
     Ok(chat)
 }
 
+impl Store {
+    /// Whether `actor` is an admin of the group `chat_id`, refused as a
+    /// change would be: asked before costly work (decoding a photo), and
+    /// asked again by the change in its transaction.
+    pub async fn check_group_admin(
+        &self,
+        chat_id: ChatId,
+        actor: UserId,
+    ) -> Result<(), GroupError> {
+        let chat = chat::Entity::find_by_id(chat_id.0)
+            .one(&self.db)
+            .await?
+            .map(ChatRecord::from)
+            .ok_or(GroupError::NotFound)?;
+        let me = self.membership(chat_id, actor).await?.map(|mine| Standing {
+            user_id: actor,
+            role: mine.role,
+        });
+        may_act(&chat, me.as_ref(), false, true)
+    }
+}
+
 /// Whether someone (`me`: their standing, if a member) may change the chat:
 /// a member (or anyone, for `outsider_welcome`), of a group, an admin when
 /// it `needs_admin`. Refused in that order.
@@ -251,6 +275,17 @@ async fn apply(
                 .exec(txn)
                 .await?;
             timeline.push(SystemAction::Description, vec![], new, None);
+        }
+        GroupChange::Photo(version) => {
+            if timeline.photo.as_deref() == version {
+                return Ok(());
+            }
+            chat::Entity::update_many()
+                .col_expr(chat::Column::Photo, Expr::value(version))
+                .filter(chat::Column::Id.eq(chat_id.0))
+                .exec(txn)
+                .await?;
+            timeline.push(SystemAction::Photo, vec![], version, None);
         }
         GroupChange::Add(users) => {
             let mut new: Vec<UserId> = Vec::new();
@@ -424,6 +459,7 @@ struct Timeline {
     actor: UserId,
     name: Option<String>,
     description: Option<String>,
+    photo: Option<String>,
     now: DateTime<Utc>,
     last_seq: Seq,
     last_version: i64,
@@ -438,6 +474,7 @@ impl Timeline {
             actor,
             name: chat.name.clone(),
             description: chat.description.clone(),
+            photo: chat.photo.clone(),
             now: Utc::now(),
             last_seq: chat.last_seq,
             last_version: chat.last_version,

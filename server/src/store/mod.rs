@@ -10,6 +10,7 @@ mod groups;
 mod invites;
 mod messages;
 mod migration;
+mod photos;
 mod privacy;
 mod push;
 mod receipts;
@@ -29,6 +30,7 @@ pub use chats::{ChatCursor, ChatPrefs, ChatRecord, Member, MemberIds, Membership
 pub use groups::{GroupChange, GroupChanged, GroupError};
 pub use invites::{StoredGroupInvite, invite_usable};
 pub use messages::{Page, StoredMessage, Unread};
+pub use photos::PhotoOf;
 pub use privacy::{Blocks, PrefsChange, PrefsError};
 pub use push::{MAX_DEVICES_PER_USER, NewSubscription, OwedPush, PushKey};
 pub use receipts::Watermarks;

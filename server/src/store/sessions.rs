@@ -50,7 +50,7 @@ impl Store {
             .await?;
         Ok(found.and_then(|(session, user)| {
             Some(LiveSession {
-                user: super::StoredUser::from(user?).user,
+                user: super::StoredUser::from(user?).as_themselves(),
                 expires_at: session.expires_at,
             })
         }))

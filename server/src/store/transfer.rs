@@ -93,15 +93,18 @@ impl Transfer {
         Self::count(&self.from).await
     }
 
-    /// Where the source's uploads are (their files and thumbnails).
+    /// Where the source's uploads are (their files and thumbnails), and its
+    /// profile and group photos.
     pub async fn upload_keys(&self) -> Result<Vec<String>, TransferError> {
-        Ok(attachment::Entity::find()
+        let mut keys: Vec<String> = attachment::Entity::find()
             .order_by_asc(attachment::Column::CreatedAt)
             .all(&self.from)
             .await?
             .into_iter()
             .flat_map(|upload| std::iter::once(upload.object_key).chain(upload.thumbnail_key))
-            .collect())
+            .collect();
+        keys.extend(super::photos::photo_keys(&self.from).await?);
+        Ok(keys)
     }
 
     /// Copies every row, telling `progress` each table's rows so far.

@@ -1,7 +1,9 @@
 //! People's accounts.
 
 use super::{Store, StoreError, entity::user};
-use app::model::{DisplayName, GroupAdds, LastSeenVisibility, Settings, User, UserId, Username};
+use app::model::{
+    DisplayName, GroupAdds, LastSeenVisibility, PhotoVisibility, Settings, User, UserId, Username,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, QuerySelect, entity::prelude::*, sea_query::Expr};
 
@@ -21,6 +23,10 @@ pub struct StoredUser {
     pub password_hash: String,
     pub settings: Settings,
     pub created_at: DateTime<Utc>,
+    /// Their profile photo's version, if they have one: not in `user`,
+    /// which others may read; the projection puts it there for those who
+    /// may see it.
+    pub photo: Option<String>,
 }
 
 impl From<user::Model> for StoredUser {
@@ -36,10 +42,22 @@ impl From<user::Model> for StoredUser {
                 last_seen_at: row.last_seen_at,
                 admin: row.admin,
                 deactivated: row.deactivated_at.is_some(),
+                photo_url: None,
             },
             password_hash: row.password_hash,
             created_at: row.created_at,
+            photo: row.photo,
         }
+    }
+}
+
+impl StoredUser {
+    /// The person as they see themselves: with their photo.
+    pub fn as_themselves(self) -> User {
+        let mut user = self.user;
+        user.photo_url =
+            (self.photo.as_deref()).map(|version| super::PhotoOf::User(user.id).url(version));
+        user
     }
 }
 
@@ -50,6 +68,7 @@ fn settings_of(row: &user::Model) -> Settings {
         last_seen: LastSeenVisibility::parse(&row.last_seen_visibility),
         group_adds: GroupAdds::parse(&row.group_adds),
         notification_preview: row.notification_preview,
+        profile_photo: PhotoVisibility::parse(&row.profile_photo),
     }
 }
 
@@ -72,6 +91,8 @@ impl Store {
             last_seen_visibility: Set(LastSeenVisibility::Everyone.as_str().to_owned()),
             group_adds: Set(GroupAdds::Everyone.as_str().to_owned()),
             notification_preview: Set(true),
+            profile_photo: Set(PhotoVisibility::default().as_str().to_owned()),
+            photo: Set(None),
             admin: Set(new.admin || first),
             deactivated_at: Set(None),
         }
@@ -209,6 +230,7 @@ impl Store {
             last_seen_visibility: Set(settings.last_seen.as_str().to_owned()),
             group_adds: Set(settings.group_adds.as_str().to_owned()),
             notification_preview: Set(settings.notification_preview),
+            profile_photo: Set(settings.profile_photo.as_str().to_owned()),
             ..Default::default()
         }
         .update(&*self.writing().await)

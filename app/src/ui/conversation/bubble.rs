@@ -96,8 +96,16 @@ pub(super) fn Bubble(
             actions.menu_for.set(Some(id));
         }
     };
+    // Others' faces beside their bubbles in a group.
+    let face = sender.as_ref().map(|name| {
+        let photo = (members.iter())
+            .find(|member| member.id == message.sender_id)
+            .and_then(|member| member.photo_url.clone());
+        view! { <Avatar name=name.clone() photo/> }
+    });
     view! {
         <div class="bubble-row" class:mine=mine>
+            {face}
             <div class="bubble" data-testid="message" data-status=mine.then_some(status_name) data-seq=seq
                 data-message-id=id.to_string() tabindex="-1" class:deleted=deleted
                 class:highlighted=move || live.conversation.highlighted.get() == Some(id)

@@ -174,6 +174,7 @@ pub(super) fn MentionList(picker: MentionPicker) -> impl IntoView {
                                 aria-selected=move || (active.get() == index).to_string()
                                 class:active=move || active.get() == index
                                 on:mousedown=move |ev| { ev.prevent_default(); picker.pick(username.clone()); }>
+                                <Avatar name=member.display_name.clone() photo=member.photo_url.clone()/>
                                 <span class="member-name">{member.display_name.clone()}</span>
                                 <span class="hint">"@"{member.username.clone()}</span>
                             </li>

@@ -172,7 +172,11 @@ pub(super) fn ConversationHeader(chat_id: ChatId, info_open: RwSignal<bool>) -> 
     view! {
         <header class="bar conversation-bar">
             <a href="/" class="back-link" aria-label="Back to chats"><Icon shape=IconShape::Back/></a>
-            {move || title().map(|title| view! { <Avatar name=title/> })}
+            {move || title().map(|title| {
+                let me = live.me.get().map(|me| me.id);
+                let photo = chat.with(|chat| chat.as_ref().and_then(|chat| chat.photo(me)).map(str::to_owned));
+                view! { <Avatar name=title photo/> }
+            })}
             <div class="me">
                 <span class="me-name" data-testid="chat-title">{move || title().unwrap_or_else(|| "…".into())}</span>
                 <span class="me-username" data-testid="chat-subtitle">{subtitle}</span>

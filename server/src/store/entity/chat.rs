@@ -10,6 +10,8 @@ pub struct Model {
     pub name: Option<String>,
     /// A group's description (none: not set).
     pub description: Option<String>,
+    /// A group's photo's version (a hash of its bytes), if it has one.
+    pub photo: Option<String>,
     /// "<lower user id>:<higher user id>" for direct chats, unique.
     #[sea_orm(unique)]
     pub direct_key: Option<String>,

@@ -22,6 +22,10 @@ pub struct Model {
     pub group_adds: String,
     /// Push notifications show what a message says (see `Settings`).
     pub notification_preview: bool,
+    /// Who may see their photo: `everyone`, `contacts` or `nobody`.
+    pub profile_photo: String,
+    /// Their profile photo's version (a hash of its bytes), if any.
+    pub photo: Option<String>,
     /// An instance admin (see `store/admin.rs`).
     pub admin: bool,
     /// Set when an instance admin deactivated the account.

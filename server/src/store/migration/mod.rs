@@ -13,6 +13,7 @@ mod m20261208_000001_instance_admins;
 mod m20261209_000001_web_push;
 mod m20261210_000001_group_invites;
 mod m20261210_000002_group_description;
+mod m20261211_000001_photos;
 
 use sea_orm_migration::prelude::*;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_web_push::Migration),
             Box::new(m20261210_000001_group_invites::Migration),
             Box::new(m20261210_000002_group_description::Migration),
+            Box::new(m20261211_000001_photos::Migration),
         ]
     }
 }
