@@ -122,7 +122,12 @@ impl<A: Adapter> Realtime<A> {
             chat_id,
             name: chat.name.unwrap_or_default(),
             description: chat.description,
-            photo_url: None,
+            // Its holder may see the photo by the link (see `Store::chat_photo_for`).
+            photo_url: (chat.photo.as_deref()).map(|version| {
+                // (A token is base64url: nothing in it needs escaping.)
+                let url = crate::store::PhotoOf::Chat(chat_id).url(version);
+                format!("{url}?invite={}", link.token)
+            }),
             member_count: u32::try_from(member_count).unwrap_or(u32::MAX),
         })
     }

@@ -24,11 +24,11 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 /// What only the camera knew: where the photo was taken.
-const SECRET_PLACE: &[u8] = b"PARLEY-SECRET-PLACE-51.5N";
+pub(crate) const SECRET_PLACE: &[u8] = b"PARLEY-SECRET-PLACE-51.5N";
 
 /// A 600 × 400 JPEG whose EXIF carries a GPS block (latitude ref and a
 /// processing method holding [`SECRET_PLACE`]).
-fn photo_with_gps() -> Vec<u8> {
+pub(crate) fn photo_with_gps() -> Vec<u8> {
     let mut jpeg = Vec::new();
     let picture = RgbImage::from_fn(600, 400, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
@@ -77,7 +77,7 @@ pub(crate) fn pdf(size: usize) -> Vec<u8> {
     bytes
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)
@@ -107,12 +107,12 @@ pub(crate) async fn uploaded(response: reqwest::Response) -> Attachment {
     response.json().await.expect("an attachment")
 }
 
-async fn error_of(response: reqwest::Response) -> ErrorCode {
+pub(crate) async fn error_of(response: reqwest::Response) -> ErrorCode {
     let reply: ErrorReply = response.json().await.expect("an error reply");
     reply.error.code
 }
 
-async fn get(addr: SocketAddr, token: &str, url: &str) -> reqwest::Response {
+pub(crate) async fn get(addr: SocketAddr, token: &str, url: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(format!("http://{addr}{url}"))
         .bearer_auth(token)

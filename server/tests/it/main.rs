@@ -12,6 +12,7 @@ mod invites;
 mod migrate;
 mod operability;
 mod pages;
+mod photos;
 mod push;
 mod realtime;
 mod reconnect_storms;
