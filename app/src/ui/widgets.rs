@@ -65,7 +65,13 @@ pub fn PhotoPicker(
             let path = path.clone();
             busy.set(true);
             leptos::task::spawn_local(async move {
-                match crate::live::photos::upload(&path, file).await {
+                let uploaded = crate::live::photos::upload(&path, file).await;
+                // Redrawn meanwhile (a group's photo comes back with
+                // `chatUpdated`, which draws its dialog anew): nothing to say.
+                if busy.is_disposed() {
+                    return;
+                }
+                match uploaded {
                     Ok(url) => {
                         error.set(None);
                         on_changed.run(Some(url));
@@ -80,7 +86,11 @@ pub fn PhotoPicker(
         let path = path.clone();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match crate::live::photos::remove(&path).await {
+            let removed = crate::live::photos::remove(&path).await;
+            if busy.is_disposed() {
+                return;
+            }
+            match removed {
                 Ok(()) => {
                     error.set(None);
                     on_changed.run(None);
