@@ -96,6 +96,7 @@ impl Application {
             fan_out: fan_out.clone(),
             pushes: Pushes::default(),
             public_url: settings.public_url(listener.local_addr().ok()).into(),
+            trust_forwarded_for: settings.trust_forwarded_for,
         };
         let redis_connection = redis.as_ref().map(ReconnectingRedisDriver::connection);
         let mounted = with_socket_io(config.clone(), redis, fan_out.clone()).await?;

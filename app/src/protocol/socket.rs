@@ -938,7 +938,8 @@ mod tests {
         assert_eq!(
             serde_json::to_value(Settings::default()).unwrap(),
             json!({"readReceipts": true, "typingIndicators": true, "lastSeen": "everyone",
-                   "groupAdds": "everyone", "notificationPreview": true})
+                   "groupAdds": "everyone", "notificationPreview": true,
+                   "profilePhoto": "contacts"})
         );
         let adds: UpdateSettings =
             serde_json::from_value(json!({"groupAdds": "contacts"})).unwrap();

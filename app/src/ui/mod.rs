@@ -23,7 +23,8 @@ pub use navigation::{Route, onward};
 pub use page_data::{AdminAsk, AdminView, InviteView, SignupState};
 #[cfg(feature = "ssr")]
 pub use page_data::{
-    ChatSource, CspNonce, InstanceSource, PageChats, PageData, PageInstance, Viewer, current_user,
+    ChatSource, CspNonce, InstanceSource, PageChats, PageData, PageInstance, RequestFrom, Viewer,
+    current_user,
 };
 
 use leptos::prelude::*;

@@ -12,6 +12,12 @@ use leptos::prelude::*;
 #[derive(Clone, Debug, Default)]
 pub struct Viewer(pub Option<User>);
 
+/// Where this request comes from (as the server's throttles count it).
+/// Server only.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy, Debug)]
+pub struct RequestFrom(pub std::net::IpAddr);
+
 /// What a [`ChatSource`] answers: the data, or why it could not be read.
 #[cfg(feature = "ssr")]
 pub type PageData<'a, T> =
@@ -33,10 +39,12 @@ pub trait ChatSource: Send + Sync + 'static {
     ) -> PageData<'_, Option<crate::protocol::RoomJoined>>;
 
     /// The group behind an invite link, as `inviteInfo` answers it (its
-    /// refusal when the link does not work, or `user` guessed too often).
+    /// refusal when the link does not work, or `user` or their address
+    /// `from` guessed too often).
     fn invite(
         &self,
         user: crate::model::UserId,
+        from: std::net::IpAddr,
         token: String,
     ) -> PageData<'_, Result<crate::protocol::InvitePreview, crate::protocol::ApiError>>;
 }
@@ -200,8 +208,12 @@ pub async fn invite_view(token: String) -> Result<InviteView, ServerFnError> {
     let Some((me, PageChats(source))) = page_source()? else {
         return Ok(InviteView::SignedOut);
     };
+    let parts: http::request::Parts =
+        use_context().ok_or_else(|| ServerFnError::new("no request in context"))?;
+    let from = (parts.extensions.get::<RequestFrom>())
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |from| from.0);
     let answer = source
-        .invite(me.id, token)
+        .invite(me.id, from, token)
         .await
         .map_err(ServerFnError::new)?;
     Ok(match answer {

@@ -5,7 +5,7 @@
 use crate::state::AppState;
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
-    http::{HeaderMap, request::Parts},
+    http::{Extensions, HeaderMap, request::Parts},
 };
 use std::{
     convert::Infallible,
@@ -19,22 +19,31 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
-        let forwarded = state
-            .settings
-            .trust_forwarded_for
-            .then(|| last_forwarded(&parts.headers))
-            .flatten();
-        // No peer only happens when the router is driven without a listener.
-        Ok(Self(
-            forwarded
-                .or(peer)
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        ))
+        let trusted = state.settings.trust_forwarded_for;
+        Ok(Self(client_addr(
+            &parts.headers,
+            &parts.extensions,
+            trusted,
+        )))
     }
+}
+
+/// Where a request (a page's, or a socket's handshake) comes from.
+pub fn client_addr(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trust_forwarded_for: bool,
+) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = trust_forwarded_for
+        .then(|| last_forwarded(headers))
+        .flatten();
+    // No peer only happens when the router is driven without a listener.
+    forwarded
+        .or(peer)
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 /// The right-most `X-Forwarded-For` entry: the one our own proxy wrote (the

@@ -18,6 +18,7 @@ mod security;
 mod viewer;
 
 pub use caching::cache_control;
+pub use client_addr::client_addr;
 pub use error::{ApiJson, HttpError};
 pub use security::{Policy as SecurityPolicy, refuse_foreign_writes, security_headers};
 pub use viewer::{AdminOnly, Authenticated, resolve_viewer};

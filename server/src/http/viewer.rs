@@ -77,6 +77,12 @@ pub async fn resolve_viewer(
     {
         return Redirect::to(target).into_response();
     }
+    let from = super::client_addr(
+        request.headers(),
+        request.extensions(),
+        state.settings.trust_forwarded_for,
+    );
+    request.extensions_mut().insert(app::ui::RequestFrom(from));
     request.extensions_mut().insert(Viewer(viewer));
     request.extensions_mut().insert(state.chats.clone());
     request.extensions_mut().insert(state.instance.clone());

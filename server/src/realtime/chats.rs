@@ -355,11 +355,12 @@ impl<A: Adapter> app::ui::ChatSource for Realtime<A> {
     fn invite(
         &self,
         user: UserId,
+        from: std::net::IpAddr,
         token: String,
     ) -> app::ui::PageData<'_, Result<app::protocol::InvitePreview, ApiError>> {
         Box::pin(async move {
             let answer = async {
-                let link = self.working_invite(user, &token).await?;
+                let link = self.working_invite(user, from, &token).await?;
                 self.invite_preview(&link).await
             };
             match answer.await {

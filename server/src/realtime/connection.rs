@@ -11,6 +11,8 @@ use std::{collections::HashSet, sync::Mutex};
 
 pub struct Connection {
     pub user: User,
+    /// Where the socket connected from (as the throttles count it).
+    pub from: std::net::IpAddr,
     bucket: Mutex<TokenBucket>,
     /// Its place in its person's share of the node (released with it).
     seat: Seat,
@@ -18,9 +20,10 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(user: User, rate_limit: RateLimit, seat: Seat) -> Self {
+    pub fn new(user: User, from: std::net::IpAddr, rate_limit: RateLimit, seat: Seat) -> Self {
         Self {
             user,
+            from,
             bucket: Mutex::new(TokenBucket::new(rate_limit)),
             seat,
             typing_in: Mutex::default(),

@@ -58,6 +58,8 @@ impl Intake {
 /// Who is connecting (in the rooms its sign-in's end disconnects).
 pub struct SignedIn {
     pub user: User,
+    /// Where they connect from (see `http::client_addr`).
+    pub from: std::net::IpAddr,
 }
 
 /// Who is connecting, or why they may not. An expired or ended session is
@@ -69,8 +71,11 @@ pub async fn check<A: Adapter>(
     auth_service: &AuthService,
     origins: &OriginPolicy,
     gate: &SessionGate,
+    trust_forwarded_for: bool,
 ) -> Result<SignedIn, HandshakeError> {
     let headers = &socket.req_parts().headers;
+    let from =
+        crate::http::client_addr(headers, &socket.req_parts().extensions, trust_forwarded_for);
     if !origins.permits(headers) {
         return Err(HandshakeError::OriginNotAllowed);
     }
@@ -89,6 +94,7 @@ pub async fn check<A: Adapter>(
         .map_err(refusal)?;
     Ok(SignedIn {
         user: checked.session.user,
+        from,
     })
 }
 

@@ -23,7 +23,7 @@ use app::{
 };
 use chrono::Utc;
 use socketioxide::adapter::Adapter;
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
 /// Links that do not work, looked up by one person: ten in ten minutes, then
 /// a minute's wait, doubling to an hour.
@@ -32,6 +32,13 @@ pub const GUESSES: Rule = Rule {
     window: Duration::from_secs(600),
     first_block: Duration::from_secs(60),
     max_block: Duration::from_secs(3600),
+};
+
+/// The same from one address, where many people may share one (a school,
+/// an office): fifty in ten minutes.
+pub const ADDRESS_GUESSES: Rule = Rule {
+    free_attempts: 50,
+    ..GUESSES
 };
 
 /// The longest a link may be made to last: a year.
@@ -91,7 +98,7 @@ pub async fn invite_info<A: Adapter>(
 ) -> Result<InvitePreview, ApiError> {
     let link = ctx
         .realtime
-        .working_invite(ctx.me().id, &request.token)
+        .working_invite(ctx.me().id, ctx.connection.from, &request.token)
         .await?;
     ctx.realtime.invite_preview(&link).await
 }
@@ -102,7 +109,7 @@ pub async fn join_by_invite<A: Adapter>(
 ) -> Result<Chat, ApiError> {
     let link = ctx
         .realtime
-        .working_invite(ctx.me().id, &request.token)
+        .working_invite(ctx.me().id, ctx.connection.from, &request.token)
         .await?;
     let chat_id = ChatId(link.chat_id);
     groups::change(&ctx, chat_id, GroupChange::JoinByLink(&request.token)).await
@@ -132,16 +139,22 @@ impl<A: Adapter> Realtime<A> {
         })
     }
 
-    /// The link `token` names if it works; a person who keeps naming links
-    /// that do not is told to wait.
+    /// The link `token` names if it works; a person, or an address, that
+    /// keeps naming links that do not is told to wait (counted in the
+    /// database: the same on every node).
     pub async fn working_invite(
         &self,
         user: UserId,
+        from: IpAddr,
         token: &str,
     ) -> Result<StoredGroupInvite, ApiError> {
-        let key = format!("invite-guess:{user}");
+        let keys = [
+            (format!("invite-guess:{user}"), &GUESSES),
+            (format!("invite-guess-from:{from}"), &ADDRESS_GUESSES),
+        ];
         let now = Utc::now();
-        if let Some(wait) = self.store.blocked_for(&[&key], now).await? {
+        let asked: Vec<&str> = keys.iter().map(|(key, _)| key.as_str()).collect();
+        if let Some(wait) = self.store.blocked_for(&asked, now).await? {
             return Err(ApiError::new(
                 ErrorCode::RateLimited,
                 format!(
@@ -153,7 +166,9 @@ impl<A: Adapter> Realtime<A> {
         match self.store.usable_group_invite(token, now).await? {
             Some(link) => Ok(link),
             None => {
-                self.store.count_attempt(&key, &GUESSES, now).await?;
+                for (key, rule) in keys {
+                    self.store.count_attempt(&key, rule, now).await?;
+                }
                 Err(gone())
             }
         }

@@ -199,6 +199,9 @@ pub struct RealtimeConfig {
     pub fan_out: Option<FanOut>,
     pub pushes: crate::push::Pushes,
     pub public_url: Arc<str>,
+    /// Whether a socket's address is the proxy's `X-Forwarded-For` entry
+    /// (see `--trust-forwarded-for`).
+    pub trust_forwarded_for: bool,
 }
 
 /// What the HTTP side reaches of the sockets' world: the pages' chat lists,
@@ -252,6 +255,7 @@ pub fn register<A: Adapter + DefinedAdapter>(
                         &config.auth,
                         &config.origins,
                         &realtime.sessions,
+                        config.trust_forwarded_for,
                     )
                     .await?;
                     let seat = realtime
@@ -263,7 +267,8 @@ pub fn register<A: Adapter + DefinedAdapter>(
                         .blocks_of(signed_in.user.id)
                         .await
                         .map_err(|_| handshake::HandshakeError::Unavailable)?;
-                    let connection = Connection::new(signed_in.user, config.rate_limit, seat);
+                    let connection =
+                        Connection::new(signed_in.user, signed_in.from, config.rate_limit, seat);
                     set_up(&realtime, &socket, connection, &blocks);
                     Ok::<(), handshake::HandshakeError>(())
                 }

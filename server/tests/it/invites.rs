@@ -284,6 +284,43 @@ async fn guessing_links_is_rate_limited_per_person() {
     join(&sara, &link).await.expect("Sara is not the guesser");
 }
 
+/// Many people from one address (accounts made to spread the guesses) are
+/// told to wait together once the address has named fifty links that do not
+/// work, though none of them passed their own ten.
+#[tokio::test]
+async fn guessing_links_is_rate_limited_per_address() {
+    let app = spawn_app_with(TempDir::new().unwrap(), |settings| {
+        settings.signups_per_hour = 1_000;
+    })
+    .await;
+    let harley = Person::join(&app, "harley").await;
+    Person::join(&app, "mike").await;
+    let group = create_group(&harley.socket, "Crew", &["mike"]).await;
+    let link = make_link(&harley, &group, None).await;
+    let mut answers = Vec::new();
+    for person in 0..6 {
+        let guesser = Person::join(&app, &format!("guesser{person}")).await;
+        for guess in 0..9 {
+            let asked = InviteInfo {
+                token: format!("guess-{person}-{guess}"),
+            };
+            answers.push(guesser.socket.emit(&asked).await.unwrap_err().code);
+        }
+    }
+    let not_found = answers
+        .iter()
+        .filter(|&&c| c == ErrorCode::NotFound)
+        .count();
+    assert_eq!(not_found, 51, "the fifty-first is counted, then the wait");
+    assert_eq!(answers.last(), Some(&ErrorCode::RateLimited));
+    let newcomer = Person::join(&app, "newcomer").await;
+    assert_eq!(
+        join(&newcomer, &link).await.unwrap_err(),
+        ErrorCode::RateLimited,
+        "the same address waits"
+    );
+}
+
 /// A group of 256 is full: nobody more joins, by a link or otherwise.
 #[tokio::test]
 async fn a_full_group_takes_nobody_through_its_link() {
