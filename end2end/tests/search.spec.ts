@@ -51,7 +51,12 @@ test('Mike mentions Harley in a group: picked from a list, highlighted, an "@" o
   const composer = mike.page.getByLabel('Message', { exact: true });
   await composer.pressSequentially('thanks @har');
   const picker = mike.page.getByRole('listbox', { name: 'Mention someone' });
-  await expect(picker.getByRole('option')).toHaveText(['Harley@harley']);
+  // One option: her face (initials here) beside her name and username.
+  const option = picker.getByRole('option');
+  await expect(option).toHaveCount(1);
+  await expect(option.locator('.member-name')).toHaveText('Harley');
+  await expect(option.locator('.hint')).toHaveText('@harley');
+  await expect(option.locator('.avatar')).toHaveText('H');
   await composer.press('Enter');
   // Typing on at once: nothing typed right after the pick is lost.
   await composer.pressSequentially('for the cake');
